@@ -1,0 +1,18 @@
+namespace Nabla.IO.Spec;
+
+/// <summary>An activation without arguments: <c>relu</c>, <c>sigmoid</c> or <c>tanh</c>.</summary>
+public sealed record ActivationSpec : LayerSpec
+{
+    /// <summary>Creates a relu, sigmoid or tanh layer.</summary>
+    /// <param name="kind"><see cref="LayerKind.ReLU"/>, <see cref="LayerKind.Sigmoid"/> or <see cref="LayerKind.Tanh"/>.</param>
+    /// <exception cref="ArgumentOutOfRangeException">Any other kind.</exception>
+    public ActivationSpec(LayerKind kind)
+    {
+        if (kind is not (LayerKind.ReLU or LayerKind.Sigmoid or LayerKind.Tanh))
+            throw new ArgumentOutOfRangeException(nameof(kind), kind, "expected ReLU, Sigmoid or Tanh");
+        Kind = kind;
+    }
+
+    /// <inheritdoc/>
+    public override LayerKind Kind { get; }
+}
