@@ -6,20 +6,64 @@ namespace Nabla.Kernels;
 /// </summary>
 /// <remarks>
 /// op(A) is m x k, op(B) is k x n, C is m x n. A is stored m x k (lda ≥ k) when not transposed and
-/// k x m (lda ≥ m) when transposed; likewise B. <c>beta</c> is 0 (overwrite; C's old contents may be
-/// garbage, even NaN) or 1 (accumulate). Kernels allocate nothing.
+/// k x m (lda ≥ m) when transposed; likewise B. <c>beta</c> is usually 0 (overwrite; C's old contents may be
+/// garbage, even NaN) or 1 (accumulate); other values scale C first. Kernels allocate nothing (packing
+/// buffers are per thread and reused).
+/// <para>
+/// The fast path (<see cref="Sgemm"/>) is a BLIS-style packed, cache-blocked product with an AVX-512 (or AVX2)
+/// register-tiled micro-kernel, split over <see cref="Workers"/> for large products. Every element of C is
+/// computed by the same sequence of floating-point operations whatever the thread count, so results are
+/// bit-identical for any <see cref="Workers.Count"/>. Like BLAS, no term is skipped: a NaN or infinity in A or B
+/// reaches C even where the other factor is zero.
+/// </para>
 /// </remarks>
-public static class Gemm
+public static partial class Gemm
 {
-    /// <summary>The fast path. Falls back to <see cref="Naive"/> where it has nothing better.</summary>
+    /// <summary>The fast path: packed and blocked for large products, a direct loop for small ones.</summary>
+    /// <param name="transA">Use Aᵀ: A is stored k x m.</param>
+    /// <param name="transB">Use Bᵀ: B is stored n x k.</param>
+    /// <param name="m">Rows of op(A) and C.</param>
+    /// <param name="n">Columns of op(B) and C.</param>
+    /// <param name="k">Columns of op(A), rows of op(B).</param>
+    /// <param name="a">A, row-major with leading dimension <paramref name="lda"/>.</param>
+    /// <param name="lda">Distance between rows of the stored A.</param>
+    /// <param name="b">B, row-major with leading dimension <paramref name="ldb"/>.</param>
+    /// <param name="ldb">Distance between rows of the stored B.</param>
+    /// <param name="c">C (m x n), row-major with leading dimension <paramref name="ldc"/>; the destination.</param>
+    /// <param name="ldc">Distance between rows of C.</param>
+    /// <param name="beta">0 overwrites C, 1 accumulates into it, anything else scales C first.</param>
+    /// <exception cref="ArgumentException">A size is negative, a leading dimension is too small or a span too short.</exception>
     public static void Sgemm(bool transA, bool transB, int m, int n, int k,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc, float beta)
-        => Naive(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, beta);
+    {
+        Check(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
+        if (m == 0 || n == 0) return;
+        if (beta != 0f && beta != 1f) Scale(m, n, c, ldc, beta);
+        bool accumulate = beta != 0f;
+        if (k == 0)
+        {
+            if (!accumulate) for (int i = 0; i < m; i++) c.Slice(i * ldc, n).Clear();
+            return;
+        }
+        unsafe
+        {
+            fixed (float* pa = a, pb = b, pc = c)
+            {
+                var job = new Job(transA, transB, m, n, k, pa, lda, pb, ldb, pc, ldc, accumulate);
+                if (UseDirect(m, n, k)) Direct(in job);
+                else Packed(in job);
+            }
+        }
+    }
 
-    /// <summary>The reference: three loops, accumulating in float in k order.</summary>
+    /// <summary>The reference: three loops, accumulating in float in k order. Same contract as <see cref="Sgemm"/>.</summary>
+    /// <exception cref="ArgumentException">A size is negative, a leading dimension is too small or a span too short.</exception>
     public static void Naive(bool transA, bool transB, int m, int n, int k,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc, float beta)
     {
+        Check(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
+        if (m == 0 || n == 0) return;
+        if (beta != 0f && beta != 1f) Scale(m, n, c, ldc, beta);
         for (int i = 0; i < m; i++)
         {
             var crow = c.Slice(i * ldc, n);
@@ -27,7 +71,6 @@ public static class Gemm
             for (int p = 0; p < k; p++)
             {
                 float aip = transA ? a[p * lda + i] : a[i * lda + p];
-                if (aip == 0f) continue;
                 if (!transB)
                 {
                     var brow = b.Slice(p * ldb, n);
@@ -39,5 +82,42 @@ public static class Gemm
                 }
             }
         }
+    }
+
+    private static void Scale(int m, int n, Span<float> c, int ldc, float beta)
+    {
+        for (int i = 0; i < m; i++)
+        {
+            var row = c.Slice(i * ldc, n);
+            System.Numerics.Tensors.TensorPrimitives.Multiply(row, beta, row);
+        }
+    }
+
+    private static void Check(bool transA, bool transB, int m, int n, int k,
+        int aLength, int lda, int bLength, int ldb, int cLength, int ldc)
+    {
+        if (m < 0 || n < 0 || k < 0)
+            throw new ArgumentException($"Gemm: sizes must be non-negative, got m={m} n={n} k={k}");
+        CheckOperand("A", transA ? k : m, transA ? m : k, aLength, lda);
+        CheckOperand("B", transB ? n : k, transB ? k : n, bLength, ldb);
+        CheckOperand("C", m, n, cLength, ldc);
+    }
+
+    private static void CheckOperand(string name, int rows, int cols, int length, int ld)
+    {
+        if (rows > 0 && cols > 0 && ld < cols)
+            throw new ArgumentException($"Gemm: leading dimension of {name} must be at least {cols}, got {ld}");
+        long need = rows == 0 || cols == 0 ? 0 : (long)(rows - 1) * ld + cols;
+        if (length < need)
+            throw new ArgumentException($"Gemm: {name} ({rows} x {cols}, ld {ld}) needs {need} elements, span has {length}");
+    }
+
+    /// <summary>The operands of one call, pinned for its duration.</summary>
+    private readonly unsafe struct Job(bool transA, bool transB, int m, int n, int k,
+        float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate)
+    {
+        public readonly bool TransA = transA, TransB = transB, Accumulate = accumulate;
+        public readonly int M = m, N = n, K = k, Lda = lda, Ldb = ldb, Ldc = ldc;
+        public readonly float* A = a, B = b, C = c;
     }
 }

@@ -1,0 +1,201 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Nabla.Kernels;
+
+/// <summary>Which micro-kernel <see cref="Gemm.Sgemm"/> uses; tests force the narrower ones.</summary>
+internal enum GemmPath { Auto, Avx512, Avx2, Direct }
+
+public static partial class Gemm
+{
+    /// <summary>Tests set this to exercise a narrower path than the hardware allows; never set in production.
+    /// Per thread (read by the calling thread only), so a test forcing a path cannot disturb another.</summary>
+    internal static GemmPath ForcedPath { get => t_forcedPath; set => t_forcedPath = value; }
+
+    [ThreadStatic] private static GemmPath t_forcedPath;
+
+    // Blocking (BLIS loop order jc -> pc -> ic -> ir -> jr). KC x NC of packed B stays in L2 while the
+    // MR x KC micro-panel of packed A is reused from L1 across the jr loop.
+    private const int KC = 256;
+    private const int NC = 512;
+    private const int MC = 112;
+    // Below this many flops a product is not worth waking the second thread for.
+    private const long ParallelMinFlops = 1L << 22;
+
+    /// <summary>The path Sgemm takes on this machine (or the forced one).</summary>
+    internal static GemmPath ActivePath => ForcedPath != GemmPath.Auto ? ForcedPath
+        : Avx512F.IsSupported ? GemmPath.Avx512
+        : Fma.IsSupported && Avx2.IsSupported ? GemmPath.Avx2
+        : GemmPath.Direct;
+
+    private static bool UseDirect(int m, int n, int k) =>
+        ActivePath == GemmPath.Direct || m < 8 || n < 16 || k < 8 || (long)m * n * k < 32 * 32 * 32;
+
+    private static unsafe void Packed(in Job job)
+    {
+        var path = ActivePath;
+        int mr = path == GemmPath.Avx512 ? 14 : 6;
+        int nr = path == GemmPath.Avx512 ? 32 : 16;
+        int tilesM = (job.M + mr - 1) / mr, tilesN = (job.N + nr - 1) / nr;
+        // The split is chosen from the shape alone; every element is computed the same way in any part,
+        // so the thread count never changes the numbers.
+        bool splitN = tilesN >= tilesM || tilesN >= 16;
+        int tiles = splitN ? tilesN : tilesM;
+        int parts = 2.0 * job.M * job.N * job.K < ParallelMinFlops ? 1 : Math.Min(Workers.Count, tiles);
+        if (parts <= 1)
+        {
+            Block(in job, path, mr, nr, 0, job.M, 0, job.N);
+            return;
+        }
+        Workers.Run(parts, new Split(job, path, mr, nr, splitN, tiles, parts), static (s, i) =>
+        {
+            int t0 = (int)((long)s.Tiles * i / s.Parts), t1 = (int)((long)s.Tiles * (i + 1) / s.Parts);
+            if (s.SplitN)
+                Block(s.Job, s.Path, s.Mr, s.Nr, 0, s.Job.M, t0 * s.Nr, Math.Min(s.Job.N, t1 * s.Nr));
+            else
+                Block(s.Job, s.Path, s.Mr, s.Nr, t0 * s.Mr, Math.Min(s.Job.M, t1 * s.Mr), 0, s.Job.N);
+        });
+    }
+
+    private readonly record struct Split(Job Job, GemmPath Path, int Mr, int Nr, bool SplitN, int Tiles, int Parts);
+
+    /// <summary>C[i0..i1, j0..j1] by the blocked loops, on the calling thread.</summary>
+    private static unsafe void Block(in Job job, GemmPath path, int mr, int nr, int i0, int i1, int j0, int j1)
+    {
+        int mcMax = (MC + mr - 1) / mr * mr;
+        float* ap = Scratch(mcMax * KC + KC * NC + mr * nr);
+        float* bp = ap + mcMax * KC;
+        float* tile = bp + KC * NC;
+        for (int jc = j0; jc < j1; jc += NC)
+        {
+            int nc = Math.Min(NC, j1 - jc);
+            for (int pc = 0; pc < job.K; pc += KC)
+            {
+                int kc = Math.Min(KC, job.K - pc);
+                PackB(in job, pc, kc, jc, nc, nr, bp);
+                bool accumulate = job.Accumulate || pc > 0;
+                for (int ic = i0; ic < i1; ic += mcMax)
+                {
+                    int mc = Math.Min(mcMax, i1 - ic);
+                    PackA(in job, ic, mc, pc, kc, mr, ap);
+                    for (int ir = 0; ir < mc; ir += mr)
+                    {
+                        int rows = Math.Min(mr, mc - ir);
+                        float* a = ap + ir * kc;
+                        float* crow = job.C + (long)(ic + ir) * job.Ldc + jc;
+                        for (int jr = 0; jr < nc; jr += nr)
+                        {
+                            int cols = Math.Min(nr, nc - jr);
+                            float* b = bp + jr * kc;
+                            if (rows == mr && cols == nr)
+                            {
+                                MicroKernel(path, kc, a, b, crow + jr, job.Ldc, accumulate);
+                            }
+                            else
+                            {
+                                // Edge tile: the same kernel into scratch, then the same add (or copy) into C.
+                                MicroKernel(path, kc, a, b, tile, nr, false);
+                                MergeTile(tile, nr, crow + jr, job.Ldc, rows, cols, accumulate);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void MicroKernel(GemmPath path, int kc, float* a, float* b, float* c, int ldc, bool accumulate)
+    {
+        if (path == GemmPath.Avx512) Kernel512(kc, a, b, c, ldc, accumulate);
+        else Kernel256(kc, a, b, c, ldc, accumulate);
+    }
+
+    private static unsafe void MergeTile(float* tile, int ldt, float* c, int ldc, int rows, int cols, bool accumulate)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            float* t = tile + r * ldt, d = c + (long)r * ldc;
+            if (accumulate) for (int j = 0; j < cols; j++) d[j] += t[j];
+            else for (int j = 0; j < cols; j++) d[j] = t[j];
+        }
+    }
+
+    /// <summary>op(A)[ic..ic+mc, pc..pc+kc] into micro-panels of mr rows: panel[p * mr + r], zero-padded.</summary>
+    private static unsafe void PackA(in Job job, int ic, int mc, int pc, int kc, int mr, float* dst)
+    {
+        int lda = job.Lda;
+        for (int ir = 0; ir < mc; ir += mr, dst += mr * kc)
+        {
+            int rows = Math.Min(mr, mc - ir);
+            if (!job.TransA)
+            {
+                for (int r = 0; r < rows; r++)
+                {
+                    float* src = job.A + (long)(ic + ir + r) * lda + pc;
+                    for (int p = 0; p < kc; p++) dst[p * mr + r] = src[p];
+                }
+                for (int r = rows; r < mr; r++)
+                    for (int p = 0; p < kc; p++) dst[p * mr + r] = 0f;
+            }
+            else
+            {
+                for (int p = 0; p < kc; p++)
+                {
+                    float* src = job.A + (long)(pc + p) * lda + ic + ir;
+                    float* d = dst + p * mr;
+                    for (int r = 0; r < rows; r++) d[r] = src[r];
+                    for (int r = rows; r < mr; r++) d[r] = 0f;
+                }
+            }
+        }
+    }
+
+    /// <summary>op(B)[pc..pc+kc, jc..jc+nc] into micro-panels of nr columns: panel[p * nr + j], zero-padded.</summary>
+    private static unsafe void PackB(in Job job, int pc, int kc, int jc, int nc, int nr, float* dst)
+    {
+        int ldb = job.Ldb;
+        for (int jr = 0; jr < nc; jr += nr, dst += nr * kc)
+        {
+            int cols = Math.Min(nr, nc - jr);
+            if (!job.TransB)
+            {
+                for (int p = 0; p < kc; p++)
+                {
+                    float* src = job.B + (long)(pc + p) * ldb + jc + jr;
+                    float* d = dst + p * nr;
+                    if (cols == nr) Buffer.MemoryCopy(src, d, nr * sizeof(float), nr * sizeof(float));
+                    else
+                    {
+                        for (int j = 0; j < cols; j++) d[j] = src[j];
+                        for (int j = cols; j < nr; j++) d[j] = 0f;
+                    }
+                }
+            }
+            else
+            {
+                for (int j = 0; j < cols; j++)
+                {
+                    float* src = job.B + (long)(jc + jr + j) * ldb + pc;
+                    for (int p = 0; p < kc; p++) dst[p * nr + j] = src[p];
+                }
+                for (int j = cols; j < nr; j++)
+                    for (int p = 0; p < kc; p++) dst[p * nr + j] = 0f;
+            }
+        }
+    }
+
+    [ThreadStatic] private static float[]? t_scratch;
+
+    /// <summary>A per-thread, pinned, 64-byte-aligned buffer of at least <paramref name="floats"/> floats, reused across calls.</summary>
+    private static unsafe float* Scratch(int floats)
+    {
+        var buf = t_scratch;
+        if (buf is null || buf.Length < floats + 16)
+            t_scratch = buf = GC.AllocateUninitializedArray<float>(floats + 16, pinned: true);
+        nint p = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buf));
+        return (float*)((p + 63) & ~(nint)63);
+    }
+}
