@@ -1,0 +1,76 @@
+using Nabla.Ops;
+using Nabla.Tensors;
+
+namespace Nabla.NN;
+
+/// <summary>max(x, 0), as <c>nn.ReLU</c>.</summary>
+public sealed class ReLU : Module { /// <inheritdoc/>
+    public override Tensor Forward(Tensor x) => F.Relu(x); }
+
+/// <summary>x &gt; 0 ? x : slope·x, as <c>nn.LeakyReLU</c> (slope 0.01).</summary>
+public sealed class LeakyReLU(float negativeSlope = 0.01f) : Module
+{
+    /// <summary>Slope for negative inputs.</summary>
+    public float NegativeSlope { get; } = negativeSlope;
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor x) => F.LeakyRelu(x, NegativeSlope);
+}
+
+/// <summary>1/(1+e^−x), as <c>nn.Sigmoid</c>.</summary>
+public sealed class Sigmoid : Module { /// <inheritdoc/>
+    public override Tensor Forward(Tensor x) => F.Sigmoid(x); }
+
+/// <summary>tanh(x), as <c>nn.Tanh</c>.</summary>
+public sealed class Tanh : Module { /// <inheritdoc/>
+    public override Tensor Forward(Tensor x) => F.Tanh(x); }
+
+/// <summary>Softmax along a dimension (default 1, the channel/class dim), as <c>nn.Softmax(dim=1)</c>.</summary>
+public sealed class Softmax(int dim = 1) : Module
+{
+    /// <summary>The dimension normalised over.</summary>
+    public int Dim { get; } = dim;
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor x) => F.Softmax(x, Dim);
+}
+
+/// <summary>Log-softmax along a dimension (default 1), as <c>nn.LogSoftmax(dim=1)</c>.</summary>
+public sealed class LogSoftmax(int dim = 1) : Module
+{
+    /// <summary>The dimension normalised over.</summary>
+    public int Dim { get; } = dim;
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor x) => F.LogSoftmax(x, Dim);
+}
+
+/// <summary>Flattens dims from <c>startDim</c> (default 1) on, as <c>nn.Flatten</c>.</summary>
+public sealed class Flatten(int startDim = 1) : Module
+{
+    /// <summary>First dimension flattened.</summary>
+    public int StartDim { get; } = startDim;
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor x) => F.Flatten(x, StartDim);
+}
+
+/// <summary>Returns its input, as <c>nn.Identity</c>.</summary>
+public sealed class Identity : Module { /// <inheritdoc/>
+    public override Tensor Forward(Tensor x) => x; }
+
+/// <summary>Inverted dropout, as <c>nn.Dropout</c>: active only in training mode.</summary>
+public sealed class Dropout : Module
+{
+    /// <summary>Probability of zeroing an element.</summary>
+    public float P { get; }
+    /// <summary>The generator for masks (shared with the model so checkpoints can save it).</summary>
+    public Rng Rng { get; set; }
+
+    /// <summary>Creates the layer.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">p outside [0, 1].</exception>
+    public Dropout(float p = 0.5f, Rng? rng = null)
+    {
+        if (p is < 0f or > 1f || float.IsNaN(p)) throw new ArgumentOutOfRangeException(nameof(p), $"dropout probability has to be between 0 and 1, but got {p}");
+        P = p; Rng = rng ?? Init.DefaultRng;
+    }
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor x) => F.Dropout(x, P, Training, Rng);
+}

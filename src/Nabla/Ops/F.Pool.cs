@@ -1,0 +1,163 @@
+using Nabla.Autograd;
+using Nabla.Tensors;
+
+namespace Nabla.Ops;
+
+public static partial class F
+{
+    /// <summary>Output size of a window op along one axis: ⌊(n + 2p − d(k − 1) − 1) / s⌋ + 1 (ceil with ceilMode).</summary>
+    public static int PoolOutSize(int n, int k, int s, int p, int d = 1, bool ceilMode = false)
+    {
+        int span = n + 2 * p - d * (k - 1) - 1;
+        if (span < 0) return 0;
+        int o = ceilMode ? (span + s - 1) / s + 1 : span / s + 1;
+        // As PyTorch: with ceil mode the last window must start inside the input or left padding.
+        if (ceilMode && (o - 1) * s >= n + p) o--;
+        return o;
+    }
+
+    private static (int n, int c, int h, int w) Check4D(Tensor x, string op)
+    {
+        if (x.Rank != 4) throw new ArgumentException($"{op}: expected input of shape (N, C, H, W), got {ShapeUtil.Format(x.Shape)}");
+        return (x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3]);
+    }
+
+    private static void CheckWindow(string op, (int h, int w) k, (int h, int w) s, (int h, int w) p, int h, int w, int oh, int ow)
+    {
+        if (k.h <= 0 || k.w <= 0) throw new ArgumentException($"{op}: kernel_size must be positive, got {k.h}x{k.w}");
+        if (s.h <= 0 || s.w <= 0) throw new ArgumentException($"{op}: stride must be positive, got {s.h}x{s.w}");
+        if (p.h < 0 || p.w < 0) throw new ArgumentException($"{op}: padding must be non-negative, got {p.h}x{p.w}");
+        if (p.h > k.h / 2 || p.w > k.w / 2)
+            throw new ArgumentException($"{op}: padding should be at most half of kernel size, got padding {p.h}x{p.w} and kernel_size {k.h}x{k.w}");
+        if (oh <= 0 || ow <= 0)
+            throw new ArgumentException($"{op}: kernel {k.h}x{k.w} is larger than the padded input {h + 2 * p.h}x{w + 2 * p.w} (output would be {oh}x{ow})");
+    }
+
+    /// <summary>2-D max pooling, as <c>nn.MaxPool2d</c> (stride defaults to the kernel size; padding counts as −∞).</summary>
+    public static Tensor MaxPool2d(Tensor x, (int h, int w) kernel, (int h, int w)? stride = null, (int h, int w) padding = default, bool ceilMode = false)
+    {
+        var s = stride ?? kernel;
+        var (n, c, h, w) = Check4D(x, "MaxPool2d");
+        int oh = PoolOutSize(h, kernel.h, s.h, padding.h, 1, ceilMode), ow = PoolOutSize(w, kernel.w, s.w, padding.w, 1, ceilMode);
+        CheckWindow("MaxPool2d", kernel, s, padding, h, w, oh, ow);
+        var y = new Tensor(n, c, oh, ow);
+        var arg = new int[y.Numel];
+        float[] xd = x.Data, yd = y.Data;
+        Kernels.Workers.Run(n * c, plane =>
+        {
+            int xb = plane * h * w, yb = plane * oh * ow;
+            for (int i = 0; i < oh; i++)
+                for (int j = 0; j < ow; j++)
+                {
+                    float best = float.NegativeInfinity; int bi = -1;
+                    int h0 = i * s.h - padding.h, w0 = j * s.w - padding.w;
+                    for (int a = Math.Max(h0, 0); a < Math.Min(h0 + kernel.h, h); a++)
+                        for (int b = Math.Max(w0, 0); b < Math.Min(w0 + kernel.w, w); b++)
+                        {
+                            float v = xd[xb + a * w + b];
+                            if (v > best || float.IsNaN(v) || bi < 0) { best = v; bi = a * w + b; if (float.IsNaN(v)) goto done; }
+                        }
+                    done:
+                    yd[yb + i * ow + j] = best;
+                    arg[yb + i * ow + j] = bi;
+                }
+        });
+        if (!Graph.ShouldRecord(x)) return y;
+        return Graph.Record(y, "max_pool2d", [x], g =>
+        {
+            float[] dx = Graph.GradOf(x).Data, gd = g.Data;
+            Kernels.Workers.Run(n * c, plane =>
+            {
+                int xb = plane * h * w, yb = plane * oh * ow;
+                for (int o = 0; o < oh * ow; o++) dx[xb + arg[yb + o]] += gd[yb + o];
+            });
+        });
+    }
+
+    /// <summary>2-D average pooling, as <c>nn.AvgPool2d</c>: with <paramref name="countIncludePad"/> (the default)
+    /// every window divides by kh·kw; otherwise by the number of input elements it covers.</summary>
+    public static Tensor AvgPool2d(Tensor x, (int h, int w) kernel, (int h, int w)? stride = null, (int h, int w) padding = default,
+        bool countIncludePad = true, bool ceilMode = false)
+    {
+        var s = stride ?? kernel;
+        var (n, c, h, w) = Check4D(x, "AvgPool2d");
+        int oh = PoolOutSize(h, kernel.h, s.h, padding.h, 1, ceilMode), ow = PoolOutSize(w, kernel.w, s.w, padding.w, 1, ceilMode);
+        CheckWindow("AvgPool2d", kernel, s, padding, h, w, oh, ow);
+        var y = new Tensor(n, c, oh, ow);
+        float[] xd = x.Data, yd = y.Data;
+        // Window bounds and divisor as PyTorch: the window is clipped to input + padding for the count.
+        (int a0, int a1, int b0, int b1, float inv) Window(int i, int j)
+        {
+            int hs = i * s.h - padding.h, ws = j * s.w - padding.w;
+            int he = Math.Min(hs + kernel.h, h + padding.h), we = Math.Min(ws + kernel.w, w + padding.w);
+            int poolSize = (he - hs) * (we - ws);
+            int a0 = Math.Max(hs, 0), b0 = Math.Max(ws, 0), a1 = Math.Min(he, h), b1 = Math.Min(we, w);
+            int div = countIncludePad ? poolSize : (a1 - a0) * (b1 - b0);
+            return (a0, a1, b0, b1, 1f / div);
+        }
+        Kernels.Workers.Run(n * c, plane =>
+        {
+            int xb = plane * h * w, yb = plane * oh * ow;
+            for (int i = 0; i < oh; i++)
+                for (int j = 0; j < ow; j++)
+                {
+                    var (a0, a1, b0, b1, inv) = Window(i, j);
+                    float sum = 0;
+                    for (int a = a0; a < a1; a++)
+                        for (int b = b0; b < b1; b++) sum += xd[xb + a * w + b];
+                    yd[yb + i * ow + j] = sum * inv;
+                }
+        });
+        if (!Graph.ShouldRecord(x)) return y;
+        return Graph.Record(y, "avg_pool2d", [x], g =>
+        {
+            float[] dx = Graph.GradOf(x).Data, gd = g.Data;
+            Kernels.Workers.Run(n * c, plane =>
+            {
+                int xb = plane * h * w, yb = plane * oh * ow;
+                for (int i = 0; i < oh; i++)
+                    for (int j = 0; j < ow; j++)
+                    {
+                        var (a0, a1, b0, b1, inv) = Window(i, j);
+                        float v = gd[yb + i * ow + j] * inv;
+                        for (int a = a0; a < a1; a++)
+                            for (int b = b0; b < b1; b++) dx[xb + a * w + b] += v;
+                    }
+            });
+        });
+    }
+
+    /// <summary>Adaptive average pooling to (oh, ow), as <c>nn.AdaptiveAvgPool2d</c>: bin i covers
+    /// ⌊i·H/oh⌋ ≤ a &lt; ⌈(i+1)·H/oh⌉. Output size 1 is global average pooling.</summary>
+    public static Tensor AdaptiveAvgPool2d(Tensor x, (int h, int w) output)
+    {
+        var (n, c, h, w) = Check4D(x, "AdaptiveAvgPool2d");
+        if (output.h <= 0 || output.w <= 0) throw new ArgumentException($"AdaptiveAvgPool2d: output_size must be positive, got {output.h}x{output.w}");
+        int oh = output.h, ow = output.w;
+        var y = new Tensor(n, c, oh, ow);
+        float[] xd = x.Data, yd = y.Data;
+        static (int, int) Bin(int i, int inSize, int outSize) => (i * inSize / outSize, ((i + 1) * inSize + outSize - 1) / outSize);
+        for (int plane = 0; plane < n * c; plane++)
+            for (int i = 0; i < oh; i++)
+                for (int j = 0; j < ow; j++)
+                {
+                    var (a0, a1) = Bin(i, h, oh); var (b0, b1) = Bin(j, w, ow);
+                    float sum = 0;
+                    for (int a = a0; a < a1; a++) for (int b = b0; b < b1; b++) sum += xd[plane * h * w + a * w + b];
+                    yd[plane * oh * ow + i * ow + j] = sum / ((a1 - a0) * (b1 - b0));
+                }
+        if (!Graph.ShouldRecord(x)) return y;
+        return Graph.Record(y, "adaptive_avg_pool2d", [x], g =>
+        {
+            float[] dx = Graph.GradOf(x).Data, gd = g.Data;
+            for (int plane = 0; plane < n * c; plane++)
+                for (int i = 0; i < oh; i++)
+                    for (int j = 0; j < ow; j++)
+                    {
+                        var (a0, a1) = Bin(i, h, oh); var (b0, b1) = Bin(j, w, ow);
+                        float v = gd[plane * oh * ow + i * ow + j] / ((a1 - a0) * (b1 - b0));
+                        for (int a = a0; a < a1; a++) for (int b = b0; b < b1; b++) dx[plane * h * w + a * w + b] += v;
+                    }
+        });
+    }
+}

@@ -1,0 +1,106 @@
+using Nabla.Autograd;
+using Nabla.Tensors;
+
+namespace Nabla.Ops;
+
+public static partial class F
+{
+    /// <summary>softmax(x)_i = exp(x_i − max) / Σ_j exp(x_j − max) along <paramref name="dim"/>.</summary>
+    /// <remarks>Backward: dx = y ⊙ (g − Σ g⊙y).</remarks>
+    public static Tensor Softmax(Tensor a, int dim = -1)
+    {
+        dim = ShapeUtil.NormDim(dim, a.Rank);
+        var (outer, size, inner) = Split(a.Shape, dim);
+        var o = NewLike(a);
+        SoftmaxKernel(a.Data, o.Data, outer, size, inner, log: false);
+        if (!Graph.ShouldRecord(a)) return o;
+        return Graph.Record(o, "softmax", [a], g =>
+        {
+            float[] y = o.Data, gd = g.Data, da = Graph.GradOf(a).Data;
+            for (int p = 0; p < outer; p++)
+                for (int q = 0; q < inner; q++)
+                {
+                    int b = p * size * inner + q;
+                    float dot = 0;
+                    for (int r = 0; r < size; r++) dot += gd[b + r * inner] * y[b + r * inner];
+                    for (int r = 0; r < size; r++) da[b + r * inner] += y[b + r * inner] * (gd[b + r * inner] - dot);
+                }
+        });
+    }
+
+    /// <summary>log softmax(x) = x − logsumexp(x) along <paramref name="dim"/>.</summary>
+    /// <remarks>Backward: dx = g − softmax(x) Σ g.</remarks>
+    public static Tensor LogSoftmax(Tensor a, int dim = -1)
+    {
+        dim = ShapeUtil.NormDim(dim, a.Rank);
+        var (outer, size, inner) = Split(a.Shape, dim);
+        var o = NewLike(a);
+        SoftmaxKernel(a.Data, o.Data, outer, size, inner, log: true);
+        if (!Graph.ShouldRecord(a)) return o;
+        return Graph.Record(o, "log_softmax", [a], g =>
+        {
+            float[] y = o.Data, gd = g.Data, da = Graph.GradOf(a).Data;
+            for (int p = 0; p < outer; p++)
+                for (int q = 0; q < inner; q++)
+                {
+                    int b = p * size * inner + q;
+                    float sum = 0;
+                    for (int r = 0; r < size; r++) sum += gd[b + r * inner];
+                    for (int r = 0; r < size; r++) da[b + r * inner] += gd[b + r * inner] - MathF.Exp(y[b + r * inner]) * sum;
+                }
+        });
+    }
+
+    /// <summary>log Σ_i exp(x_i) along <paramref name="dim"/>, computed stably as m + log Σ exp(x_i − m).</summary>
+    /// <remarks>Its gradient is the softmax: d/dx_i = exp(x_i − lse).</remarks>
+    public static Tensor LogSumExp(Tensor a, int dim = -1, bool keepDim = false)
+    {
+        dim = ShapeUtil.NormDim(dim, a.Rank);
+        var (outer, size, inner) = Split(a.Shape, dim);
+        var o = new Tensor(ReducedShape(a.Shape, dim, keepDim));
+        float[] ad = a.Data, od = o.Data;
+        for (int p = 0; p < outer; p++)
+            for (int q = 0; q < inner; q++)
+            {
+                int b = p * size * inner + q;
+                od[p * inner + q] = Lse(ad, b, size, inner);
+            }
+        if (!Graph.ShouldRecord(a)) return o;
+        return Graph.Record(o, "logsumexp", [a], g =>
+        {
+            float[] da = Graph.GradOf(a).Data, gd = g.Data;
+            for (int p = 0; p < outer; p++)
+                for (int q = 0; q < inner; q++)
+                {
+                    int b = p * size * inner + q;
+                    float l = od[p * inner + q], go = gd[p * inner + q];
+                    for (int r = 0; r < size; r++) da[b + r * inner] += go * MathF.Exp(ad[b + r * inner] - l);
+                }
+        });
+    }
+
+    private static float Lse(float[] x, int b, int size, int inner)
+    {
+        float m = float.NegativeInfinity;
+        for (int r = 0; r < size; r++) m = Math.Max(m, x[b + r * inner]);
+        if (float.IsNegativeInfinity(m) || float.IsNaN(m) || float.IsPositiveInfinity(m)) return m;
+        double s = 0;
+        for (int r = 0; r < size; r++) s += MathF.Exp(x[b + r * inner] - m);
+        return m + (float)Math.Log(s);
+    }
+
+    private static void SoftmaxKernel(float[] x, float[] y, int outer, int size, int inner, bool log)
+    {
+        for (int p = 0; p < outer; p++)
+            for (int q = 0; q < inner; q++)
+            {
+                int b = p * size * inner + q;
+                float l = Lse(x, b, size, inner);
+                for (int r = 0; r < size; r++)
+                {
+                    float v = x[b + r * inner] - l;
+                    y[b + r * inner] = log ? v : MathF.Exp(v);
+                }
+            }
+    }
+}
