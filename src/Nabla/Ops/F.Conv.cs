@@ -13,6 +13,17 @@ public readonly record struct Conv2dOptions((int h, int w) Stride, (int h, int w
 
 public static partial class F
 {
+    /// <summary>Images per partial sum of a convolution's weight gradient (fixed, for thread-count independence).</summary>
+    private const int ConvChunk = 8;
+
+    [ThreadStatic] private static float[]? t_cols;
+
+    private static Span<float> ScratchCols(int length)
+    {
+        if (t_cols is null || t_cols.Length < length) t_cols = new float[length];
+        return t_cols.AsSpan(0, length);
+    }
+
     /// <summary>
     /// 2-D cross-correlation, as <c>torch.nn.functional.conv2d</c>:
     /// y[n, o, i, j] = b[o] + Σ_{c,a,b} w[o, c, a, b] · x[n, g·C_in/G + c, i·s − p + a·d, j·s − p + b·d].
@@ -21,8 +32,7 @@ public static partial class F
     /// <param name="weight">Weight (C_out, C_in/groups, kh, kw).</param>
     /// <param name="bias">Optional bias (C_out).</param>
     /// <param name="opt">Stride, padding, dilation, groups.</param>
-    /// <remarks>Lowered to one matrix product per group over the whole batch (im2col), so the GEMM is large
-    /// and its k-order fixed: dW = dY·colsᵀ, dX = col2im(Wᵀ·dY).</remarks>
+    /// <remarks>Lowered per image and group to a matrix product (im2col): Y = W·cols, dW = Σ dY·colsᵀ, dX = col2im(Wᵀ·dY).</remarks>
     /// <exception cref="ArgumentException">Shapes or options that PyTorch would reject, with the same facts in the message.</exception>
     public static Tensor Conv2d(Tensor x, Tensor weight, Tensor? bias, Conv2dOptions opt)
     {
@@ -43,59 +53,77 @@ public static partial class F
         if (oh <= 0 || ow <= 0)
             throw new ArgumentException($"Conv2d: calculated padded input size per channel: ({h + 2 * ph} x {w + 2 * pw}); kernel size (dilated): ({dh * (kh - 1) + 1} x {dw * (kw - 1) + 1}); kernel size can't be greater than actual input size");
 
-        int p = oh * ow, np = n * p, k = cpg * kh * kw, cpo = cout / g;
-        var cols = new float[g * k * np];           // per group: (K, N·P)
-        var tmp = new float[cpo * np];              // (C_out/G, N·P)
+        int p = oh * ow, k = cpg * kh * kw, cpo = cout / g, colsPerImage = g * k * p;
+        var cols = new float[n * colsPerImage];     // per image, per group: (K, P)
         var y = new Tensor(n, cout, oh, ow);
-        float[] xd = x.Data, wd = weight.Data, yd = y.Data;
-        for (int gi = 0; gi < g; gi++)
+        float[] xd = x.Data, wd = weight.Data, yd = y.Data, bd = bias?.Data ?? [];
+        Workers.Run(n, img =>
         {
-            int colBase = gi * k * np, gIdx = gi;
-            Workers.Run(n, img => ConvLowering.Im2Col(xd.AsSpan((img * cin + gIdx * cpg) * h * w, cpg * h * w), cpg, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow,
-                cols.AsSpan(colBase + img * p), np));
-            Gemm.Sgemm(false, false, cpo, np, k, wd.AsSpan(gi * cpo * k, cpo * k), k, cols.AsSpan(colBase, k * np), np, tmp, np, 0f);
-            for (int o = 0; o < cpo; o++)
+            for (int gi = 0; gi < g; gi++)
             {
-                float bv = bias?.Data[gi * cpo + o] ?? 0f;
-                for (int img = 0; img < n; img++)
-                {
-                    var src = tmp.AsSpan(o * np + img * p, p);
-                    var dst = yd.AsSpan((img * cout + gi * cpo + o) * p, p);
-                    if (bv == 0f) src.CopyTo(dst); else System.Numerics.Tensors.TensorPrimitives.Add(src, bv, dst);
-                }
+                var c = cols.AsSpan(img * colsPerImage + gi * k * p, k * p);
+                Im2Col.Unfold(xd.AsSpan((img * cin + gi * cpg) * h * w, cpg * h * w), cpg, h, w, kh, kw, sh, sw, ph, pw, dh, dw, c);
+                var yg = yd.AsSpan((img * cout + gi * cpo) * p, cpo * p);
+                Gemm.Sgemm(false, false, cpo, p, k, wd.AsSpan(gi * cpo * k, cpo * k), k, c, p, yg, p, 0f);
+                if (bd.Length > 0)
+                    for (int o = 0; o < cpo; o++)
+                    {
+                        var row = yg.Slice(o * p, p);
+                        System.Numerics.Tensors.TensorPrimitives.Add(row, bd[gi * cpo + o], row);
+                    }
             }
-        }
+        });
         Tensor[] inputs = bias is null ? [x, weight] : [x, weight, bias];
         if (!Graph.ShouldRecord(inputs)) return y;
         return Graph.Record(y, "conv2d", inputs, gOut =>
         {
             float[] gd = gOut.Data;
-            var dY = new float[cpo * np];
-            var dCols = x.RequiresGrad ? new float[k * np] : null;
-            for (int gi = 0; gi < g; gi++)
+            if (x.RequiresGrad)
             {
-                for (int o = 0; o < cpo; o++)
-                    for (int img = 0; img < n; img++)
-                        gd.AsSpan((img * cout + gi * cpo + o) * p, p).CopyTo(dY.AsSpan(o * np + img * p));
-                int colBase = gi * k * np, gIdx = gi;
+                float[] dx = Graph.GradOf(x).Data;
+                Workers.Run(n, img =>
+                {
+                    var dCols = ScratchCols(k * p);
+                    for (int gi = 0; gi < g; gi++)
+                    {
+                        Gemm.Sgemm(true, false, k, p, cpo, wd.AsSpan(gi * cpo * k, cpo * k), k, gd.AsSpan((img * cout + gi * cpo) * p, cpo * p), p, dCols, p, 0f);
+                        Im2Col.Fold(dCols, cpg, h, w, kh, kw, sh, sw, ph, pw, dh, dw, dx.AsSpan((img * cin + gi * cpg) * h * w, cpg * h * w));
+                    }
+                });
+            }
+            if (weight.RequiresGrad || bias is { RequiresGrad: true })
+            {
+                // dW = Σ_n dY_n · cols_nᵀ. Images are summed in fixed chunks whose partial sums are added in
+                // chunk order, so the result is the same bit for bit whatever the number of threads.
+                int chunks = (n + ConvChunk - 1) / ConvChunk, wn = weight.Numel;
+                var partW = new float[chunks * wn];
+                var partB = new double[chunks * cout];
+                Workers.Run(chunks, ch =>
+                {
+                    var partial = partW.AsSpan(ch * wn, wn);
+                    for (int img = ch * ConvChunk; img < Math.Min(n, (ch + 1) * ConvChunk); img++)
+                        for (int gi = 0; gi < g; gi++)
+                        {
+                            var dy = gd.AsSpan((img * cout + gi * cpo) * p, cpo * p);
+                            Gemm.Sgemm(false, true, cpo, k, p, dy, p, cols.AsSpan(img * colsPerImage + gi * k * p, k * p), p, partial.Slice(gi * cpo * k, cpo * k), k, 1f);
+                            for (int o = 0; o < cpo; o++)
+                            {
+                                double s = 0;
+                                foreach (float v in dy.Slice(o * p, p)) s += v;
+                                partB[ch * cout + gi * cpo + o] += s;
+                            }
+                        }
+                });
                 if (weight.RequiresGrad)
-                    Gemm.Sgemm(false, true, cpo, k, np, dY, np, cols.AsSpan(colBase, k * np), np, Graph.GradOf(weight).Data.AsSpan(gi * cpo * k, cpo * k), k, 1f);
+                {
+                    var dW = Graph.GradOf(weight).Span;
+                    for (int ch = 0; ch < chunks; ch++) Elementwise.AddInPlace(dW, partW.AsSpan(ch * wn, wn));
+                }
                 if (bias is { RequiresGrad: true })
                 {
                     var db = Graph.GradOf(bias).Data;
-                    for (int o = 0; o < cpo; o++)
-                    {
-                        double s = 0;
-                        foreach (float v in dY.AsSpan(o * np, np)) s += v;
-                        db[gi * cpo + o] += (float)s;
-                    }
-                }
-                if (dCols is not null)
-                {
-                    Gemm.Sgemm(true, false, k, np, cpo, wd.AsSpan(gi * cpo * k, cpo * k), k, dY, np, dCols, np, 0f);
-                    float[] dx = Graph.GradOf(x).Data;
-                    Workers.Run(n, img => ConvLowering.Col2Im(dCols.AsSpan(img * p), np, cpg, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow,
-                        dx.AsSpan((img * cin + gIdx * cpg) * h * w, cpg * h * w)));
+                    for (int ch = 0; ch < chunks; ch++)
+                        for (int o = 0; o < cout; o++) db[o] += (float)partB[ch * cout + o];
                 }
             }
         });
