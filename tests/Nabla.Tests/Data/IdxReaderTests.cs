@@ -187,6 +187,38 @@ public class IdxReaderTests
 
     private const long AllocationLimitBytes = 4 << 20;
 
+    // The gzip buffer starts at 4 MiB and doubles with the data actually inflated.
+    private const long GzipAllocationLimitBytes = 3 * IdxReader.InitialGzipBuffer;
+
+    [Fact]
+    public void Read_GzipWithLyingHeader_AllocatesOnlyWhatItHolds()
+    {
+        // 100 KB of incompressible data under a header claiming 100 MB: plausible for the compressed size,
+        // so only the data actually inflated may bound the allocation.
+        byte[] gz = IdxFiles.Gzip(IdxFiles.Build([1, 10000, 10000], IdxFiles.RandomBytes(100_000, 8)));
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Rejects(gz, "liar.gz");
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Contains("truncated", e.Message);
+        Assert.True(allocated < GzipAllocationLimitBytes, $"allocated {allocated} bytes");
+    }
+
+    [Fact]
+    public void Read_GzipLargerThanFirstBuffer_RoundTrips()
+    {
+        byte[] plain = IdxFiles.Images(3, 1500, 1000, 9); // 4.5 MB: one buffer growth
+        Assert.Equal(plain[16..], ReadFile(IdxFiles.Gzip(plain), "big.gz", 3).Data);
+    }
+
+    [Fact]
+    public void Read_PlainFileNamedGz_MentionsBothMagics()
+    {
+        byte[] b = IdxFiles.Labels(3, 1);
+        Assert.Equal(b[8..], ReadFile(b, "plain.gz").Data); // a valid plain file loads whatever its name
+        b[1] = 7;
+        Assert.Contains("gzip magic 1F 8B", Rejects(b, "bad.gz").Message);
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
