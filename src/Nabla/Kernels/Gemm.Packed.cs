@@ -132,13 +132,19 @@ public static partial class Gemm
             int rows = Math.Min(mr, mc - ir);
             if (!job.TransA)
             {
-                for (int r = 0; r < rows; r++)
+                // Row-at-a-time reads are strided by lda; walking p outside keeps the writes contiguous
+                // and the reads to mr sequential streams.
+                float* src = job.A + (long)(ic + ir) * lda + pc;
+                int p = 0;
+                if (rows == mr && mr <= 16 && Avx512F.IsSupported)
+                    for (; p + 16 <= kc; p += 16)
+                        Transpose16(src + p, lda, mr, dst + p * mr, mr);
+                for (; p < kc; p++)
                 {
-                    float* src = job.A + (long)(ic + ir + r) * lda + pc;
-                    for (int p = 0; p < kc; p++) dst[p * mr + r] = src[p];
+                    float* d = dst + p * mr;
+                    for (int r = 0; r < rows; r++) d[r] = src[(long)r * lda + p];
+                    for (int r = rows; r < mr; r++) d[r] = 0f;
                 }
-                for (int r = rows; r < mr; r++)
-                    for (int p = 0; p < kc; p++) dst[p * mr + r] = 0f;
             }
             else
             {
@@ -176,13 +182,18 @@ public static partial class Gemm
             }
             else
             {
-                for (int j = 0; j < cols; j++)
+                float* src = job.B + (long)(jc + jr) * ldb + pc;
+                int p = 0;
+                if (cols == nr && nr % 16 == 0 && Avx512F.IsSupported)
+                    for (; p + 16 <= kc; p += 16)
+                        for (int h = 0; h < nr; h += 16)
+                            Transpose16(src + (long)h * ldb + p, ldb, 16, dst + p * nr + h, nr);
+                for (; p < kc; p++)
                 {
-                    float* src = job.B + (long)(jc + jr + j) * ldb + pc;
-                    for (int p = 0; p < kc; p++) dst[p * nr + j] = src[p];
+                    float* d = dst + p * nr;
+                    for (int j = 0; j < cols; j++) d[j] = src[(long)j * ldb + p];
+                    for (int j = cols; j < nr; j++) d[j] = 0f;
                 }
-                for (int j = cols; j < nr; j++)
-                    for (int p = 0; p < kc; p++) dst[p * nr + j] = 0f;
             }
         }
     }

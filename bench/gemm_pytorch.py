@@ -1,0 +1,74 @@
+#!/usr/bin/python3
+"""torch.matmul GFLOP/s on square float32 matrices, measured like `nabla bench --workloads gemm`:
+best single call after warm-up, GFLOP/s = 2 n^3 / t.
+
+usage: /usr/bin/python3 bench/gemm_pytorch.py [--threads T] [--sizes 1024,2048] [--json]
+With --nabla, also runs `./nabla bench --workloads gemm --json` with the same thread count right after,
+and prints the ratio Nabla / PyTorch.
+"""
+import argparse
+import json
+import os
+import subprocess
+import time
+
+import torch
+
+
+def best_seconds(fn, warmup=3, min_runs=5, min_seconds=1.5):
+    for _ in range(warmup):
+        fn()
+    best = float("inf")
+    start = time.perf_counter()
+    runs = 0
+    while runs < min_runs or time.perf_counter() - start < min_seconds:
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+        runs += 1
+    return best
+
+
+def torch_gemm(n, threads):
+    torch.set_num_threads(threads)
+    g = torch.Generator().manual_seed(n)
+    a = torch.rand(n, n, generator=g) - 0.5
+    b = torch.rand(n, n, generator=g) - 0.5
+    c = torch.empty(n, n)
+    t = best_seconds(lambda: torch.matmul(a, b, out=c), min_seconds=3.0 if n >= 2048 else 1.5)
+    return 2.0 * n ** 3 / t / 1e9
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--threads", type=int, default=os.cpu_count())
+    ap.add_argument("--sizes", default="1024,2048")
+    ap.add_argument("--json", action="store_true")
+    ap.add_argument("--nabla", action="store_true", help="also run ./nabla bench and print ratios")
+    args = ap.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    torch_figs = {n: torch_gemm(n, args.threads) for n in sizes}
+    result = {"threads": args.threads, "torch": torch.__version__,
+              "gemm": [{"n": n, "gflops": round(g, 1)} for n, g in torch_figs.items()]}
+    if args.nabla:
+        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        out = subprocess.run([os.path.join(root, "nabla"), "bench", "--workloads", "gemm",
+                              "--threads", str(args.threads), "--json"],
+                             check=True, capture_output=True, text=True).stdout
+        nabla = {g["n"]: g["gflops"] for g in json.loads(out)["gemm"]}
+        result["nabla"] = [{"n": n, "gflops": nabla[n], "ratio": round(nabla[n] / torch_figs[n], 3)}
+                           for n in sizes if n in nabla]
+    if args.json:
+        print(json.dumps(result))
+        return
+    print(f"PyTorch {torch.__version__}, {args.threads} threads")
+    for n, g in torch_figs.items():
+        line = f"gemm n={n:<5} torch {g:7.1f} GFLOP/s"
+        for r in result.get("nabla", []):
+            if r["n"] == n:
+                line += f"   nabla {r['gflops']:7.1f} GFLOP/s   ratio {r['ratio']:.2f}"
+        print(line)
+
+
+if __name__ == "__main__":
+    main()
