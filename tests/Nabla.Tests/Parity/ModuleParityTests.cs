@@ -1,0 +1,71 @@
+using System.Text.Json;
+using Nabla.NN;
+using Nabla.Tensors;
+using Xunit;
+using Xunit.Abstractions;
+using static Nabla.Tests.Parity.ParityFixture;
+
+namespace Nabla.Tests.Parity;
+
+/// <summary>
+/// Layers and containers against PyTorch: the same module (built from the fixture's constructor arguments,
+/// weights loaded from PyTorch's state_dict) on the same input must give the same output, the same
+/// gradients of L = Σ out ⊙ r with respect to the input and every parameter, and the same buffers
+/// (BatchNorm running statistics) afterwards. Metric and bound: <see cref="ParityMetric"/>.
+/// </summary>
+public class ModuleParityTests(ITestOutputHelper log)
+{
+    public static TheoryData<string> ConvCases => Names("conv");
+    public static TheoryData<string> PoolCases => Names("pool");
+    public static TheoryData<string> BatchNormCases => Names("batchnorm");
+    public static TheoryData<string> LinearCases => Names("linear");
+    public static TheoryData<string> ActivationCases => Names("activations");
+    public static TheoryData<string> CompositeCases => Names("composite");
+
+    [Theory, MemberData(nameof(ConvCases))]
+    public void Conv2d_MatchesPyTorch(string name) => Run("conv", name);
+
+    [Theory, MemberData(nameof(PoolCases))]
+    public void Pooling_MatchesPyTorch(string name) => Run("pool", name);
+
+    [Theory, MemberData(nameof(BatchNormCases))]
+    public void BatchNorm_MatchesPyTorch(string name) => Run("batchnorm", name);
+
+    [Theory, MemberData(nameof(LinearCases))]
+    public void Linear_MatchesPyTorch(string name) => Run("linear", name);
+
+    [Theory, MemberData(nameof(ActivationCases))]
+    public void Activation_MatchesPyTorch(string name) => Run("activations", name);
+
+    [Theory, MemberData(nameof(CompositeCases))]
+    public void Container_MatchesPyTorch(string name) => Run("composite", name);
+
+    private void Run(string family, string name)
+    {
+        var c = Case(family, name);
+        var module = ModuleFactory.Build(c.GetProperty("module"));
+        module.LoadStateDict(ToStateDict(c.GetProperty("state_dict")));
+        module.Train(c.GetProperty("training").GetBoolean());
+
+        var x = ToTensor(c.GetProperty("input"));
+        x.RequiresGrad = true;
+        var output = module.Forward(x);
+        var m = new ParityMetric();
+        m.Check("output", output, c.GetProperty("output"));
+        if (output.RequiresGrad)
+            output.Backward(ToTensor(c.GetProperty("proj")));
+        m.Check("grad.input", x.Grad, c.GetProperty("grad_input"));
+
+        var parameters = module.NamedParameters().ToDictionary(p => p.Name, p => p.Tensor, StringComparer.Ordinal);
+        var expectedGrads = c.GetProperty("grads").EnumerateObject().ToList();
+        Assert.Equal(expectedGrads.Select(g => g.Name).Order(StringComparer.Ordinal), parameters.Keys.Order(StringComparer.Ordinal));
+        foreach (var g in expectedGrads) m.Check("grad." + g.Name, parameters[g.Name].Grad, g.Value);
+
+        if (c.TryGetProperty("buffers_after", out JsonElement buffers))
+        {
+            var own = module.NamedBuffers().ToDictionary(b => b.Name, b => b.Tensor, StringComparer.Ordinal);
+            foreach (var b in buffers.EnumerateObject()) m.Check("buffer." + b.Name, own[b.Name], b.Value);
+        }
+        m.AssertAll(log, $"{family}/{name}");
+    }
+}
