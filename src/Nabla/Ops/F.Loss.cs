@@ -29,9 +29,9 @@ public static partial class F
         float[] x = logits.Data;
         for (int i = 0; i < n; i++)
         {
-            float l = Lse(x, i * c, c, 1);
-            total += l - x[i * c + t[i]];
-            for (int j = 0; j < c; j++) probs[i * c + j] = MathF.Exp(x[i * c + j] - l);
+            var (m, ls) = LseParts(x, i * c, c, 1);
+            total += (double)m - x[i * c + t[i]] + ls;
+            for (int j = 0; j < c; j++) probs[i * c + j] = MathF.Exp(x[i * c + j] - m - ls);
         }
         float scale = reduction == Reduction.Mean ? 1f / Math.Max(n, 1) : 1f;
         var o = new Tensor([(float)(total * scale)], []);

@@ -59,11 +59,15 @@ public static partial class F
         var (outer, size, inner) = Split(a.Shape, dim);
         var o = new Tensor(ReducedShape(a.Shape, dim, keepDim));
         float[] ad = a.Data, od = o.Data;
+        var maxes = new float[outer * inner];
+        var logSums = new float[outer * inner];
         for (int p = 0; p < outer; p++)
             for (int q = 0; q < inner; q++)
             {
                 int b = p * size * inner + q;
-                od[p * inner + q] = Lse(ad, b, size, inner);
+                var (m, ls) = LseParts(ad, b, size, inner);
+                maxes[p * inner + q] = m; logSums[p * inner + q] = ls;
+                od[p * inner + q] = m + ls;
             }
         if (!Graph.ShouldRecord(a)) return o;
         return Graph.Record(o, "logsumexp", [a], g =>
@@ -73,20 +77,23 @@ public static partial class F
                 for (int q = 0; q < inner; q++)
                 {
                     int b = p * size * inner + q;
-                    float l = od[p * inner + q], go = gd[p * inner + q];
-                    for (int r = 0; r < size; r++) da[b + r * inner] += go * MathF.Exp(ad[b + r * inner] - l);
+                    float m = maxes[p * inner + q], ls = logSums[p * inner + q], go = gd[p * inner + q];
+                    for (int r = 0; r < size; r++) da[b + r * inner] += go * MathF.Exp(ad[b + r * inner] - m - ls);
                 }
         });
     }
 
-    private static float Lse(float[] x, int b, int size, int inner)
+    /// <summary>(m, log Σ exp(x − m)) with m the maximum. Callers form x − m − logSum rather than x − (m + logSum):
+    /// m + logSum rounds to the float32 grid at the logits' magnitude (ulp 1e-3 at 1e4), which would swamp the
+    /// softmax of logits sharing a large offset; x − m is exact near the maximum.</summary>
+    private static (float m, float logSum) LseParts(float[] x, int b, int size, int inner)
     {
         float m = float.NegativeInfinity;
         for (int r = 0; r < size; r++) m = Math.Max(m, x[b + r * inner]);
-        if (float.IsNegativeInfinity(m) || float.IsNaN(m) || float.IsPositiveInfinity(m)) return m;
+        if (float.IsNegativeInfinity(m) || float.IsNaN(m) || float.IsPositiveInfinity(m)) return (m, 0f);
         double s = 0;
         for (int r = 0; r < size; r++) s += MathF.Exp(x[b + r * inner] - m);
-        return m + (float)Math.Log(s);
+        return (m, (float)Math.Log(s));
     }
 
     private static void SoftmaxKernel(float[] x, float[] y, int outer, int size, int inner, bool log)
@@ -95,10 +102,10 @@ public static partial class F
             for (int q = 0; q < inner; q++)
             {
                 int b = p * size * inner + q;
-                float l = Lse(x, b, size, inner);
+                var (m, ls) = LseParts(x, b, size, inner);
                 for (int r = 0; r < size; r++)
                 {
-                    float v = x[b + r * inner] - l;
+                    float v = x[b + r * inner] - m - ls;
                     y[b + r * inner] = log ? v : MathF.Exp(v);
                 }
             }
