@@ -215,6 +215,9 @@ def conv_cases():
         module_case("pointwise_1x1", conv(5, 3, 1), (2, 5, 5, 5)),
         module_case("k4_stride3_batch1", conv(2, 3, 4, s=3, p=1), (1, 2, 5, 6)),
         module_case("batch10_chunked", conv(2, 3, 3, p=1), (10, 2, 6, 6)),
+        module_case("groups2_dilation2_stride2", conv(4, 6, 3, s=2, p=1, d=2, g=2), (2, 4, 9, 8)),
+        module_case("padding_exceeds_kernel", conv(2, 3, 2, p=3), (2, 2, 4, 5)),
+        module_case("kernel_fills_padded_input", conv(2, 2, (5, 6), p=1), (2, 2, 3, 4)),
     ]
 
 
@@ -251,6 +254,10 @@ def batchnorm_cases():
         module_case("bn2d_train_not_affine", bn("batchnorm2d", 3, affine=False), (2, 3, 4, 4), training=True),
         module_case("bn2d_train_momentum0.3_eps1e-3", bn("batchnorm2d", 3, eps=1e-3, momentum=0.3), (2, 3, 3, 5), training=True),
         module_case("bn2d_eval_eps1e-3", bn("batchnorm2d", 3, eps=1e-3), (2, 3, 3, 5), training=False),
+        module_case("bn2d_eval_not_affine", bn("batchnorm2d", 3, affine=False), (2, 3, 3, 3), training=False),
+        # Two values per channel: the input gradient is ∝ 1 − x̂² = ε/(σ² + ε), a cancellation; with ε = 1e-5 even
+        # PyTorch's float32 is 6e-5 off, so a larger ε keeps the smallest legal batch well-conditioned.
+        module_case("bn1d_train_batch2_eps0.1", bn("batchnorm1d", 4, eps=0.1), (2, 4), training=True),
     ]
 
 
@@ -260,6 +267,7 @@ def linear_cases():
         module_case("no_bias", linear(6, 3, bias=False), (5, 6)),
         module_case("batch1_wide", linear(33, 17), (1, 33)),
         module_case("rank3_input", linear(5, 4), (2, 3, 5)),
+        module_case("rank1_input", linear(5, 3), (5,)),
     ]
 
 
@@ -477,6 +485,7 @@ def optim_cases():
         optim_case("sgd_momentum_steplr", sgd(0.4, momentum=0.9), steps=7, schedule={"type": "step", "step_size": 2, "gamma": 0.5}),
         optim_case("adam_cosine", adam(lr=0.02), steps=6, schedule={"type": "cosine", "t_max": 5, "eta_min": 0.001}),
         optim_case("sgd_momentum_clip", sgd(0.3, momentum=0.9), clip=0.05),
+        optim_case("sgd_clip_inactive", sgd(0.3), clip=100.0),
         optim_case("cnn_bn_sgd_nesterov", sgd(0.1, momentum=0.9, nesterov=True, wd=1e-3), model_spec=cnn, in_shape=(6, 2, 4, 4), classes=3),
         optim_case("cnn_bn_adamw", adam("adamw", lr=0.01, wd=0.05), model_spec=cnn, in_shape=(6, 2, 4, 4), classes=3),
     ]
