@@ -1,0 +1,127 @@
+using System.Globalization;
+using Nabla.Kernels;
+using Nabla.Training;
+using Spectre.Console;
+
+namespace Nabla.Cli.Commands;
+
+/// <summary>`nabla train`: trains a model on MNIST (or any IDX directory) with progress, metrics, curves and checkpoints.</summary>
+public sealed class TrainCommand : ICommand
+{
+    public string Name => "train";
+    public string Summary => "train a model on MNIST with progress, curves and checkpoints";
+    public string Usage => """
+        usage: nabla train [options]
+
+          --model M            zoo name or spec file (default lenet5; zoo: mlp, lenet5, mnist-cnn, alexnet-mnist)
+          --data mnist|DIR     MNIST (fetched on first use) or a directory with the four IDX files (default mnist)
+          --epochs N           epochs (default 3)
+          --batch-size B       mini-batch size (default 64)
+          --optimizer O        sgd|momentum|nesterov|adam|adamw|adadelta (default adam)
+          --lr X               learning rate (default 1e-3 for adam/adamw, 1.0 for adadelta, 0.01 for SGD forms)
+          --momentum B         momentum β (default 0.9)
+          --momentum-form F    velocity|heavy-ball (default velocity)
+          --weight-decay W     weight decay (default 0)
+          --gamma G            StepLR factor applied after each epoch (default 0.7, or 1 with --random-labels)
+          --seed S             seed for weights, shuffling, dropout and random labels (default 1)
+          --threads T          worker threads (default: all cores); results do not depend on it
+          --subset N           train on the first N training images
+          --random-labels      replace every training label by a seeded random class (memorisation experiment)
+          --eval-train         report train loss/accuracy in evaluation mode over the whole training set
+          --shift              random ±2 px shifts of training images
+          --out DIR            output directory (default runs/<model>)
+          --resume CKPT        continue from a checkpoint written by an earlier run with the same options
+        """;
+
+    public int Run(Args args)
+    {
+        string optimizer = args.Choice("optimizer", "adam", "sgd", "momentum", "nesterov", "adam", "adamw", "adadelta");
+        double defaultLr = optimizer switch { "adadelta" => 1.0, "adam" or "adamw" => 1e-3, _ => 0.01 };
+        string model = args.String("model", "lenet5")!;
+        bool randomLabels = args.Flag("random-labels");
+        var o = new TrainOptions
+        {
+            Model = model,
+            Data = args.String("data", "mnist")!,
+            Epochs = args.Int("epochs", 3, 1, 100_000),
+            BatchSize = args.Int("batch-size", 64, 1, 1_000_000),
+            Optimizer = optimizer,
+            Lr = args.Double("lr", defaultLr, 0, 1e6),
+            Momentum = (float)args.Double("momentum", 0.9, 0, 0.999999),
+            MomentumForm = args.Choice("momentum-form", "velocity", "velocity", "heavy-ball"),
+            WeightDecay = (float)args.Double("weight-decay", 0, 0, 1e6),
+            // Memorising random labels needs a learning rate that does not decay away (as Zhang et al.).
+            Gamma = args.Double("gamma", randomLabels ? 1.0 : 0.7, 1e-9, 1),
+            Seed = (ulong)args.Int("seed", 1, 0),
+            Subset = args.Int("subset", 0, 1),
+            RandomLabels = randomLabels,
+            EvalTrain = args.Flag("eval-train"),
+            Shift = args.Flag("shift"),
+            OutDir = args.String("out", Path.Combine("runs", Path.GetFileNameWithoutExtension(model)))!,
+        };
+        int threads = args.Int("threads", Environment.ProcessorCount, 1, 1024);
+        string? resume = args.String("resume");
+        args.EnsureAllUsed();
+        if (o.Lr <= 0) throw new UsageException($"nabla train: --lr must be positive, got {o.Lr}");
+        Workers.Count = threads;
+
+        bool fancy = !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
+        var observer = new ConsoleObserver(fancy);
+        var trainer = new Trainer(o, observer);
+        Console.WriteLine($"nabla train: {o.Model}, {trainer.Model.Parameters().Sum(p => (long)p.Numel):N0} parameters, {o.Optimizer} lr {o.Lr.ToString(CultureInfo.InvariantCulture)}, batch {o.BatchSize}, {o.Epochs} epochs, {Workers.Count} threads");
+        try
+        {
+            if (fancy)
+                AnsiConsole.Progress().AutoClear(false).HideCompleted(false)
+                    .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+                    .Start(ctx => { observer.Context = ctx; trainer.Run(resume); });
+            else trainer.Run(resume);
+        }
+        catch (TrainingDivergedException e)
+        {
+            Console.Error.WriteLine($"nabla train: {e.Message}");
+            return 1;
+        }
+        var last = trainer.History[^1];
+        Console.WriteLine($"done: test accuracy {last.TestAcc:P2}, test loss {last.TestLoss:F4} after {last.Epoch} epochs ({last.Seconds:F0} s)");
+        Console.WriteLine($"outputs: {trainer.MetricsPath}, {trainer.CurvesPath}, {trainer.ModelPath}, {trainer.CheckpointPath}");
+        return 0;
+    }
+
+    /// <summary>Draws one progress bar per epoch, or prints one line per epoch when output is not a terminal.</summary>
+    private sealed class ConsoleObserver(bool fancy) : ITrainingObserver
+    {
+        private ProgressTask? _task;
+        private DateTime _lastDraw;
+        public ProgressContext? Context { get; set; }
+
+        public void EpochStarted(int epoch, int epochs, int batches)
+        {
+            if (Context is not null) _task = Context.AddTask($"epoch {epoch}/{epochs}", maxValue: batches);
+        }
+
+        public void BatchFinished(int epoch, int batch, int batches, double loss, double acc, double imgPerSec)
+        {
+            if (_task is null) return;
+            var now = DateTime.UtcNow;
+            _task.Value = batch;
+            if ((now - _lastDraw).TotalMilliseconds < 100 && batch < batches) return;
+            _lastDraw = now;
+            _task.Description = string.Create(CultureInfo.InvariantCulture, $"epoch {epoch}: loss {loss:F4} acc {acc:P1} {imgPerSec:F0} img/s");
+        }
+
+        public void EpochFinished(EpochMetrics m)
+        {
+            string line = string.Create(CultureInfo.InvariantCulture,
+                $"epoch {m.Epoch}: train loss {m.TrainLoss:F4} acc {m.TrainAcc:P2} | test loss {m.TestLoss:F4} acc {m.TestAcc:P2} | {m.Seconds:F0} s");
+            if (fancy && _task is not null) _task.Description = Markup.Escape(line);
+            else Console.WriteLine(line);
+        }
+
+        public void Message(string text)
+        {
+            if (fancy) AnsiConsole.MarkupLine($"[grey]{Markup.Escape(text)}[/]");
+            else Console.WriteLine(text);
+        }
+    }
+}

@@ -1,0 +1,38 @@
+namespace Nabla.Training;
+
+/// <summary>Everything that defines a training run (the flags of <c>nabla train</c>).</summary>
+public sealed record TrainOptions
+{
+    /// <summary>Zoo name or spec file.</summary>
+    public string Model { get; init; } = "lenet5";
+    /// <summary>"mnist" or a directory with the four IDX files.</summary>
+    public string Data { get; init; } = "mnist";
+    /// <summary>Epochs to train (in total, counting those before a resume).</summary>
+    public int Epochs { get; init; } = 3;
+    /// <summary>Mini-batch size.</summary>
+    public int BatchSize { get; init; } = 64;
+    /// <summary>sgd, momentum, nesterov, adam, adamw or adadelta.</summary>
+    public string Optimizer { get; init; } = "adam";
+    /// <summary>Initial learning rate.</summary>
+    public double Lr { get; init; } = 1e-3;
+    /// <summary>β for momentum and nesterov.</summary>
+    public float Momentum { get; init; } = 0.9f;
+    /// <summary>velocity or heavy-ball.</summary>
+    public string MomentumForm { get; init; } = "velocity";
+    /// <summary>Weight decay (L2 for SGD/Adam/Adadelta, decoupled for AdamW).</summary>
+    public float WeightDecay { get; init; }
+    /// <summary>StepLR factor applied after every epoch (1 = constant).</summary>
+    public double Gamma { get; init; } = 0.7;
+    /// <summary>Seed of every random choice (initial weights, shuffling, dropout, random labels).</summary>
+    public ulong Seed { get; init; } = 1;
+    /// <summary>Train on the first N samples only (0 = all).</summary>
+    public int Subset { get; init; }
+    /// <summary>Replace every training label by a seeded uniform draw (the memorisation experiment).</summary>
+    public bool RandomLabels { get; init; }
+    /// <summary>Measure train loss/accuracy after each epoch in evaluation mode over the whole training set.</summary>
+    public bool EvalTrain { get; init; }
+    /// <summary>Random ±2 px shifts of training images.</summary>
+    public bool Shift { get; init; }
+    /// <summary>Output directory.</summary>
+    public string OutDir { get; init; } = "runs/latest";
+}

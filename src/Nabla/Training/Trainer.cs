@@ -1,0 +1,238 @@
+using System.Diagnostics;
+using Nabla.Autograd;
+using Nabla.Data;
+using Nabla.IO;
+using Nabla.IO.Spec;
+using Nabla.NN;
+using Nabla.Ops;
+using Nabla.Optim;
+using Nabla.Tensors;
+
+namespace Nabla.Training;
+
+/// <summary>
+/// The training loop behind <c>nabla train</c>: seeded data order, model and dropout, one optimizer step per
+/// mini-batch, evaluation on the test set after every epoch, and after every epoch metrics.csv, curves.svg,
+/// model.safetensors and an atomic checkpoint in the output directory.
+/// </summary>
+/// <remarks>Every random choice is a function of the seed (and epoch), and every reduction has a fixed order,
+/// so the same options give the same metrics and weights whatever the thread count, and a resumed run ends
+/// with the same weights as an uninterrupted one.</remarks>
+public sealed class Trainer
+{
+    private readonly TrainOptions _o;
+    private readonly ITrainingObserver? _observer;
+    private readonly Rng _dropoutRng;
+    private readonly Dataset _train, _test;
+    private readonly bool _flatInput;
+
+    /// <summary>The model (nested Sequentials named as PyTorch's twin).</summary>
+    public Sequential Model { get; }
+
+    /// <summary>The optimizer.</summary>
+    public Optimizer Optimizer { get; }
+
+    /// <summary>Metrics of every completed epoch.</summary>
+    public List<EpochMetrics> History { get; } = new();
+
+    /// <summary>Sets up data, model and optimizer.</summary>
+    /// <param name="options">The run's options.</param>
+    /// <param name="observer">Progress receiver, or null.</param>
+    /// <param name="data">Data to use instead of loading <see cref="TrainOptions.Data"/> (tests).</param>
+    /// <exception cref="NablaInputException">A bad option (named as its flag), spec or data set.</exception>
+    public Trainer(TrainOptions options, ITrainingObserver? observer = null, DataSplits? data = null)
+    {
+        _o = options;
+        _observer = observer;
+        Validate(options);
+        var spec = Zoo.Resolve(options.Model);
+        data ??= DataSource.Load(options.Data, observer is null ? null : observer.Message);
+        var train = data.Train;
+        if (options.Subset > 0)
+        {
+            if (options.Subset > train.Count) throw new NablaInputException($"--subset {options.Subset} exceeds the {train.Count} training samples of {data.Source}");
+            train = train.Subset(options.Subset);
+        }
+        if (options.RandomLabels) train = train.WithRandomLabels(Rng.Mix(options.Seed, 3));
+        _train = train;
+        _test = data.Test;
+        int[] want = [train.Channels, train.Height, train.Width];
+        if (!spec.IsFlatInput && !spec.Input.SequenceEqual(want))
+            throw new NablaInputException($"{spec.Source}: input is {string.Join("x", spec.Input)} but the data set {data.Source} has images of {string.Join("x", want)}");
+        if (spec.IsFlatInput && spec.Input[0] != train.SampleSize)
+            throw new NablaInputException($"{spec.Source}: input has {spec.Input[0]} features but images of {data.Source} have {train.SampleSize}");
+        _flatInput = spec.IsFlatInput;
+        _dropoutRng = new Rng(Rng.Mix(options.Seed, 2));
+        Model = ModelFactory.Build(spec, new Rng(Rng.Mix(options.Seed, 1)), _dropoutRng);
+        Optimizer = CreateOptimizer(options, Model);
+    }
+
+    private static void Validate(TrainOptions o)
+    {
+        if (o.Epochs < 1) throw new NablaInputException($"--epochs must be at least 1, got {o.Epochs}");
+        if (o.BatchSize < 1) throw new NablaInputException($"--batch-size must be at least 1, got {o.BatchSize}");
+        if (o.Subset < 0) throw new NablaInputException($"--subset must be positive, got {o.Subset}");
+        if (!(o.Lr > 0) || double.IsInfinity(o.Lr)) throw new NablaInputException($"--lr must be a positive number, got {o.Lr}");
+        if (o.Momentum is < 0 or >= 1) throw new NablaInputException($"--momentum must be in [0, 1), got {o.Momentum}");
+        if (o.WeightDecay < 0) throw new NablaInputException($"--weight-decay must be non-negative, got {o.WeightDecay}");
+        if (!(o.Gamma > 0) || o.Gamma > 1) throw new NablaInputException($"--gamma must be in (0, 1], got {o.Gamma}");
+    }
+
+    /// <summary>The optimizer named by <see cref="TrainOptions.Optimizer"/>.</summary>
+    public static Optimizer CreateOptimizer(TrainOptions o, Module model)
+    {
+        var ps = model.NamedParameters().ToList();
+        var form = o.MomentumForm switch
+        {
+            "velocity" => MomentumForm.Velocity,
+            "heavy-ball" => MomentumForm.HeavyBall,
+            _ => throw new NablaInputException($"--momentum-form must be velocity or heavy-ball, got '{o.MomentumForm}'"),
+        };
+        return o.Optimizer switch
+        {
+            "sgd" => new Sgd(ps, o.Lr, weightDecay: o.WeightDecay),
+            "momentum" => new Sgd(ps, o.Lr, o.Momentum, weightDecay: o.WeightDecay, form: form),
+            "nesterov" => form == MomentumForm.Velocity ? new Sgd(ps, o.Lr, o.Momentum, weightDecay: o.WeightDecay, nesterov: true)
+                : throw new NablaInputException("--optimizer nesterov works with --momentum-form velocity only"),
+            "adam" => new Adam(ps, o.Lr, weightDecay: o.WeightDecay),
+            "adamw" => new AdamW(ps, o.Lr, weightDecay: o.WeightDecay),
+            "adadelta" => new Adadelta(ps, o.Lr, weightDecay: o.WeightDecay),
+            _ => throw new NablaInputException($"--optimizer must be one of sgd|momentum|nesterov|adam|adamw|adadelta, got '{o.Optimizer}'"),
+        };
+    }
+
+    /// <summary>Paths of the outputs.</summary>
+    public string MetricsPath => Path.Combine(_o.OutDir, "metrics.csv");
+    /// <summary>curves.svg.</summary>
+    public string CurvesPath => Path.Combine(_o.OutDir, "curves.svg");
+    /// <summary>model.safetensors (PyTorch state-dict names).</summary>
+    public string ModelPath => Path.Combine(_o.OutDir, "model.safetensors");
+    /// <summary>checkpoint.safetensors.</summary>
+    public string CheckpointPath => Path.Combine(_o.OutDir, "checkpoint.safetensors");
+
+    /// <summary>Trains to <see cref="TrainOptions.Epochs"/> epochs, first restoring <paramref name="resumeFrom"/> if given.</summary>
+    /// <exception cref="TrainingDivergedException">The loss or a gradient became non-finite.</exception>
+    public IReadOnlyList<EpochMetrics> Run(string? resumeFrom = null)
+    {
+        PrepareOutDir();
+        int startEpoch = 0;
+        double priorSeconds = 0;
+        if (resumeFrom is not null)
+        {
+            var st = Checkpoint.Load(resumeFrom, Model, Optimizer, _dropoutRng, _o);
+            startEpoch = st.Epoch; priorSeconds = st.Seconds;
+            History.Clear(); History.AddRange(st.History);
+            _observer?.Message($"resumed from {resumeFrom} after epoch {st.Epoch}");
+        }
+        var loader = new DataLoader(_train, _o.BatchSize, shuffle: true, seed: _o.Seed, randomShifts: _o.Shift);
+        int sample = _train.SampleSize;
+        var xBuf = new float[_o.BatchSize * sample];
+        var yBuf = new int[_o.BatchSize];
+        var clock = Stopwatch.StartNew();
+        for (int epoch = startEpoch; epoch < _o.Epochs; epoch++)
+        {
+            Optimizer.LearningRate = LrSchedule.Step(_o.Lr, epoch, 1, _o.Gamma);
+            Model.Train();
+            loader.Seek(epoch);
+            int batches = loader.BatchesPerEpoch;
+            _observer?.EpochStarted(epoch + 1, _o.Epochs, batches);
+            double lossSum = 0; long correct = 0, seen = 0;
+            var epochClock = Stopwatch.StartNew();
+            for (int b = 0; b < batches; b++)
+            {
+                int n = loader.NextBatch(xBuf, yBuf);
+                var x = new Tensor(xBuf, InputShape(n));
+                Optimizer.ZeroGrad();
+                var logits = Model.Forward(x);
+                var loss = F.CrossEntropy(logits, yBuf.AsSpan(0, n));
+                float lv = loss.Item();
+                if (!float.IsFinite(lv))
+                    throw new TrainingDivergedException(epoch + 1, b + 1, Optimizer.StepCount + 1, "loss", lv, History.Count > 0 ? CheckpointPath : null);
+                loss.Backward();
+                CheckGradients(epoch, b);
+                Optimizer.Step();
+                lossSum += lv * n; seen += n;
+                correct += CountCorrect(logits, yBuf.AsSpan(0, n));
+                _observer?.BatchFinished(epoch + 1, b + 1, batches, lossSum / seen, (double)correct / seen, seen / epochClock.Elapsed.TotalSeconds);
+            }
+            double trainLoss = lossSum / Math.Max(seen, 1), trainAcc = (double)correct / Math.Max(seen, 1);
+            if (_o.EvalTrain) (trainLoss, trainAcc) = Evaluate(Model, _train, _flatInput);
+            var (testLoss, testAcc) = Evaluate(Model, _test, _flatInput);
+            var m = new EpochMetrics(epoch + 1, trainLoss, trainAcc, testLoss, testAcc, priorSeconds + clock.Elapsed.TotalSeconds);
+            History.Add(m);
+            WriteOutputs(epoch + 1, m.Seconds);
+            _observer?.EpochFinished(m);
+        }
+        return History;
+    }
+
+    private int[] InputShape(int n) => SampleShape(_train, n, _flatInput);
+
+    private static int[] SampleShape(Dataset d, int n, bool flat) => flat ? [n, d.SampleSize] : [n, d.Channels, d.Height, d.Width];
+
+    private void CheckGradients(int epoch, int batch)
+    {
+        foreach (var (name, p) in Model.NamedParameters())
+        {
+            if (p.Grad is null) continue;
+            foreach (float v in p.Grad.Span)
+                if (!float.IsFinite(v))
+                    throw new TrainingDivergedException(epoch + 1, batch + 1, Optimizer.StepCount + 1, $"gradient of {name}", v, History.Count > 0 ? CheckpointPath : null);
+        }
+    }
+
+    private static long CountCorrect(Tensor logits, ReadOnlySpan<int> labels)
+    {
+        var pred = F.ArgMax(logits, 1);
+        long c = 0;
+        for (int i = 0; i < labels.Length; i++) if (pred[i] == labels[i]) c++;
+        return c;
+    }
+
+    /// <summary>Mean cross-entropy and accuracy of <paramref name="model"/> in evaluation mode over a data set
+    /// (images fed as N x C x H x W, or N x features when <paramref name="flatInput"/>).</summary>
+    public static (double Loss, double Accuracy) Evaluate(Module model, Dataset data, bool flatInput = false, int batchSize = 500)
+    {
+        bool wasTraining = model.Training;
+        model.Eval();
+        using var _ = GradMode.NoGrad();
+        var x = new float[batchSize * data.SampleSize];
+        var y = new int[batchSize];
+        var idx = new int[batchSize];
+        double lossSum = 0; long correct = 0;
+        for (int start = 0; start < data.Count; start += batchSize)
+        {
+            int n = Math.Min(batchSize, data.Count - start);
+            for (int i = 0; i < n; i++) idx[i] = start + i;
+            data.Gather(idx.AsSpan(0, n), x, y);
+            var logits = model.Forward(new Tensor(x, SampleShape(data, n, flatInput)));
+            lossSum += F.CrossEntropy(logits, y.AsSpan(0, n), Reduction.Sum).Item();
+            correct += CountCorrect(logits, y.AsSpan(0, n));
+        }
+        model.Train(wasTraining);
+        return (lossSum / Math.Max(data.Count, 1), (double)correct / Math.Max(data.Count, 1));
+    }
+
+    private void PrepareOutDir()
+    {
+        try
+        {
+            Directory.CreateDirectory(_o.OutDir);
+            string probe = Path.Combine(_o.OutDir, $".nabla-write-test-{Environment.ProcessId}");
+            File.WriteAllText(probe, "");
+            File.Delete(probe);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new NablaInputException($"--out {_o.OutDir}: cannot write there ({e.Message})");
+        }
+    }
+
+    private void WriteOutputs(int epoch, double seconds)
+    {
+        AtomicFile.WriteAllText(MetricsPath, EpochMetrics.CsvHeader + "\n" + string.Concat(History.Select(h => h.ToCsv() + "\n")));
+        AtomicFile.WriteAllText(CurvesPath, CurvesSvg.Render(History, $"{_o.Model} — {(_o.RandomLabels ? "random labels, " : "")}{_train.Count} training samples"));
+        TensorFiles.Save(ModelPath, Model.StateDict());
+        Checkpoint.Save(CheckpointPath, Model, Optimizer, _dropoutRng, epoch, seconds, History, _o);
+    }
+}
