@@ -79,7 +79,7 @@ def check_files(paths):
             continue
         same = st.to_bytes(tensors, metadata) == data
         print(f"{'ok  ' if same else 'FAIL'} {path}: {len(tensors)} tensors, {len(metadata)} metadata keys,"
-              f" {'byte-identical' if same else 'differs from'} Python's layout")
+              f" {'byte-identical to' if same else 'differs from'} Python's layout")
         failures += not same
     return failures
 

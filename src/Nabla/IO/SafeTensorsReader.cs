@@ -109,7 +109,8 @@ internal static class SafeTensorsReader
             }
             catch (Exception e) when (e is InvalidOperationException or ArgumentException or FormatException)
             {
-                throw Fail(source, $"header is malformed ({OneLine(e.Message)})");
+                // Values are type-checked before use, so this is an escaped string that decodes to invalid UTF-16 (e.g. "\ud800").
+                throw Fail(source, $"header holds a JSON string that is not valid Unicode ({OneLine(e.Message)})");
             }
         }
     }

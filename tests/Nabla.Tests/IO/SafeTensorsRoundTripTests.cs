@@ -130,6 +130,29 @@ public class SafeTensorsRoundTripTests : IDisposable
     }
 
     [Fact]
+    public async Task Write_WhileAnotherThreadReads_ReaderAlwaysSeesACompleteVersion()
+    {
+        string path = Path.Combine(_dir, "live.safetensors");
+        var small = new[] { SafeTensor.FromFloat("w", [4], [1f, 2f, 3f, 4f]) };
+        var large = new[] { SafeTensor.FromFloat("w", [64, 1024], Floats(64 * 1024, 3)), SafeTensor.FromInt64("step", [], [9]) };
+        SafeTensorsFile.Write(path, small);
+        const int Writes = 30;
+        var writer = Task.Run(() =>
+        {
+            for (int i = 0; i < Writes; i++) SafeTensorsFile.Write(path, i % 2 == 0 ? large : small);
+        });
+        int reads = 0;
+        while (!writer.IsCompleted || reads < 10)
+        {
+            var f = SafeTensorsFile.Read(path); // a non-atomic writer would expose truncated files here
+            Assert.True(f.Tensors.Count == 1 ? f["w"].ElementCount == 4 : f["w"].ElementCount == 64 * 1024 && f["step"].Int64![0] == 9);
+            reads++;
+        }
+        await writer;
+        Assert.Single(Directory.GetFiles(_dir));
+    }
+
+    [Fact]
     public void Write_FailingWhileCollectingTensors_LeavesTargetUntouched()
     {
         string path = Path.Combine(_dir, "keep.safetensors");
