@@ -12,6 +12,12 @@ namespace Nabla.Kernels;
 /// shared accumulators). Results are then bit-identical for any <see cref="Count"/>. Nested calls (a part
 /// that itself calls <c>Run</c>) and calls made while another thread's job is running execute inline, so
 /// they cannot deadlock. The state overloads allocate nothing per call when given a static lambda.
+/// <para>
+/// Parts are claimed dynamically and the caller runs parts too. After a job, a worker spins for 50 µs
+/// waiting for the next one (the products of a training step come back to back), then sleeps. A worker that
+/// has not joined by the time the caller runs out of parts is dropped from that job, so a descheduled
+/// worker never delays a caller.
+/// </para>
 /// </remarks>
 public static class Workers
 {
@@ -26,6 +32,12 @@ public static class Workers
     private static int s_next;
     private static int s_remaining;
     private static ExceptionDispatchInfo? s_error;
+    private static int s_generation;     // bumped once per job; workers watch it
+    private static int s_sleepers;       // workers blocked on their semaphore (the rest are spinning)
+
+    // After a job a worker spins this long for the next one before blocking: the products of a training step
+    // come back to back, and a futex wake-up costs tens of microseconds.
+    private static readonly long SpinTicks = System.Diagnostics.Stopwatch.Frequency / 20_000; // 50 µs
 
     [ThreadStatic] private static bool t_inside;
 
@@ -77,8 +89,18 @@ public static class Workers
             s_error = null;
             s_remaining = threads;
             s_done.Reset();
-            for (int w = 0; w < threads - 1; w++) s_workers[w].Go.Release();
+            int gen = s_generation + 1;
+            for (int w = 0; w < threads - 1; w++) Volatile.Write(ref s_workers[w].Ticket, gen);
+            Interlocked.Increment(ref s_generation);
+            if (Volatile.Read(ref s_sleepers) > 0)
+                for (int w = 0; w < threads - 1; w++)
+                    if (s_workers[w].Go.CurrentCount == 0) s_workers[w].Go.Release(); // permits never pile up
             Participate();
+            // Parts are claimed dynamically, so a worker that has not woken yet has nothing left to do:
+            // take back its ticket instead of waiting for it (one of us wins the exchange, exactly once).
+            for (int w = 0; w < threads - 1; w++)
+                if (Interlocked.CompareExchange(ref s_workers[w].Ticket, 0, gen) == gen)
+                    Finish();
             s_done.Wait();
             job.State = default!;
             job.Body = null;
@@ -106,6 +128,11 @@ public static class Workers
             Interlocked.CompareExchange(ref s_error, ExceptionDispatchInfo.Capture(e), null);
             Volatile.Write(ref s_next, parts); // let the others stop early
         }
+        Finish();
+    }
+
+    private static void Finish()
+    {
         if (Interlocked.Decrement(ref s_remaining) == 0) s_done.Set();
     }
 
@@ -113,7 +140,7 @@ public static class Workers
     {
         while (s_workers.Count < n)
         {
-            var w = new Worker();
+            var w = new Worker(Volatile.Read(ref s_generation));
             var t = new Thread(WorkerLoop, maxStackSize: 1 << 20)
             {
                 IsBackground = true,
@@ -128,16 +155,41 @@ public static class Workers
     {
         var w = (Worker)o!;
         t_inside = true;
+        int seen = w.StartGeneration;
         while (true)
         {
-            w.Go.Wait();
-            Participate();
+            int gen = AwaitNewGeneration(w, seen);
+            seen = gen;
+            // Join only if this job counts on us and the caller has not taken the ticket back.
+            if (Interlocked.CompareExchange(ref w.Ticket, 0, gen) == gen) Participate();
         }
     }
 
-    private sealed class Worker
+    /// <summary>Spins briefly, then sleeps on the worker's semaphore, until a job newer than <paramref name="seen"/> is published.</summary>
+    private static int AwaitNewGeneration(Worker w, int seen)
     {
+        long deadline = System.Diagnostics.Stopwatch.GetTimestamp() + SpinTicks;
+        while (true)
+        {
+            int gen = Volatile.Read(ref s_generation);
+            if (gen != seen) return gen;
+            if (System.Diagnostics.Stopwatch.GetTimestamp() < deadline) { Thread.SpinWait(20); continue; }
+            // Announce the sleep, then look once more: the publisher bumps the generation before reading
+            // s_sleepers, so either it sees us asleep and releases us, or we see its job here.
+            Interlocked.Increment(ref s_sleepers);
+            gen = Volatile.Read(ref s_generation);
+            if (gen == seen) w.Go.Wait(); // a stale release only makes us look again
+            Interlocked.Decrement(ref s_sleepers);
+            deadline = System.Diagnostics.Stopwatch.GetTimestamp() + SpinTicks;
+        }
+    }
+
+    private sealed class Worker(int startGeneration)
+    {
+        public readonly int StartGeneration = startGeneration;
         public readonly SemaphoreSlim Go = new(0);
+        /// <summary>The generation of the job this worker is expected in; 0 once taken (by it or by the caller).</summary>
+        public int Ticket;
     }
 
     private abstract class JobBase
