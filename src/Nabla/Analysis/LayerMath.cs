@@ -64,7 +64,9 @@ internal static class LayerMath
             case DropoutSpec:
                 return (input, Counts.Zero, rf);
             case FlattenSpec:
-                return ([(int)Math.Min(elements, int.MaxValue)], Counts.Zero, null);
+                if (elements > int.MaxValue)
+                    throw new NablaInputException($"{where}: expected at most {int.MaxValue} features per sample, found {Show(input)} = {elements}");
+                return ([(int)elements], Counts.Zero, null);
             default:
                 throw new ArgumentException($"unexpected layer {layer.Kind}", nameof(layer));
         }

@@ -198,6 +198,7 @@ public class ModelAnalyzerTests
     [InlineData("input 3 8 8\nconv2d out_channels=4 kernel_size=1 groups=2", "<spec>:2: layer 0 (conv2d): expected in_channels divisible by groups=2, found input 3x8x8")]
     [InlineData("input 3 8 8\nlinear out_features=4", "<spec>:2: layer 0 (linear): expected a flat input (add 'flatten' before it), found 3x8x8")]
     [InlineData("input 12\nconv2d out_channels=4 kernel_size=1", "<spec>:2: layer 0 (conv2d): expected a C x H x W input, found flat input 12")]
+    [InlineData("input 60000 60000 60000\nflatten", "<spec>:2: layer 0 (flatten): expected at most 2147483647 features per sample, found 60000x60000x60000 = 216000000000000")]
     [InlineData("input 12\nsoftmax dim=2", "<spec>:2: layer 0 (softmax): expected dim in 1..1 (or -1..-1) for input 12 with a batch dimension, found 2")]
     public void ShapeErrors_NameLayerAndBothShapes(string text, string expected)
     {
