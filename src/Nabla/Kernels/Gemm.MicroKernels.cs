@@ -10,7 +10,7 @@ public static partial class Gemm
 {
     /// <summary>AVX-512 micro-kernel: C[14 x 32] (+)= Ap[14 x kc] * Bp[kc x 32] from packed panels, all 28 accumulators in registers.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Kernel512(int kc, float* a, float* b, float* c, int ldc, bool accumulate)
+    private static unsafe void Kernel512x14(int kc, float* a, float* b, float* c, int ldc, bool accumulate)
     {
         Vector512<float> c0_0 = default, c0_1 = default;
         Vector512<float> c1_0 = default, c1_1 = default;
@@ -79,9 +79,56 @@ public static partial class Gemm
         c13_0.Store(c + 13 * ldc); c13_1.Store(c + 13 * ldc + 16);
     }
 
+    /// <summary>AVX-512 micro-kernel for short matrices: C[8 x 32] (+)= Ap[8 x kc] * Bp[kc x 32] from packed panels, all 16 accumulators in registers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Kernel512x8(int kc, float* a, float* b, float* c, int ldc, bool accumulate)
+    {
+        Vector512<float> c0_0 = default, c0_1 = default;
+        Vector512<float> c1_0 = default, c1_1 = default;
+        Vector512<float> c2_0 = default, c2_1 = default;
+        Vector512<float> c3_0 = default, c3_1 = default;
+        Vector512<float> c4_0 = default, c4_1 = default;
+        Vector512<float> c5_0 = default, c5_1 = default;
+        Vector512<float> c6_0 = default, c6_1 = default;
+        Vector512<float> c7_0 = default, c7_1 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            Vector512<float> b0 = Vector512.Load(b + 0), b1 = Vector512.Load(b + 16);
+            var a0 = Vector512.Create(a[0]); c0_0 = Avx512F.FusedMultiplyAdd(a0, b0, c0_0); c0_1 = Avx512F.FusedMultiplyAdd(a0, b1, c0_1);
+            var a1 = Vector512.Create(a[1]); c1_0 = Avx512F.FusedMultiplyAdd(a1, b0, c1_0); c1_1 = Avx512F.FusedMultiplyAdd(a1, b1, c1_1);
+            var a2 = Vector512.Create(a[2]); c2_0 = Avx512F.FusedMultiplyAdd(a2, b0, c2_0); c2_1 = Avx512F.FusedMultiplyAdd(a2, b1, c2_1);
+            var a3 = Vector512.Create(a[3]); c3_0 = Avx512F.FusedMultiplyAdd(a3, b0, c3_0); c3_1 = Avx512F.FusedMultiplyAdd(a3, b1, c3_1);
+            var a4 = Vector512.Create(a[4]); c4_0 = Avx512F.FusedMultiplyAdd(a4, b0, c4_0); c4_1 = Avx512F.FusedMultiplyAdd(a4, b1, c4_1);
+            var a5 = Vector512.Create(a[5]); c5_0 = Avx512F.FusedMultiplyAdd(a5, b0, c5_0); c5_1 = Avx512F.FusedMultiplyAdd(a5, b1, c5_1);
+            var a6 = Vector512.Create(a[6]); c6_0 = Avx512F.FusedMultiplyAdd(a6, b0, c6_0); c6_1 = Avx512F.FusedMultiplyAdd(a6, b1, c6_1);
+            var a7 = Vector512.Create(a[7]); c7_0 = Avx512F.FusedMultiplyAdd(a7, b0, c7_0); c7_1 = Avx512F.FusedMultiplyAdd(a7, b1, c7_1);
+            a += 8;
+            b += 32;
+        }
+        if (accumulate)
+        {
+            c0_0 += Vector512.Load(c); c0_1 += Vector512.Load(c + 16);
+            c1_0 += Vector512.Load(c + 1 * ldc); c1_1 += Vector512.Load(c + 1 * ldc + 16);
+            c2_0 += Vector512.Load(c + 2 * ldc); c2_1 += Vector512.Load(c + 2 * ldc + 16);
+            c3_0 += Vector512.Load(c + 3 * ldc); c3_1 += Vector512.Load(c + 3 * ldc + 16);
+            c4_0 += Vector512.Load(c + 4 * ldc); c4_1 += Vector512.Load(c + 4 * ldc + 16);
+            c5_0 += Vector512.Load(c + 5 * ldc); c5_1 += Vector512.Load(c + 5 * ldc + 16);
+            c6_0 += Vector512.Load(c + 6 * ldc); c6_1 += Vector512.Load(c + 6 * ldc + 16);
+            c7_0 += Vector512.Load(c + 7 * ldc); c7_1 += Vector512.Load(c + 7 * ldc + 16);
+        }
+        c0_0.Store(c); c0_1.Store(c + 16);
+        c1_0.Store(c + 1 * ldc); c1_1.Store(c + 1 * ldc + 16);
+        c2_0.Store(c + 2 * ldc); c2_1.Store(c + 2 * ldc + 16);
+        c3_0.Store(c + 3 * ldc); c3_1.Store(c + 3 * ldc + 16);
+        c4_0.Store(c + 4 * ldc); c4_1.Store(c + 4 * ldc + 16);
+        c5_0.Store(c + 5 * ldc); c5_1.Store(c + 5 * ldc + 16);
+        c6_0.Store(c + 6 * ldc); c6_1.Store(c + 6 * ldc + 16);
+        c7_0.Store(c + 7 * ldc); c7_1.Store(c + 7 * ldc + 16);
+    }
+
     /// <summary>AVX2 + FMA micro-kernel: C[6 x 16] (+)= Ap[6 x kc] * Bp[kc x 16] from packed panels, all 12 accumulators in registers.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Kernel256(int kc, float* a, float* b, float* c, int ldc, bool accumulate)
+    private static unsafe void Kernel256x6(int kc, float* a, float* b, float* c, int ldc, bool accumulate)
     {
         Vector256<float> c0_0 = default, c0_1 = default;
         Vector256<float> c1_0 = default, c1_1 = default;

@@ -36,7 +36,7 @@ public static partial class Gemm
     private static unsafe void Packed(in Job job)
     {
         var path = ActivePath;
-        int mr = path == GemmPath.Avx512 ? 14 : 6;
+        int mr = path == GemmPath.Avx512 ? RowsPerTile512(job.M) : 6;
         int nr = path == GemmPath.Avx512 ? 32 : 16;
         int tilesM = (job.M + mr - 1) / mr, tilesN = (job.N + nr - 1) / nr;
         // The split is chosen from the shape alone; every element is computed the same way in any part,
@@ -91,12 +91,12 @@ public static partial class Gemm
                             float* b = bp + jr * kc;
                             if (rows == mr && cols == nr)
                             {
-                                MicroKernel(path, kc, a, b, crow + jr, job.Ldc, accumulate);
+                                MicroKernel(path, mr, kc, a, b, crow + jr, job.Ldc, accumulate);
                             }
                             else
                             {
                                 // Edge tile: the same kernel into scratch, then the same add (or copy) into C.
-                                MicroKernel(path, kc, a, b, tile, nr, false);
+                                MicroKernel(path, mr, kc, a, b, tile, nr, false);
                                 MergeTile(tile, nr, crow + jr, job.Ldc, rows, cols, accumulate);
                             }
                         }
@@ -106,11 +106,22 @@ public static partial class Gemm
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void MicroKernel(GemmPath path, int kc, float* a, float* b, float* c, int ldc, bool accumulate)
+    /// <summary>
+    /// 14-row tiles use 28 of the 32 registers for accumulators; 8-row tiles run a little below them but waste
+    /// no rows when m is 16, 32 or 64 (conv layers with few output channels). Pick the one that pads less.
+    /// </summary>
+    private static int RowsPerTile512(int m)
     {
-        if (path == GemmPath.Avx512) Kernel512(kc, a, b, c, ldc, accumulate);
-        else Kernel256(kc, a, b, c, ldc, accumulate);
+        long padded14 = (m + 13) / 14 * 14L, padded8 = (m + 7) / 8 * 8L;
+        return padded8 * 21 < padded14 * 20 ? 8 : 14; // 8-row tiles must win by 5 %
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void MicroKernel(GemmPath path, int mr, int kc, float* a, float* b, float* c, int ldc, bool accumulate)
+    {
+        if (path != GemmPath.Avx512) Kernel256x6(kc, a, b, c, ldc, accumulate);
+        else if (mr == 14) Kernel512x14(kc, a, b, c, ldc, accumulate);
+        else Kernel512x8(kc, a, b, c, ldc, accumulate);
     }
 
     private static unsafe void MergeTile(float* tile, int ldt, float* c, int ldc, int rows, int cols, bool accumulate)
