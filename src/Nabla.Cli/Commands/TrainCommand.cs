@@ -31,6 +31,7 @@ public sealed class TrainCommand : ICommand
           --shift              random ±2 px shifts of training images
           --out DIR            output directory (default runs/<model>)
           --resume CKPT        continue from a checkpoint written by an earlier run with the same options
+          --detect-anomaly     check every op's output and gradients; name the first op that makes a non-finite value
         """;
 
     public int Run(Args args)
@@ -61,6 +62,7 @@ public sealed class TrainCommand : ICommand
         };
         int threads = args.Int("threads", Environment.ProcessorCount, 1, 1024);
         string? resume = args.String("resume");
+        Nabla.Autograd.GradMode.DetectAnomaly = args.Flag("detect-anomaly");
         args.EnsureAllUsed();
         if (o.Lr <= 0) throw new UsageException($"nabla train: --lr must be positive, got {o.Lr}");
         Workers.Count = threads;

@@ -9,8 +9,9 @@ public static class GradMode
     /// <summary>True when ops record a graph (the default).</summary>
     public static bool IsEnabled => _disabledDepth == 0;
 
-    /// <summary>When on, every backward checks its input gradients are finite and names the first op that
-    /// produced a non-finite value (slow; a debugging aid like torch.autograd.detect_anomaly).</summary>
+    /// <summary>When on, every recorded op checks its output, and every backward the gradients it produced, and
+    /// the first non-finite value throws an <see cref="ArithmeticException"/> naming the op (slow; a debugging aid
+    /// like torch.autograd.detect_anomaly).</summary>
     public static bool DetectAnomaly { get => _anomaly; set => _anomaly = value; }
 
     /// <summary>Disables recording until the returned scope is disposed (nestable).</summary>

@@ -24,6 +24,9 @@ public static class Graph
     {
         output.RequiresGrad = true;
         output.GradFn = new Node(name, inputs, backward);
+        if (GradMode.DetectAnomaly)
+            foreach (float v in output.Span)
+                if (!float.IsFinite(v)) throw new ArithmeticException($"anomaly: the forward of '{name}' produced a non-finite value ({v})");
         return output;
     }
 

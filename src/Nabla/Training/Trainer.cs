@@ -46,6 +46,7 @@ public sealed class Trainer
         _observer = observer;
         Validate(options);
         var spec = Zoo.Resolve(options.Model);
+        CheckMemory(spec, options.BatchSize);
         data ??= DataSource.Load(options.Data, observer is null ? null : observer.Message);
         var train = data.Train;
         if (options.Subset > 0)
@@ -65,6 +66,20 @@ public sealed class Trainer
         _dropoutRng = new Rng(Rng.Mix(options.Seed, 2));
         Model = ModelFactory.Build(spec, new Rng(Rng.Mix(options.Seed, 1)), _dropoutRng);
         Optimizer = CreateOptimizer(options, Model);
+    }
+
+    /// <summary>Refuses, before allocating anything, a run whose estimated memory exceeds what the machine has:
+    /// 16 bytes per parameter (weights, gradients, two optimizer moments) plus 12 bytes per activation element and
+    /// sample (outputs, their gradients, im2col buffers).</summary>
+    private static void CheckMemory(ModelSpec spec, int batch)
+    {
+        var summary = Analysis.ModelAnalyzer.Analyze(spec);
+        double activations = summary.Layers.Sum(l => l.OutputShape.Aggregate(1.0, (a, d) => a * d));
+        double bytes = 16.0 * summary.Total.Params + 12.0 * activations * batch;
+        double available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        if (bytes > available)
+            throw new NablaInputException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"{spec.Source}: training would need about {bytes / 1e9:F1} GB ({summary.Total.Params:N0} parameters, {activations:N0} activation values per sample at batch {batch}), more than the {available / 1e9:F1} GB available; use a smaller model or --batch-size"));
     }
 
     private static void Validate(TrainOptions o)
@@ -143,12 +158,21 @@ public sealed class Trainer
                 int n = loader.NextBatch(xBuf, yBuf);
                 var x = new Tensor(xBuf, InputShape(n));
                 Optimizer.ZeroGrad();
-                var logits = Model.Forward(x);
-                var loss = F.CrossEntropy(logits, yBuf.AsSpan(0, n));
-                float lv = loss.Item();
-                if (!float.IsFinite(lv))
-                    throw new TrainingDivergedException(epoch + 1, b + 1, Optimizer.StepCount + 1, "loss", lv, History.Count > 0 ? CheckpointPath : null);
-                loss.Backward();
+                Tensor logits, loss;
+                float lv;
+                try
+                {
+                    logits = Model.Forward(x);
+                    loss = F.CrossEntropy(logits, yBuf.AsSpan(0, n));
+                    lv = loss.Item();
+                    if (!float.IsFinite(lv))
+                        throw new TrainingDivergedException(epoch + 1, b + 1, Optimizer.StepCount + 1, "loss", lv, History.Count > 0 ? CheckpointPath : null);
+                    loss.Backward();
+                }
+                catch (ArithmeticException e) when (e.Message.StartsWith("anomaly:", StringComparison.Ordinal))
+                {
+                    throw new TrainingDivergedException(epoch + 1, b + 1, Optimizer.StepCount + 1, e.Message, float.NaN, History.Count > 0 ? CheckpointPath : null);
+                }
                 CheckGradients(epoch, b);
                 Optimizer.Step();
                 lossSum += lv * n; seen += n;

@@ -146,3 +146,41 @@ public sealed class TrainerTests : IDisposable
         Assert.True(h[^1].TestAcc < 0.4, $"test accuracy {h[^1].TestAcc}");
     }
 }
+
+[Collection("Workers")]
+public sealed class TrainerRobustnessTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("nabla-robust-").FullName;
+
+    public void Dispose() { Nabla.Autograd.GradMode.DetectAnomaly = false; Directory.Delete(_dir, true); }
+
+    [Fact]
+    public void HugeModel_IsRefusedUpFront_WithEstimate()
+    {
+        string spec = Path.Combine(_dir, "huge.spec");
+        File.WriteAllText(spec, "input 1 28 28\nconv2d out_channels=100000 kernel_size=3\nrelu\nflatten\nlinear out_features=10\n");
+        var e = Assert.Throws<NablaInputException>(() => new Trainer(new TrainOptions { Model = spec, OutDir = _dir }, data: TrainerTests.Synthetic()));
+        Assert.Contains("huge.spec: training would need about", e.Message);
+        Assert.Contains("GB available", e.Message);
+    }
+
+    [Fact]
+    public void DetectAnomaly_NamesTheFirstOp()
+    {
+        var o = new TrainOptions { Model = TrainerTests.SpecFile(_dir), Optimizer = "sgd", Lr = 1e30, Epochs = 2, BatchSize = 32, OutDir = Path.Combine(_dir, "a") };
+        Nabla.Autograd.GradMode.DetectAnomaly = true;
+        var e = Assert.Throws<TrainingDivergedException>(() => new Trainer(o, data: TrainerTests.Synthetic()).Run());
+        Assert.Contains("anomaly: the ", e.Message);
+        Assert.Matches("'(conv2d|batch_norm_train|relu|max_pool2d|reshape|linear|cross_entropy|dropout)'", e.Message);
+    }
+
+    [Fact]
+    public void UnwritableOut_IsOneClearError()
+    {
+        string file = Path.Combine(_dir, "not-a-dir");
+        File.WriteAllText(file, "x");
+        var o = new TrainOptions { Model = TrainerTests.SpecFile(_dir), OutDir = Path.Combine(file, "sub") };
+        var e = Assert.Throws<NablaInputException>(() => new Trainer(o, data: TrainerTests.Synthetic()).Run());
+        Assert.StartsWith($"--out {o.OutDir}: cannot write there", e.Message);
+    }
+}
