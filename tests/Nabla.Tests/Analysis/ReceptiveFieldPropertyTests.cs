@@ -1,4 +1,5 @@
 using Nabla.Analysis;
+using Nabla.IO;
 using Nabla.IO.Spec;
 using Nabla.NN;
 using Nabla.Tensors;
@@ -7,7 +8,8 @@ using Xunit;
 namespace Nabla.Tests.Analysis;
 
 /// <summary>
-/// The reported receptive field against the engine (issue 5): random small specs are built as modules and run.
+/// The reported receptive field against the engine (issue 5): random small specs are built by
+/// <see cref="ModelFactory"/> and run.
 /// </summary>
 public class ReceptiveFieldPropertyTests
 {
@@ -25,7 +27,7 @@ public class ReceptiveFieldPropertyTests
         for (int n = 0; n < SubsetNets; n++)
         {
             var (spec, summary) = RandomSpec(rng, plain: false);
-            var net = Build(spec.Layers, spec.Input[0], new Rng((ulong)n + 1));
+            var net = ModelFactory.Build(spec, new Rng((ulong)n + 1), new Rng(0));
             net.Eval();
             var rf = summary.Layers[^1].ReceptiveField!;
             int c = spec.Input[0], h = spec.Input[1], w = spec.Input[2];
@@ -64,7 +66,7 @@ public class ReceptiveFieldPropertyTests
         for (int n = 0; n < PlainNets; n++)
         {
             var (spec, summary) = RandomSpec(rng, plain: true);
-            var net = Build(spec.Layers, spec.Input[0], new Rng((ulong)n + 100));
+            var net = ModelFactory.Build(spec, new Rng((ulong)n + 100), new Rng(0));
             foreach (var (_, t) in net.NamedParameters()) for (int k = 0; k < t.Numel; k++) t.Data[k] = 0.1f + (float)rng.NextDouble();
             net.Eval();
             var rf = summary.Layers[^1].ReceptiveField!;
@@ -88,7 +90,7 @@ public class ReceptiveFieldPropertyTests
         var spec = SpecParser.Parse("input 1 10 10\navgpool2d kernel_size=3 stride=2 padding=1\navgpool2d kernel_size=3\navgpool2d kernel_size=2 stride=1 padding=1\n");
         var rf = ModelAnalyzer.Analyze(spec).Layers[^1].ReceptiveField!;
         Assert.Equal(new ReceptiveFieldAxis(13, 6, -7), rf.H);
-        var net = Build(spec.Layers, 1, new Rng(1));
+        var net = ModelFactory.Build(spec, new Rng(1), new Rng(0));
         var (top, bottom, _, _) = DependencyBox(net, RandomInput(new Random(1), 1, 10, 10, positive: true), [1, 2, 2], 1, 0);
         Assert.Equal((0, 5), (top, bottom)); // the range says -1..11, i.e. 0..9 on the image
     }
@@ -199,58 +201,6 @@ public class ReceptiveFieldPropertyTests
                 return ["concat", "branch", "conv2d out_channels=1 kernel_size=1", "branch", $"conv2d out_channels={q} kernel_size=3 padding=1",
                         "branch", "maxpool2d kernel_size=3 stride=1 padding=1", "end"];
             }
-        }
-    }
-
-    /// <summary>The PyTorch-twin modules of a spec (the kinds the random specs use).</summary>
-    private static Module Build(IReadOnlyList<LayerSpec> layers, int channels, Rng rng)
-    {
-        var seq = new Sequential();
-        foreach (var layer in layers) seq.Add(BuildOne(layer, ref channels, rng));
-        return seq;
-    }
-
-    private static Module BuildOne(LayerSpec layer, ref int channels, Rng rng)
-    {
-        switch (layer)
-        {
-            case Conv2dSpec c:
-            {
-                var m = new Conv2d(channels, c.OutChannels, (c.KernelSize.H, c.KernelSize.W), (c.Stride.H, c.Stride.W),
-                    (c.Padding.H, c.Padding.W), (c.Dilation.H, c.Dilation.W), c.Groups, c.Bias, rng);
-                channels = c.OutChannels;
-                return m;
-            }
-            case MaxPool2dSpec m:
-                return new MaxPool2d((m.KernelSize.H, m.KernelSize.W), (m.Stride.H, m.Stride.W), (m.Padding.H, m.Padding.W));
-            case AvgPool2dSpec a:
-                return new AvgPool2d((a.KernelSize.H, a.KernelSize.W), (a.Stride.H, a.Stride.W), (a.Padding.H, a.Padding.W));
-            case ActivationSpec { Kind: LayerKind.ReLU }:
-                return new ReLU();
-            case ResidualSpec r:
-            {
-                int c = channels;
-                var body = Build(r.Body, c, rng);
-                var shortcut = r.Shortcut is null ? null : Build(r.Shortcut, c, rng);
-                return new Residual([body], shortcut);
-            }
-            case ConcatSpec cat:
-            {
-                int input = channels, total = 0;
-                var branches = new List<Module>();
-                foreach (var b in cat.Branches)
-                {
-                    int bc = input;
-                    var seq = new Sequential();
-                    foreach (var l in b) seq.Add(BuildOne(l, ref bc, rng));
-                    branches.Add(seq);
-                    total += bc;
-                }
-                channels = total;
-                return new Concat(branches.ToArray());
-            }
-            default:
-                throw new NotSupportedException(layer.Kind.ToString());
         }
     }
 }
