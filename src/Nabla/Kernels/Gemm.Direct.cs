@@ -1,4 +1,5 @@
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Nabla.Kernels;
 
@@ -37,23 +38,28 @@ public static partial class Gemm
         }
     }
 
+    // Vector FusedMultiplyAdd is emulated in software where the hardware lacks FMA: take the vector paths only
+    // where it is real, and use a plain multiply-add in the scalar tails.
+    private static bool Fma512 => Vector512.IsHardwareAccelerated && Avx512F.IsSupported;
+    private static bool Fma256 => Vector256.IsHardwareAccelerated && Fma.IsSupported;
+
     /// <summary>y[0..n) += alpha * x[0..n).</summary>
     private static unsafe void Axpy(float alpha, float* x, float* y, int n)
     {
         int j = 0;
-        if (Vector512.IsHardwareAccelerated)
+        if (Fma512)
         {
             var va = Vector512.Create(alpha);
             for (; j <= n - 16; j += 16)
                 Vector512.FusedMultiplyAdd(va, Vector512.Load(x + j), Vector512.Load(y + j)).Store(y + j);
         }
-        else if (Vector256.IsHardwareAccelerated)
+        else if (Fma256)
         {
             var va = Vector256.Create(alpha);
             for (; j <= n - 8; j += 8)
                 Vector256.FusedMultiplyAdd(va, Vector256.Load(x + j), Vector256.Load(y + j)).Store(y + j);
         }
-        for (; j < n; j++) y[j] = MathF.FusedMultiplyAdd(alpha, x[j], y[j]);
+        for (; j < n; j++) y[j] += alpha * x[j];
     }
 
     /// <summary>Σ x[p] * y[p] over p in [0, n), four vector accumulators then a fixed-order reduction.</summary>
@@ -61,7 +67,7 @@ public static partial class Gemm
     {
         int p = 0;
         float s = 0f;
-        if (Vector512.IsHardwareAccelerated && n >= 16)
+        if (Fma512 && n >= 16)
         {
             Vector512<float> s0 = default, s1 = default;
             for (; p <= n - 32; p += 32)
@@ -73,7 +79,7 @@ public static partial class Gemm
                 s0 = Vector512.FusedMultiplyAdd(Vector512.Load(x + p), Vector512.Load(y + p), s0);
             s = Vector512.Sum(s0 + s1);
         }
-        else if (Vector256.IsHardwareAccelerated && n >= 8)
+        else if (Fma256 && n >= 8)
         {
             Vector256<float> s0 = default, s1 = default;
             for (; p <= n - 16; p += 16)
@@ -85,14 +91,14 @@ public static partial class Gemm
                 s0 = Vector256.FusedMultiplyAdd(Vector256.Load(x + p), Vector256.Load(y + p), s0);
             s = Vector256.Sum(s0 + s1);
         }
-        for (; p < n; p++) s = MathF.FusedMultiplyAdd(x[p], y[p], s);
+        for (; p < n; p++) s += x[p] * y[p];
         return s;
     }
 
     private static unsafe float StridedDot(float* x, int strideX, float* y, int n)
     {
         float s = 0f;
-        for (int p = 0; p < n; p++) s = MathF.FusedMultiplyAdd(x[(long)p * strideX], y[p], s);
+        for (int p = 0; p < n; p++) s += x[(long)p * strideX] * y[p];
         return s;
     }
 }
