@@ -1,4 +1,5 @@
 using System.Globalization;
+using Nabla.Distributed;
 using Nabla.Kernels;
 using Nabla.Training;
 using Spectre.Console;
@@ -24,7 +25,7 @@ public sealed class TrainCommand : ICommand
           --weight-decay W     weight decay (default 0)
           --gamma G            StepLR factor applied after each epoch (default 0.7, or 1 with --random-labels)
           --seed S             seed for weights, shuffling, dropout and random labels (default 1)
-          --threads T          worker threads (default: all cores); results do not depend on it
+          --threads T          worker threads (default: all cores, shared among the ranks of a node under mpirun); results do not depend on it
           --subset N           train on the first N training images
           --random-labels      replace every training label by a seeded random class (memorisation experiment)
           --eval-train         report train loss/accuracy in evaluation mode over the whole training set
@@ -32,6 +33,9 @@ public sealed class TrainCommand : ICommand
           --out DIR            output directory (default runs/<model>)
           --resume CKPT        continue from a checkpoint written by an earlier run with the same options
           --detect-anomaly     check every op's output and gradients; name the first op that makes a non-finite value
+
+        data-parallel: mpirun -np N nabla train ... splits each global batch of --batch-size samples into N shards
+        and averages gradients over MPI (Open MPI); rank 0 prints and writes. See docs/scaling.md.
         """;
 
     public int Run(Args args)
@@ -60,30 +64,61 @@ public sealed class TrainCommand : ICommand
             Shift = args.Flag("shift"),
             OutDir = args.String("out", Path.Combine("runs", Path.GetFileNameWithoutExtension(model)))!,
         };
-        int threads = args.Int("threads", Environment.ProcessorCount, 1, 1024);
+        var launch = MpiLaunch.FromEnvironment();
+        int threads = args.Int("threads", Math.Max(1, Environment.ProcessorCount / (launch?.LocalSize ?? 1)), 1, 1024);
+        int benchAllReduce = args.Int("bench-allreduce", 0, 0); // hidden: MB of the largest allreduce to time, then exit
         string? resume = args.String("resume");
         Nabla.Autograd.GradMode.DetectAnomaly = args.Flag("detect-anomaly");
         args.EnsureAllUsed();
         if (o.Lr <= 0) throw new UsageException($"nabla train: --lr must be positive, got {o.Lr}");
         Workers.Count = threads;
+        // Only under mpirun is libmpi loaded; a single process never touches it.
+        var comm = launch is null ? null : Communicator.World();
+        if (comm is null) return Train(o, resume, null);
+        int code;
+        try
+        {
+            code = benchAllReduce > 0 ? AllReduceBenchmark.Run(comm, benchAllReduce, Console.Out) : Train(o, resume, comm);
+        }
+        catch (NablaInputException) when (!comm.IsRoot)
+        {
+            return 2; // every rank sees the same options and data: rank 0 reports it, and mpirun ends the job
+        }
+        catch (Exception e) when (e is not NablaInputException)
+        {
+            // An error on one rank leaves the others waiting in a collective: end the whole job.
+            Console.Error.WriteLine($"nabla train (rank {comm.Rank}): {e.Message}");
+            comm.Abort(1);
+            throw;
+        }
+        comm.Dispose();
+        return code;
+    }
 
-        bool fancy = !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
-        var observer = new ConsoleObserver(fancy);
-        var trainer = new Trainer(o, observer);
-        Console.WriteLine($"nabla train: {o.Model}, {trainer.Model.Parameters().Sum(p => (long)p.Numel):N0} parameters, {o.Optimizer} lr {o.Lr.ToString(CultureInfo.InvariantCulture)}, batch {o.BatchSize}, {o.Epochs} epochs, {Workers.Count} threads");
+    private static int Train(TrainOptions o, string? resume, Communicator? comm)
+    {
+        bool root = comm is null || comm.IsRoot;
+        bool fancy = root && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
+        var observer = root ? new ConsoleObserver(fancy) : null;
+        var trainer = new Trainer(o, observer, comm: comm);
+        string ranks = comm is null ? "" : $" x {comm.Size} MPI ranks";
+        if (root) Console.WriteLine($"nabla train: {o.Model}, {trainer.Model.Parameters().Sum(p => (long)p.Numel):N0} parameters, {o.Optimizer} lr {o.Lr.ToString(CultureInfo.InvariantCulture)}, batch {o.BatchSize}, {o.Epochs} epochs, {Workers.Count} threads{ranks}");
         try
         {
             if (fancy)
                 AnsiConsole.Progress().AutoClear(false).HideCompleted(false)
                     .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-                    .Start(ctx => { observer.Context = ctx; trainer.Run(resume); });
+                    .Start(ctx => { observer!.Context = ctx; trainer.Run(resume); });
             else trainer.Run(resume);
         }
         catch (TrainingDivergedException e)
         {
-            Console.Error.WriteLine($"nabla train: {e.Message}");
+            // Data-parallel, the loss and gradients checked are the reduced ones: every rank stops at the same step.
+            if (root) Console.Error.WriteLine($"nabla train: {e.Message}");
+            else if (e.Message.Contains("anomaly:", StringComparison.Ordinal)) Console.Error.WriteLine($"nabla train (rank {comm!.Rank}): {e.Message}");
             return 1;
         }
+        if (!root) return 0;
         var last = trainer.History[^1];
         Console.WriteLine($"done: test accuracy {last.TestAcc:P2}, test loss {last.TestLoss:F4} after {last.Epoch} epochs ({last.Seconds:F0} s)");
         Console.WriteLine($"outputs: {trainer.MetricsPath}, {trainer.CurvesPath}, {trainer.ModelPath}, {trainer.CheckpointPath}");

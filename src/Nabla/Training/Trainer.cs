@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Nabla.Autograd;
 using Nabla.Data;
+using Nabla.Distributed;
 using Nabla.IO;
 using Nabla.IO.Spec;
 using Nabla.NN;
@@ -17,7 +18,9 @@ namespace Nabla.Training;
 /// </summary>
 /// <remarks>Every random choice is a function of the seed (and epoch), and every reduction has a fixed order,
 /// so the same options give the same metrics and weights whatever the thread count, and a resumed run ends
-/// with the same weights as an uninterrupted one.</remarks>
+/// with the same weights as an uninterrupted one. Given a <see cref="Communicator"/> of more than one rank it
+/// trains data-parallel (see <see cref="DataParallel"/> and docs/scaling.md): the batch size stays the global one,
+/// only rank 0 writes outputs, and metrics are global.</remarks>
 public sealed class Trainer
 {
     private readonly TrainOptions _o;
@@ -25,6 +28,8 @@ public sealed class Trainer
     private readonly Rng _dropoutRng;
     private readonly Dataset _train, _test;
     private readonly bool _flatInput;
+    private readonly DataParallel? _dp;
+    private bool IsRoot => _dp is null || _dp.Comm.IsRoot;
 
     /// <summary>The model (nested Sequentials named as PyTorch's twin).</summary>
     public Sequential Model { get; }
@@ -39,15 +44,23 @@ public sealed class Trainer
     /// <param name="options">The run's options.</param>
     /// <param name="observer">Progress receiver, or null.</param>
     /// <param name="data">Data to use instead of loading <see cref="TrainOptions.Data"/> (tests).</param>
+    /// <param name="comm">The MPI world when launched by mpirun, or null; with one rank it trains as without.</param>
     /// <exception cref="NablaInputException">A bad option (named as its flag), spec or data set.</exception>
-    public Trainer(TrainOptions options, ITrainingObserver? observer = null, DataSplits? data = null)
+    public Trainer(TrainOptions options, ITrainingObserver? observer = null, DataSplits? data = null, Communicator? comm = null)
     {
         _o = options;
         _observer = observer;
         Validate(options);
         var spec = Zoo.Resolve(options.Model);
         CheckMemory(spec, options.BatchSize);
-        data ??= DataSource.Load(options.Data, observer is null ? null : observer.Message);
+        if (data is null)
+        {
+            // Rank 0 loads (and on first use downloads) first, so ranks sharing a cache do not fetch it N times.
+            bool sync = comm is { Size: > 1 };
+            if (sync && !comm!.IsRoot) comm.Barrier();
+            data = DataSource.Load(options.Data, observer is null ? null : observer.Message);
+            if (sync && comm!.IsRoot) comm.Barrier();
+        }
         var train = data.Train;
         if (options.Subset > 0)
         {
@@ -66,6 +79,7 @@ public sealed class Trainer
         _dropoutRng = new Rng(Rng.Mix(options.Seed, 2));
         Model = ModelFactory.Build(spec, new Rng(Rng.Mix(options.Seed, 1)), _dropoutRng);
         Optimizer = CreateOptimizer(options, Model);
+        if (comm is { Size: > 1 }) _dp = new DataParallel(comm, Model);
     }
 
     /// <summary>Refuses, before allocating anything, a run whose estimated memory exceeds what the machine has:
@@ -129,7 +143,7 @@ public sealed class Trainer
     /// <exception cref="TrainingDivergedException">The loss or a gradient became non-finite.</exception>
     public IReadOnlyList<EpochMetrics> Run(string? resumeFrom = null)
     {
-        PrepareOutDir();
+        if (IsRoot) PrepareOutDir();
         int startEpoch = 0;
         double priorSeconds = 0;
         if (resumeFrom is not null)
@@ -139,16 +153,20 @@ public sealed class Trainer
             History.Clear(); History.AddRange(st.History);
             _observer?.Message($"resumed from {resumeFrom} after epoch {st.Epoch}");
         }
+        _dp?.BroadcastState();
         var loader = new DataLoader(_train, _o.BatchSize, shuffle: true, seed: _o.Seed, randomShifts: _o.Shift);
         int sample = _train.SampleSize;
         var xBuf = new float[_o.BatchSize * sample];
         var yBuf = new int[_o.BatchSize];
+        var xLocal = _dp is null ? xBuf : new float[xBuf.Length];
         var clock = Stopwatch.StartNew();
         for (int epoch = startEpoch; epoch < _o.Epochs; epoch++)
         {
             Optimizer.LearningRate = LrSchedule.Step(_o.Lr, epoch, 1, _o.Gamma);
             Model.Train();
             loader.Seek(epoch);
+            // Each rank draws its own dropout masks, from a stream that depends only on (seed, epoch, rank).
+            if (_dp is not null) _dropoutRng.Reseed(Rng.Mix(_o.Seed, 2, (ulong)epoch, (ulong)_dp.Comm.Rank));
             int batches = loader.BatchesPerEpoch;
             _observer?.EpochStarted(epoch + 1, _o.Epochs, batches);
             double lossSum = 0; long correct = 0, seen = 0;
@@ -156,6 +174,13 @@ public sealed class Trainer
             for (int b = 0; b < batches; b++)
             {
                 int n = loader.NextBatch(xBuf, yBuf);
+                if (_dp is not null)
+                {
+                    var (lossSumB, correctB) = DataParallelStep(xBuf, yBuf, xLocal, n, epoch, b);
+                    lossSum += lossSumB; correct += correctB; seen += n;
+                    _observer?.BatchFinished(epoch + 1, b + 1, batches, lossSum / seen, (double)correct / seen, seen / epochClock.Elapsed.TotalSeconds);
+                    continue;
+                }
                 var x = new Tensor(xBuf, InputShape(n));
                 Optimizer.ZeroGrad();
                 Tensor logits, loss;
@@ -180,17 +205,79 @@ public sealed class Trainer
                 _observer?.BatchFinished(epoch + 1, b + 1, batches, lossSum / seen, (double)correct / seen, seen / epochClock.Elapsed.TotalSeconds);
             }
             double trainLoss = lossSum / Math.Max(seen, 1), trainAcc = (double)correct / Math.Max(seen, 1);
-            if (_o.EvalTrain) (trainLoss, trainAcc) = Evaluate(Model, _train, _flatInput);
-            var (testLoss, testAcc) = Evaluate(Model, _test, _flatInput);
+            if (_dp is not null)
+            {
+                // Running statistics: the mean over ranks of each rank's (shard-statistics) running mean and variance.
+                _dp.AverageBuffers();
+                _dp.BroadcastState();
+            }
+            if (_o.EvalTrain) (trainLoss, trainAcc) = EvaluateGlobal(_train);
+            var (testLoss, testAcc) = EvaluateGlobal(_test);
             var m = new EpochMetrics(epoch + 1, trainLoss, trainAcc, testLoss, testAcc, priorSeconds + clock.Elapsed.TotalSeconds);
             History.Add(m);
-            WriteOutputs(epoch + 1, m.Seconds);
+            if (IsRoot) WriteOutputs(epoch + 1, m.Seconds);
+            if (_dp is not null)
+                _observer?.Message(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"mpi: {_dp.Comm.Size} ranks, {_dp.BucketLengths.Count} gradient bucket(s), {_dp.BucketLengths.Sum() * 4.0 / 1e3:F1} kB in all; {_dp.CommSeconds:F2} s in reductions of {clock.Elapsed.TotalSeconds:F2} s"));
             _observer?.EpochFinished(m);
         }
         return History;
     }
 
     private int[] InputShape(int n) => SampleShape(_train, n, _flatInput);
+
+    /// <summary>One data-parallel step: forward/backward on this rank's shard of the global batch of n samples, with
+    /// the loss summed and scaled by 1/n so that the gradients summed over ranks are the global batch's mean; then the
+    /// optimizer step, identical on every rank. Returns the global (loss sum, correct count) of the batch.</summary>
+    private (double LossSum, long Correct) DataParallelStep(float[] xBuf, int[] yBuf, float[] xLocal, int n, int epoch, int b)
+    {
+        var dp = _dp!;
+        int sample = _train.SampleSize;
+        var (start, count) = DataParallel.Shard(n, dp.Comm.Rank, dp.Comm.Size);
+        Optimizer.ZeroGrad();
+        Span<float> sums = stackalloc float[2];
+        string? anomaly = null;
+        if (count > 0)
+        {
+            xBuf.AsSpan(start * sample, count * sample).CopyTo(xLocal);
+            var labels = yBuf.AsSpan(start, count);
+            try
+            {
+                var logits = Model.Forward(new Tensor(xLocal, InputShape(count)));
+                var loss = F.CrossEntropy(logits, labels, Reduction.Sum);
+                sums[0] = loss.Item();
+                sums[1] = CountCorrect(logits, labels);
+                loss.Backward(new Tensor([1f / n], []));
+            }
+            catch (ArithmeticException e) when (e.Message.StartsWith("anomaly:", StringComparison.Ordinal))
+            {
+                // Still take part in the reduction, with a NaN loss, so that every rank stops at this step.
+                anomaly = e.Message;
+                sums[0] = float.NaN;
+            }
+        }
+        dp.AllReduceGradients(sums);
+        if (anomaly is not null)
+            throw new TrainingDivergedException(epoch + 1, b + 1, Optimizer.StepCount + 1, anomaly, float.NaN, History.Count > 0 ? CheckpointPath : null);
+        float lv = sums[0] / n;
+        if (!float.IsFinite(lv))
+            throw new TrainingDivergedException(epoch + 1, b + 1, Optimizer.StepCount + 1, "loss", lv, History.Count > 0 ? CheckpointPath : null);
+        CheckGradients(epoch, b);
+        Optimizer.Step();
+        return (sums[0], (long)sums[1]);
+    }
+
+    /// <summary>Loss and accuracy over a data set: in one process as <see cref="Evaluate"/>; data-parallel, each rank
+    /// evaluates its contiguous share and the sums are reduced.</summary>
+    private (double Loss, double Accuracy) EvaluateGlobal(Dataset data)
+    {
+        if (_dp is null) return Evaluate(Model, data, _flatInput);
+        var (start, count) = DataParallel.Shard(data.Count, _dp.Comm.Rank, _dp.Comm.Size);
+        var (lossSum, correct) = EvaluateSums(Model, data, _flatInput, start, start + count, 500);
+        Span<double> sums = [lossSum, correct];
+        _dp.Comm.AllReduceSum(sums);
+        return (sums[0] / Math.Max(data.Count, 1), sums[1] / Math.Max(data.Count, 1));
+    }
 
     private static int[] SampleShape(Dataset d, int n, bool flat) => flat ? [n, d.SampleSize] : [n, d.Channels, d.Height, d.Width];
 
@@ -217,6 +304,13 @@ public sealed class Trainer
     /// (images fed as N x C x H x W, or N x features when <paramref name="flatInput"/>).</summary>
     public static (double Loss, double Accuracy) Evaluate(Module model, Dataset data, bool flatInput = false, int batchSize = 500)
     {
+        var (lossSum, correct) = EvaluateSums(model, data, flatInput, 0, data.Count, batchSize);
+        return (lossSum / Math.Max(data.Count, 1), (double)correct / Math.Max(data.Count, 1));
+    }
+
+    /// <summary>Summed cross-entropy and correct count over samples [first, end) in evaluation mode.</summary>
+    private static (double LossSum, long Correct) EvaluateSums(Module model, Dataset data, bool flatInput, int first, int end, int batchSize)
+    {
         bool wasTraining = model.Training;
         model.Eval();
         using var _ = GradMode.NoGrad();
@@ -224,9 +318,9 @@ public sealed class Trainer
         var y = new int[batchSize];
         var idx = new int[batchSize];
         double lossSum = 0; long correct = 0;
-        for (int start = 0; start < data.Count; start += batchSize)
+        for (int start = first; start < end; start += batchSize)
         {
-            int n = Math.Min(batchSize, data.Count - start);
+            int n = Math.Min(batchSize, end - start);
             for (int i = 0; i < n; i++) idx[i] = start + i;
             data.Gather(idx.AsSpan(0, n), x, y);
             var logits = model.Forward(new Tensor(x, SampleShape(data, n, flatInput)));
@@ -234,7 +328,7 @@ public sealed class Trainer
             correct += CountCorrect(logits, y.AsSpan(0, n));
         }
         model.Train(wasTraining);
-        return (lossSum / Math.Max(data.Count, 1), (double)correct / Math.Max(data.Count, 1));
+        return (lossSum, correct);
     }
 
     private void PrepareOutDir()
