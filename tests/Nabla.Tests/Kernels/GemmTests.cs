@@ -108,6 +108,31 @@ public class GemmTests
         }
     }
 
+    /// <summary>Packing buffers are per thread and reused; one-off growth of the pool's bookkeeping is all we allow.</summary>
+    private const long OneOffAllocationBytes = 1024;
+
+    [Fact]
+    public void Sgemm_InSteadyState_AllocatesNothingPerCall()
+    {
+        var rng = new Random(9);
+        var shapes = new[] { (64, 512, 784, false, true), (300, 200, 100, true, false), (5, 40, 30, false, false), (200, 700, 150, false, false) };
+        var operands = shapes.Select(s => (Random(rng, s.Item1 * s.Item3), Random(rng, s.Item3 * s.Item2), new float[s.Item1 * s.Item2])).ToArray();
+        void All()
+        {
+            for (int i = 0; i < shapes.Length; i++)
+            {
+                var (m, n, k, ta, tb) = shapes[i];
+                var (a, b, c) = operands[i];
+                Gemm.Sgemm(ta, tb, m, n, k, a, ta ? m : k, b, tb ? k : n, c, n, 1f);
+            }
+        }
+        for (int warm = 0; warm < 5; warm++) All();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int rep = 0; rep < 20; rep++) All();
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(allocated < OneOffAllocationBytes, $"{allocated} bytes for 80 products");
+    }
+
     [Fact]
     public void Sgemm_RejectsShortSpansAndSmallLeadingDimensions()
     {
