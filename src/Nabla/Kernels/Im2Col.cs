@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace Nabla.Kernels;
 
 /// <summary>
@@ -35,32 +37,33 @@ public static class Im2Col
     /// <param name="dw">Horizontal dilation (≥ 1).</param>
     /// <param name="cols">Destination, (C·kh·kw) x (OH·OW); every element is written.</param>
     /// <exception cref="ArgumentException">A size is out of range, the kernel does not fit, or a span is too short.</exception>
-    public static void Unfold(ReadOnlySpan<float> x, int c, int h, int w, int kh, int kw, int sh, int sw,
+    public static unsafe void Unfold(ReadOnlySpan<float> x, int c, int h, int w, int kh, int kw, int sh, int sw,
         int ph, int pw, int dh, int dw, Span<float> cols)
     {
         var (oh, ow) = Check(x.Length, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, cols.Length);
         int l = oh * ow;
-        for (int ci = 0; ci < c; ci++)
+        fixed (float* px = x, pcols = cols)
         {
-            var plane = x.Slice(ci * h * w, h * w);
-            for (int i = 0; i < kh; i++)
-                for (int j = 0; j < kw; j++)
-                {
-                    var row = cols.Slice(((ci * kh + i) * kw + j) * l, l);
-                    var (lo, hi) = ValidRange(ow, w, sw, pw, j * dw);
-                    for (int oy = 0; oy < oh; oy++)
+            float* dst = pcols;
+            for (int ci = 0; ci < c; ci++)
+            {
+                float* plane = px + (long)ci * h * w;
+                for (int i = 0; i < kh; i++)
+                    for (int j = 0; j < kw; j++)
                     {
-                        var dst = row.Slice(oy * ow, ow);
-                        int iy = oy * sh - ph + i * dh;
-                        if ((uint)iy >= (uint)h || lo >= hi) { dst.Clear(); continue; }
-                        dst[..lo].Clear();
-                        dst[hi..].Clear();
-                        var src = plane.Slice(iy * w, w);
-                        int ix = lo * sw - pw + j * dw;
-                        if (sw == 1) src.Slice(ix, hi - lo).CopyTo(dst[lo..hi]);
-                        else for (int ox = lo; ox < hi; ox++, ix += sw) dst[ox] = src[ix];
+                        var (lo, hi) = ValidRange(ow, w, sw, pw, j * dw);
+                        for (int oy = 0; oy < oh; oy++, dst += ow)
+                        {
+                            int iy = oy * sh - ph + i * dh;
+                            if ((uint)iy >= (uint)h || lo >= hi) { Zero(dst, ow); continue; }
+                            for (int ox = 0; ox < lo; ox++) dst[ox] = 0f;
+                            for (int ox = hi; ox < ow; ox++) dst[ox] = 0f;
+                            float* src = plane + (long)iy * w + (lo * sw - pw + j * dw);
+                            if (sw == 1) Copy(src, dst + lo, hi - lo);
+                            else for (int ox = lo; ox < hi; ox++, src += sw) dst[ox] = *src;
+                        }
                     }
-                }
+            }
         }
     }
 
@@ -79,36 +82,60 @@ public static class Im2Col
     /// <param name="dw">Horizontal dilation (≥ 1).</param>
     /// <param name="dx">C x H x W; accumulated into (<c>+=</c>), never cleared.</param>
     /// <exception cref="ArgumentException">A size is out of range, the kernel does not fit, or a span is too short.</exception>
-    public static void Fold(ReadOnlySpan<float> cols, int c, int h, int w, int kh, int kw, int sh, int sw,
+    public static unsafe void Fold(ReadOnlySpan<float> cols, int c, int h, int w, int kh, int kw, int sh, int sw,
         int ph, int pw, int dh, int dw, Span<float> dx)
     {
         var (oh, ow) = Check(dx.Length, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, cols.Length);
-        int l = oh * ow;
-        for (int ci = 0; ci < c; ci++)
+        fixed (float* pcols = cols, pdx = dx)
         {
-            var plane = dx.Slice(ci * h * w, h * w);
-            for (int i = 0; i < kh; i++)
-                for (int j = 0; j < kw; j++)
-                {
-                    var row = cols.Slice(((ci * kh + i) * kw + j) * l, l);
-                    var (lo, hi) = ValidRange(ow, w, sw, pw, j * dw);
-                    if (lo >= hi) continue;
-                    for (int oy = 0; oy < oh; oy++)
+            float* src = pcols;
+            for (int ci = 0; ci < c; ci++)
+            {
+                float* plane = pdx + (long)ci * h * w;
+                for (int i = 0; i < kh; i++)
+                    for (int j = 0; j < kw; j++)
                     {
-                        int iy = oy * sh - ph + i * dh;
-                        if ((uint)iy >= (uint)h) continue;
-                        var src = row.Slice(oy * ow, ow);
-                        var dst = plane.Slice(iy * w, w);
-                        int ix = lo * sw - pw + j * dw;
-                        if (sw == 1)
+                        var (lo, hi) = ValidRange(ow, w, sw, pw, j * dw);
+                        for (int oy = 0; oy < oh; oy++, src += ow)
                         {
-                            var d = dst.Slice(ix, hi - lo);
-                            System.Numerics.Tensors.TensorPrimitives.Add(d, src[lo..hi], d);
+                            int iy = oy * sh - ph + i * dh;
+                            if ((uint)iy >= (uint)h || lo >= hi) continue;
+                            float* dst = plane + (long)iy * w + (lo * sw - pw + j * dw);
+                            if (sw == 1) AddTo(src + lo, dst, hi - lo);
+                            else for (int ox = lo; ox < hi; ox++, dst += sw) *dst += src[ox];
                         }
-                        else for (int ox = lo; ox < hi; ox++, ix += sw) dst[ix] += src[ox];
                     }
-                }
+            }
         }
+    }
+
+    private static unsafe void Zero(float* dst, int n)
+    {
+        int k = 0;
+        if (Vector512.IsHardwareAccelerated)
+            for (; k + 16 <= n; k += 16) Vector512<float>.Zero.Store(dst + k);
+        for (; k < n; k++) dst[k] = 0f;
+    }
+
+    private static unsafe void Copy(float* src, float* dst, int n)
+    {
+        int k = 0;
+        if (Vector512.IsHardwareAccelerated)
+            for (; k + 16 <= n; k += 16) Vector512.Load(src + k).Store(dst + k);
+        else if (Vector256.IsHardwareAccelerated)
+            for (; k + 8 <= n; k += 8) Vector256.Load(src + k).Store(dst + k);
+        for (; k < n; k++) dst[k] = src[k];
+    }
+
+    /// <summary>dst[0..n) += src[0..n).</summary>
+    private static unsafe void AddTo(float* src, float* dst, int n)
+    {
+        int k = 0;
+        if (Vector512.IsHardwareAccelerated)
+            for (; k + 16 <= n; k += 16) (Vector512.Load(dst + k) + Vector512.Load(src + k)).Store(dst + k);
+        else if (Vector256.IsHardwareAccelerated)
+            for (; k + 8 <= n; k += 8) (Vector256.Load(dst + k) + Vector256.Load(src + k)).Store(dst + k);
+        for (; k < n; k++) dst[k] += src[k];
     }
 
     /// <summary>The reference im2col: one element at a time, straight from the definition.</summary>
