@@ -1,0 +1,63 @@
+using Nabla.Analysis;
+using Nabla.IO;
+using Nabla.IO.Spec;
+using Nabla.Tensors;
+
+namespace Nabla.Cli.Commands;
+
+/// <summary>
+/// `nabla export --fold-bn`: writes inference weights with every BatchNorm that follows a conv2d or linear
+/// folded into it (<see cref="BatchNormFolding"/>). Names stay those of the original spec; the folded
+/// BatchNorms' entries are dropped and each folded conv/linear carries a bias.
+/// </summary>
+public sealed class ExportCommand : ICommand
+{
+    private readonly TextWriter? _out;
+
+    /// <summary>Writes to the console.</summary>
+    public ExportCommand() { }
+
+    /// <summary>Writes to <paramref name="output"/> (tests).</summary>
+    internal ExportCommand(TextWriter output) => _out = output;
+
+    public string Name => "export";
+    public string Summary => "inference weights, with BatchNorm folded into the preceding conv/linear";
+    public string Usage => """
+        usage: nabla export --model M --weights W.safetensors --fold-bn --out W2.safetensors
+
+          --model M      zoo name or spec file the weights belong to
+          --weights W    the model's state dict (loaded strictly)
+          --fold-bn      fold each conv2d+batchnorm2d and linear+batchnorm1d pair (running statistics):
+                         W' = W·γ/√(σ²+ε), b' = (b − μ)·γ/√(σ²+ε) + β
+          --out W2       written atomically; same names as W for everything not folded, no entries for the
+                         folded BatchNorms, a bias for every folded conv/linear. Load it with
+                         'nabla grad --folded' or BatchNormFolding.Fold(ModelFactory.Build(spec)) (docs/porting.md).
+                         Without --fold-bn, W is validated and rewritten as float32 under the same names.
+        """;
+
+    public int Run(Args args)
+    {
+        var spec = Zoo.Resolve(args.Required("model"));
+        string weights = args.Required("weights");
+        string outPath = args.Required("out");
+        bool fold = args.Flag("fold-bn");
+        args.EnsureAllUsed();
+
+        var model = ModelFactory.Build(spec, new Rng(0), new Rng(0));
+        TensorFiles.LoadInto(model, TensorFiles.Load(weights), weights);
+        var folded = fold ? BatchNormFolding.FoldedNames(model) : [];
+        var result = fold ? BatchNormFolding.Fold(model) : model;
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["format"] = "nabla",
+            ["spec"] = spec.Source,
+            ["folded_batchnorm"] = string.Join(",", folded),
+        };
+        TensorFiles.Save(outPath, result.StateDict(), metadata);
+        var w = _out ?? Console.Out;
+        w.WriteLine(fold
+            ? $"folded {folded.Count} BatchNorm layer(s){(folded.Count > 0 ? " (" + string.Join(", ", folded) + ")" : "")}; wrote {result.StateDict().Count} tensors to {outPath}"
+            : $"wrote {result.StateDict().Count} tensors to {outPath} (no folding: --fold-bn not given)");
+        return 0;
+    }
+}
