@@ -126,6 +126,124 @@ public static partial class Gemm
         c7_0.Store(c + 7 * ldc); c7_1.Store(c + 7 * ldc + 16);
     }
 
+    /// <summary>AVX-512 edge micro-kernel (last panel of at most 16 columns): C[14 x 16] (+)= Ap[14 x kc] * Bp[kc x 16] from packed panels, all 14 accumulators in registers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Kernel512x14n16(int kc, float* a, float* b, float* c, int ldc, bool accumulate)
+    {
+        Vector512<float> c0_0 = default;
+        Vector512<float> c1_0 = default;
+        Vector512<float> c2_0 = default;
+        Vector512<float> c3_0 = default;
+        Vector512<float> c4_0 = default;
+        Vector512<float> c5_0 = default;
+        Vector512<float> c6_0 = default;
+        Vector512<float> c7_0 = default;
+        Vector512<float> c8_0 = default;
+        Vector512<float> c9_0 = default;
+        Vector512<float> c10_0 = default;
+        Vector512<float> c11_0 = default;
+        Vector512<float> c12_0 = default;
+        Vector512<float> c13_0 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            Vector512<float> b0 = Vector512.Load(b + 0);
+            var a0 = Vector512.Create(a[0]); c0_0 = Avx512F.FusedMultiplyAdd(a0, b0, c0_0);
+            var a1 = Vector512.Create(a[1]); c1_0 = Avx512F.FusedMultiplyAdd(a1, b0, c1_0);
+            var a2 = Vector512.Create(a[2]); c2_0 = Avx512F.FusedMultiplyAdd(a2, b0, c2_0);
+            var a3 = Vector512.Create(a[3]); c3_0 = Avx512F.FusedMultiplyAdd(a3, b0, c3_0);
+            var a4 = Vector512.Create(a[4]); c4_0 = Avx512F.FusedMultiplyAdd(a4, b0, c4_0);
+            var a5 = Vector512.Create(a[5]); c5_0 = Avx512F.FusedMultiplyAdd(a5, b0, c5_0);
+            var a6 = Vector512.Create(a[6]); c6_0 = Avx512F.FusedMultiplyAdd(a6, b0, c6_0);
+            var a7 = Vector512.Create(a[7]); c7_0 = Avx512F.FusedMultiplyAdd(a7, b0, c7_0);
+            var a8 = Vector512.Create(a[8]); c8_0 = Avx512F.FusedMultiplyAdd(a8, b0, c8_0);
+            var a9 = Vector512.Create(a[9]); c9_0 = Avx512F.FusedMultiplyAdd(a9, b0, c9_0);
+            var a10 = Vector512.Create(a[10]); c10_0 = Avx512F.FusedMultiplyAdd(a10, b0, c10_0);
+            var a11 = Vector512.Create(a[11]); c11_0 = Avx512F.FusedMultiplyAdd(a11, b0, c11_0);
+            var a12 = Vector512.Create(a[12]); c12_0 = Avx512F.FusedMultiplyAdd(a12, b0, c12_0);
+            var a13 = Vector512.Create(a[13]); c13_0 = Avx512F.FusedMultiplyAdd(a13, b0, c13_0);
+            a += 14;
+            b += 16;
+        }
+        if (accumulate)
+        {
+            c0_0 += Vector512.Load(c);
+            c1_0 += Vector512.Load(c + 1 * ldc);
+            c2_0 += Vector512.Load(c + 2 * ldc);
+            c3_0 += Vector512.Load(c + 3 * ldc);
+            c4_0 += Vector512.Load(c + 4 * ldc);
+            c5_0 += Vector512.Load(c + 5 * ldc);
+            c6_0 += Vector512.Load(c + 6 * ldc);
+            c7_0 += Vector512.Load(c + 7 * ldc);
+            c8_0 += Vector512.Load(c + 8 * ldc);
+            c9_0 += Vector512.Load(c + 9 * ldc);
+            c10_0 += Vector512.Load(c + 10 * ldc);
+            c11_0 += Vector512.Load(c + 11 * ldc);
+            c12_0 += Vector512.Load(c + 12 * ldc);
+            c13_0 += Vector512.Load(c + 13 * ldc);
+        }
+        c0_0.Store(c);
+        c1_0.Store(c + 1 * ldc);
+        c2_0.Store(c + 2 * ldc);
+        c3_0.Store(c + 3 * ldc);
+        c4_0.Store(c + 4 * ldc);
+        c5_0.Store(c + 5 * ldc);
+        c6_0.Store(c + 6 * ldc);
+        c7_0.Store(c + 7 * ldc);
+        c8_0.Store(c + 8 * ldc);
+        c9_0.Store(c + 9 * ldc);
+        c10_0.Store(c + 10 * ldc);
+        c11_0.Store(c + 11 * ldc);
+        c12_0.Store(c + 12 * ldc);
+        c13_0.Store(c + 13 * ldc);
+    }
+
+    /// <summary>AVX-512 edge micro-kernel for short matrices: C[8 x 16] (+)= Ap[8 x kc] * Bp[kc x 16] from packed panels, all 8 accumulators in registers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Kernel512x8n16(int kc, float* a, float* b, float* c, int ldc, bool accumulate)
+    {
+        Vector512<float> c0_0 = default;
+        Vector512<float> c1_0 = default;
+        Vector512<float> c2_0 = default;
+        Vector512<float> c3_0 = default;
+        Vector512<float> c4_0 = default;
+        Vector512<float> c5_0 = default;
+        Vector512<float> c6_0 = default;
+        Vector512<float> c7_0 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            Vector512<float> b0 = Vector512.Load(b + 0);
+            var a0 = Vector512.Create(a[0]); c0_0 = Avx512F.FusedMultiplyAdd(a0, b0, c0_0);
+            var a1 = Vector512.Create(a[1]); c1_0 = Avx512F.FusedMultiplyAdd(a1, b0, c1_0);
+            var a2 = Vector512.Create(a[2]); c2_0 = Avx512F.FusedMultiplyAdd(a2, b0, c2_0);
+            var a3 = Vector512.Create(a[3]); c3_0 = Avx512F.FusedMultiplyAdd(a3, b0, c3_0);
+            var a4 = Vector512.Create(a[4]); c4_0 = Avx512F.FusedMultiplyAdd(a4, b0, c4_0);
+            var a5 = Vector512.Create(a[5]); c5_0 = Avx512F.FusedMultiplyAdd(a5, b0, c5_0);
+            var a6 = Vector512.Create(a[6]); c6_0 = Avx512F.FusedMultiplyAdd(a6, b0, c6_0);
+            var a7 = Vector512.Create(a[7]); c7_0 = Avx512F.FusedMultiplyAdd(a7, b0, c7_0);
+            a += 8;
+            b += 16;
+        }
+        if (accumulate)
+        {
+            c0_0 += Vector512.Load(c);
+            c1_0 += Vector512.Load(c + 1 * ldc);
+            c2_0 += Vector512.Load(c + 2 * ldc);
+            c3_0 += Vector512.Load(c + 3 * ldc);
+            c4_0 += Vector512.Load(c + 4 * ldc);
+            c5_0 += Vector512.Load(c + 5 * ldc);
+            c6_0 += Vector512.Load(c + 6 * ldc);
+            c7_0 += Vector512.Load(c + 7 * ldc);
+        }
+        c0_0.Store(c);
+        c1_0.Store(c + 1 * ldc);
+        c2_0.Store(c + 2 * ldc);
+        c3_0.Store(c + 3 * ldc);
+        c4_0.Store(c + 4 * ldc);
+        c5_0.Store(c + 5 * ldc);
+        c6_0.Store(c + 6 * ldc);
+        c7_0.Store(c + 7 * ldc);
+    }
+
     /// <summary>AVX2 + FMA micro-kernel: C[6 x 16] (+)= Ap[6 x kc] * Bp[kc x 16] from packed panels, all 12 accumulators in registers.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Kernel256x6(int kc, float* a, float* b, float* c, int ldc, bool accumulate)

@@ -74,7 +74,7 @@ public static partial class Gemm
             for (int pc = 0; pc < job.K; pc += KC)
             {
                 int kc = Math.Min(KC, job.K - pc);
-                PackB(in job, pc, kc, jc, nc, nr, bp);
+                PackB(in job, pc, kc, jc, nc, nr, EdgeWidth(path, nr, nc % nr), bp);
                 bool accumulate = job.Accumulate || pc > 0;
                 for (int ic = i0; ic < i1; ic += mcMax)
                 {
@@ -88,16 +88,17 @@ public static partial class Gemm
                         for (int jr = 0; jr < nc; jr += nr)
                         {
                             int cols = Math.Min(nr, nc - jr);
+                            int width = cols == nr ? nr : EdgeWidth(path, nr, cols);
                             float* b = bp + jr * kc;
-                            if (rows == mr && cols == nr)
+                            if (rows == mr && cols == width)
                             {
-                                MicroKernel(path, mr, kc, a, b, crow + jr, job.Ldc, accumulate);
+                                MicroKernel(path, mr, width, kc, a, b, crow + jr, job.Ldc, accumulate);
                             }
                             else
                             {
                                 // Edge tile: the same kernel into scratch, then the same add (or copy) into C.
-                                MicroKernel(path, mr, kc, a, b, tile, nr, false);
-                                MergeTile(tile, nr, crow + jr, job.Ldc, rows, cols, accumulate);
+                                MicroKernel(path, mr, width, kc, a, b, tile, width, false);
+                                MergeTile(tile, width, crow + jr, job.Ldc, rows, cols, accumulate);
                             }
                         }
                     }
@@ -116,12 +117,25 @@ public static partial class Gemm
         return padded8 * 21 < padded14 * 20 ? 8 : 14; // 8-row tiles must win by 5 %
     }
 
+    /// <summary>The packed width of a last panel of <paramref name="cols"/> columns: half a panel when that
+    /// covers it (AVX-512 has 16-column kernels), else a full zero-padded panel. 0 means no partial panel.</summary>
+    private static int EdgeWidth(GemmPath path, int nr, int cols) =>
+        cols == 0 ? 0 : path == GemmPath.Avx512 && cols <= 16 ? 16 : nr;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void MicroKernel(GemmPath path, int mr, int kc, float* a, float* b, float* c, int ldc, bool accumulate)
+    private static unsafe void MicroKernel(GemmPath path, int mr, int width, int kc, float* a, float* b, float* c, int ldc, bool accumulate)
     {
         if (path != GemmPath.Avx512) Kernel256x6(kc, a, b, c, ldc, accumulate);
-        else if (mr == 14) Kernel512x14(kc, a, b, c, ldc, accumulate);
-        else Kernel512x8(kc, a, b, c, ldc, accumulate);
+        else if (width == 32)
+        {
+            if (mr == 14) Kernel512x14(kc, a, b, c, ldc, accumulate);
+            else Kernel512x8(kc, a, b, c, ldc, accumulate);
+        }
+        else
+        {
+            if (mr == 14) Kernel512x14n16(kc, a, b, c, ldc, accumulate);
+            else Kernel512x8n16(kc, a, b, c, ldc, accumulate);
+        }
     }
 
     private static unsafe void MergeTile(float* tile, int ldt, float* c, int ldc, int rows, int cols, bool accumulate)
@@ -170,13 +184,15 @@ public static partial class Gemm
         }
     }
 
-    /// <summary>op(B)[pc..pc+kc, jc..jc+nc] into micro-panels of nr columns: panel[p * nr + j], zero-padded.</summary>
-    private static unsafe void PackB(in Job job, int pc, int kc, int jc, int nc, int nr, float* dst)
+    /// <summary>op(B)[pc..pc+kc, jc..jc+nc] into micro-panels of nr columns: panel[p * nr + j], zero-padded;
+    /// a partial last panel is <paramref name="edgeWidth"/> columns wide.</summary>
+    private static unsafe void PackB(in Job job, int pc, int kc, int jc, int nc, int fullWidth, int edgeWidth, float* dst)
     {
         int ldb = job.Ldb;
-        for (int jr = 0; jr < nc; jr += nr, dst += nr * kc)
+        for (int jr = 0; jr < nc; jr += fullWidth, dst += fullWidth * kc)
         {
-            int cols = Math.Min(nr, nc - jr);
+            int cols = Math.Min(fullWidth, nc - jr);
+            int nr = cols == fullWidth ? fullWidth : edgeWidth;
             if (!job.TransB)
             {
                 for (int p = 0; p < kc; p++)
