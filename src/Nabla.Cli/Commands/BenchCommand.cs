@@ -13,6 +13,7 @@ public sealed class BenchCommand : ICommand
     /// <see cref="BenchReport.ModelResult"/> rows; gemm adds <see cref="BenchReport.GemmResult"/> rows.</summary>
     private static readonly (string Name, Action<BenchReport> Run)[] Workloads =
     [
+        .. BenchWorkloads.All,
         ("gemm", RunGemm),
     ];
 
