@@ -87,7 +87,8 @@ def build(spec):
     if t == "linear":
         return nn.Linear(spec["in_features"], spec["out_features"], spec["bias"])
     if t == "maxpool2d":
-        return nn.MaxPool2d(tuple(spec["kernel_size"]), tuple(spec["stride"]), tuple(spec["padding"]), ceil_mode=spec["ceil_mode"])
+        return nn.MaxPool2d(tuple(spec["kernel_size"]), tuple(spec["stride"]), tuple(spec["padding"]),
+                            dilation=tuple(spec.get("dilation", (1, 1))), ceil_mode=spec["ceil_mode"])
     if t == "avgpool2d":
         return nn.AvgPool2d(tuple(spec["kernel_size"]), tuple(spec["stride"]), tuple(spec["padding"]),
                             ceil_mode=spec["ceil_mode"], count_include_pad=spec["count_include_pad"])
@@ -134,8 +135,9 @@ def linear(i, o, bias=True):
     return {"type": "linear", "in_features": i, "out_features": o, "bias": bias}
 
 
-def maxpool(k, s=None, p=0, ceil=False):
-    return {"type": "maxpool2d", "kernel_size": pair(k), "stride": pair(s if s is not None else k), "padding": pair(p), "ceil_mode": ceil}
+def maxpool(k, s=None, p=0, ceil=False, d=1):
+    return {"type": "maxpool2d", "kernel_size": pair(k), "stride": pair(s if s is not None else k), "padding": pair(p), "ceil_mode": ceil,
+            "dilation": pair(d)}
 
 
 def avgpool(k, s=None, p=0, ceil=False, cip=True):
@@ -229,6 +231,8 @@ def pool_cases():
         module_case("max_odd_floor", maxpool(2), (2, 2, 7, 5)),
         module_case("max_ceil_k3_s2", maxpool(3, 2, ceil=True), (2, 2, 8, 8)),
         module_case("max_ceil_k2_s3_p1_drop_last", maxpool(2, 3, 1, ceil=True), (2, 2, 4, 4)),
+        module_case("max_k3_d2_p1", maxpool(3, 1, 1, d=2), (2, 2, 9, 8)),
+        module_case("max_k2x3_s2_d2x1", maxpool((2, 3), 2, 0, d=(2, 1)), (2, 2, 9, 9)),
         module_case("avg_k2", avgpool(2), (2, 3, 6, 6)),
         module_case("avg_k3_s2_p1_include_pad", avgpool(3, 2, 1, cip=True), (2, 3, 9, 9)),
         module_case("avg_k3_s2_p1_exclude_pad", avgpool(3, 2, 1, cip=False), (2, 3, 9, 9)),

@@ -47,7 +47,7 @@ public static class ModelFactory
         LinearSpec l => new Linear(inShape[^1], l.OutFeatures, l.Bias, init),
         BatchNorm1dSpec b => new BatchNorm1d(inShape[0], (float)b.Eps, (float)b.Momentum, b.Affine),
         BatchNorm2dSpec b => new BatchNorm2d(inShape[0], (float)b.Eps, (float)b.Momentum, b.Affine),
-        MaxPool2dSpec p => new MaxPool2d(T(p.KernelSize), T(p.Stride), T(p.Padding), p.CeilMode),
+        MaxPool2dSpec p => new MaxPool2d(T(p.KernelSize), T(p.Stride), T(p.Padding), p.CeilMode, T(p.Dilation)),
         AvgPool2dSpec p => new AvgPool2d(T(p.KernelSize), T(p.Stride), T(p.Padding), p.CountIncludePad, p.CeilMode),
         AdaptiveAvgPool2dSpec a => new AdaptiveAvgPool2d(T(a.OutputSize)),
         DropoutSpec d => new Dropout((float)d.P, dropout),

@@ -4,8 +4,11 @@ using Nabla.Tensors;
 namespace Nabla.NN;
 
 /// <summary>2-D max pooling, as <c>nn.MaxPool2d</c> (stride defaults to the kernel size).</summary>
-public sealed class MaxPool2d((int h, int w) kernelSize, (int h, int w)? stride = null, (int h, int w) padding = default, bool ceilMode = false) : Module
+public sealed class MaxPool2d((int h, int w) kernelSize, (int h, int w)? stride = null, (int h, int w) padding = default, bool ceilMode = false,
+    (int h, int w)? dilation = null) : Module
 {
+    /// <summary>Spacing of the window's taps.</summary>
+    public (int h, int w) Dilation { get; } = dilation ?? (1, 1);
     /// <summary>Window size.</summary>
     public (int h, int w) KernelSize { get; } = kernelSize;
     /// <summary>Step between windows.</summary>
@@ -15,7 +18,7 @@ public sealed class MaxPool2d((int h, int w) kernelSize, (int h, int w)? stride 
     /// <summary>Ceil instead of floor in the output size.</summary>
     public bool CeilMode { get; } = ceilMode;
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor x) => F.MaxPool2d(x, KernelSize, Stride, Padding, CeilMode);
+    public override Tensor Forward(Tensor x) => F.MaxPool2d(x, KernelSize, Stride, Padding, CeilMode, Dilation);
 }
 
 /// <summary>2-D average pooling, as <c>nn.AvgPool2d</c> (count_include_pad defaults to true).</summary>

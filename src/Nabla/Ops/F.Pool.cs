@@ -33,12 +33,16 @@ public static partial class F
             throw new ArgumentException($"{op}: kernel {k.h}x{k.w} is larger than the padded input {h + 2 * p.h}x{w + 2 * p.w} (output would be {oh}x{ow})");
     }
 
-    /// <summary>2-D max pooling, as <c>nn.MaxPool2d</c> (stride defaults to the kernel size; padding counts as −∞).</summary>
-    public static Tensor MaxPool2d(Tensor x, (int h, int w) kernel, (int h, int w)? stride = null, (int h, int w) padding = default, bool ceilMode = false)
+    /// <summary>2-D max pooling, as <c>nn.MaxPool2d</c> (stride defaults to the kernel size; padding counts as −∞;
+    /// dilation spaces the window's taps).</summary>
+    public static Tensor MaxPool2d(Tensor x, (int h, int w) kernel, (int h, int w)? stride = null, (int h, int w) padding = default,
+        bool ceilMode = false, (int h, int w)? dilation = null)
     {
         var s = stride ?? kernel;
+        var d = dilation ?? (1, 1);
+        if (d.h <= 0 || d.w <= 0) throw new ArgumentException($"MaxPool2d: dilation must be positive, got {d.h}x{d.w}");
         var (n, c, h, w) = Check4D(x, "MaxPool2d");
-        int oh = PoolOutSize(h, kernel.h, s.h, padding.h, 1, ceilMode), ow = PoolOutSize(w, kernel.w, s.w, padding.w, 1, ceilMode);
+        int oh = PoolOutSize(h, kernel.h, s.h, padding.h, d.h, ceilMode), ow = PoolOutSize(w, kernel.w, s.w, padding.w, d.w, ceilMode);
         CheckWindow("MaxPool2d", kernel, s, padding, h, w, oh, ow);
         var y = new Tensor(n, c, oh, ow);
         var arg = new int[y.Numel];
@@ -51,9 +55,10 @@ public static partial class F
                 {
                     float best = float.NegativeInfinity; int bi = -1;
                     int h0 = i * s.h - padding.h, w0 = j * s.w - padding.w;
-                    for (int a = Math.Max(h0, 0); a < Math.Min(h0 + kernel.h, h); a++)
-                        for (int b = Math.Max(w0, 0); b < Math.Min(w0 + kernel.w, w); b++)
+                    for (int ka = 0, a = h0; ka < kernel.h; ka++, a += d.h)
+                        for (int kb = 0, b = w0; kb < kernel.w; kb++, b += d.w)
                         {
+                            if ((uint)a >= (uint)h || (uint)b >= (uint)w) continue;
                             float v = xd[xb + a * w + b];
                             if (v > best || float.IsNaN(v) || bi < 0) { best = v; bi = a * w + b; if (float.IsNaN(v)) goto done; }
                         }
@@ -69,7 +74,7 @@ public static partial class F
             Kernels.Workers.Run(n * c, plane =>
             {
                 int xb = plane * h * w, yb = plane * oh * ow;
-                for (int o = 0; o < oh * ow; o++) dx[xb + arg[yb + o]] += gd[yb + o];
+                for (int o = 0; o < oh * ow; o++) if (arg[yb + o] >= 0) dx[xb + arg[yb + o]] += gd[yb + o];
             });
         });
     }

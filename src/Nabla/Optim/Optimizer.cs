@@ -68,7 +68,12 @@ public abstract class Optimizer
         var sizes = Params.ToDictionary(p => p.Name, p => p.Param.Numel);
         foreach (var (k, t) in state)
         {
-            if (k == "step") { StepCount = (long)t.Item(); continue; }
+            if (k == "step")
+            {
+                if (t.Numel != 1 || !(t.Data[0] >= 0)) throw new ArgumentException($"optimizer state 'step' must be one non-negative number, got shape {ShapeUtil.Format(t.Shape)}");
+                StepCount = (long)t.Data[0];
+                continue;
+            }
             int dot = k.LastIndexOf('.');
             string owner = dot > 0 ? k[..dot] : "";
             if (!sizes.TryGetValue(owner, out int n))

@@ -39,31 +39,45 @@ public static class Checkpoint
         SafeTensorsFile.Write(path, tensors, meta);
     }
 
+    /// <summary>A metadata value made safe for a one-line message: control characters escaped, length capped.</summary>
+    private static string Quote(string s)
+    {
+        var sb = new System.Text.StringBuilder();
+        foreach (char c in s.Length > 200 ? s[..200] + "..." : s)
+            sb.Append(char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString());
+        return sb.ToString();
+    }
+
     /// <summary>What a checkpoint restores.</summary>
     public sealed record State(int Epoch, double Seconds, List<EpochMetrics> History);
 
     /// <summary>Restores a checkpoint into the model, optimizer and generator.</summary>
     /// <exception cref="NablaInputException">The file is not a Nabla checkpoint, was written with other options,
     /// or does not fit the model.</exception>
-    public static State Load(string path, Module model, Optimizer optimizer, Rng dropout, TrainOptions options)
+    public static State Load(string path, Module model, Optimizer optimizer, Rng dropout, TrainOptions options) =>
+        Load(SafeTensorsFile.Read(path), model, optimizer, dropout, options);
+
+    /// <summary>Restores an already-read checkpoint; messages name <see cref="SafeTensorsFile.SourceName"/>.</summary>
+    public static State Load(SafeTensorsFile file, Module model, Optimizer optimizer, Rng dropout, TrainOptions options)
     {
-        var file = SafeTensorsFile.Read(path);
+        string path = file.SourceName;
         string Meta(string key) => file.Metadata.TryGetValue(key, out var v) ? v
             : throw new NablaInputException($"{path}: not a Nabla checkpoint (metadata '{key}' missing)");
-        if (Meta("format") != "nabla-checkpoint-1") throw new NablaInputException($"{path}: unknown checkpoint format '{Meta("format")}'");
+        if (Meta("format") != "nabla-checkpoint-1") throw new NablaInputException($"{path}: unknown checkpoint format '{Quote(Meta("format"))}'");
         string expected = Fingerprint(options), found = Meta("options");
         if (expected != found)
         {
             var diff = expected.Split(';').Zip(found.Split(';')).Where(p => p.First != p.Second).Select(p => $"{p.Second} (now {p.First})").FirstOrDefault() ?? found;
-            throw new NablaInputException($"{path}: checkpoint was written with different options: {diff}; resume with the same flags");
+            throw new NablaInputException($"{path}: checkpoint was written with different options: {Quote(diff)}; resume with the same flags");
         }
         if (!int.TryParse(Meta("epoch"), NumberStyles.Integer, CultureInfo.InvariantCulture, out int epoch) || epoch < 0)
-            throw new NablaInputException($"{path}: invalid epoch '{Meta("epoch")}' in metadata");
+            throw new NablaInputException($"{path}: invalid epoch '{Quote(Meta("epoch"))}' in metadata");
         if (!double.TryParse(Meta("seconds"), NumberStyles.Float, CultureInfo.InvariantCulture, out double seconds))
-            throw new NablaInputException($"{path}: invalid seconds '{Meta("seconds")}' in metadata");
+            throw new NablaInputException($"{path}: invalid seconds '{Quote(Meta("seconds"))}' in metadata");
         List<EpochMetrics> history;
         try { history = Meta("metrics").Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(EpochMetrics.Parse).ToList(); }
-        catch (FormatException e) { throw new NablaInputException($"{path}: invalid metrics in metadata: {e.Message}"); }
+        catch (FormatException e) { throw new NablaInputException($"{path}: invalid metrics in metadata: {Quote(e.Message)}"); }
+        catch (OverflowException e) { throw new NablaInputException($"{path}: invalid metrics in metadata: {Quote(e.Message)}"); }
 
         var modelState = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         var optimState = new Dictionary<string, Tensor>(StringComparer.Ordinal);

@@ -22,7 +22,7 @@ internal static class ModuleFactory
             "conv2d" => new Conv2d(I("in_channels"), I("out_channels"), P("kernel_size"), P("stride"), P("padding"), P("dilation"),
                 I("groups"), B("bias"), rng),
             "linear" => new Linear(I("in_features"), I("out_features"), B("bias"), rng),
-            "maxpool2d" => new MaxPool2d(P("kernel_size"), P("stride"), P("padding"), B("ceil_mode")),
+            "maxpool2d" => new MaxPool2d(P("kernel_size"), P("stride"), P("padding"), B("ceil_mode"), P("dilation")),
             "avgpool2d" => new AvgPool2d(P("kernel_size"), P("stride"), P("padding"), B("count_include_pad"), B("ceil_mode")),
             "adaptiveavgpool2d" => new AdaptiveAvgPool2d(P("output_size")),
             "batchnorm1d" => new BatchNorm1d(I("num_features"), Fl("eps"), Fl("momentum"), B("affine")),

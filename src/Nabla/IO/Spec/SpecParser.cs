@@ -62,6 +62,8 @@ public static class SpecParser
                     throw Fail(head.Column, $"expected a layer, found a second 'input' line (the first is line {FirstLine(lines)})");
                 case "concat" or "residual":
                     NoArgs(tokens, Fail);
+                    if (top.Kind == "concat" && top.Lists.Count == 0)
+                        throw Fail(head.Column, $"expected 'branch' after 'concat' (line {top.Line}), found '{head.Text}'");
                     stack.Push(new Frame(word, line, head.Column));
                     break;
                 case "branch":
