@@ -32,7 +32,7 @@ public static class Workers
     private static int s_next;
     private static int s_remaining;
     private static ExceptionDispatchInfo? s_error;
-    private static int s_generation;     // bumped once per job; workers watch it
+    private static int s_generation = 1; // bumped by 2 per job, so always odd: never 0, which marks a taken ticket
     private static int s_sleepers;       // workers blocked on their semaphore (the rest are spinning)
 
     // After a job a worker spins this long for the next one before blocking: the products of a training step
@@ -89,9 +89,9 @@ public static class Workers
             s_error = null;
             s_remaining = threads;
             s_done.Reset();
-            int gen = s_generation + 1;
+            int gen = unchecked(s_generation + 2);
             for (int w = 0; w < threads - 1; w++) Volatile.Write(ref s_workers[w].Ticket, gen);
-            Interlocked.Increment(ref s_generation);
+            Interlocked.Exchange(ref s_generation, gen);
             if (Volatile.Read(ref s_sleepers) > 0)
                 for (int w = 0; w < threads - 1; w++)
                     if (s_workers[w].Go.CurrentCount == 0) s_workers[w].Go.Release(); // permits never pile up

@@ -4,6 +4,7 @@ using Xunit;
 namespace Nabla.Tests.Kernels;
 
 /// <summary>Sgemm against its naive twin over many shapes, on every path this machine can run.</summary>
+[Collection(WorkersCollection.Name)]
 public class GemmTests
 {
     /// <summary>Allowed |fast − naive| per element, relative to Σ_p |a_ip|·|b_pj| (+ |C_old| when accumulating):

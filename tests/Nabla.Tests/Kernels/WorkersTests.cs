@@ -3,6 +3,11 @@ using Xunit;
 
 namespace Nabla.Tests.Kernels;
 
+/// <summary>Tests that change or depend on <see cref="Workers.Count"/> share this collection, so xunit never runs them at once.</summary>
+[CollectionDefinition(Name)]
+public sealed class WorkersCollection { public const string Name = "Workers"; }
+
+[Collection(WorkersCollection.Name)]
 public class WorkersTests
 {
     private const long OneOffAllocationBytes = 1024;
@@ -17,6 +22,27 @@ public class WorkersTests
         var hits = new int[parts];
         Workers.Run(parts, i => Interlocked.Increment(ref hits[i]));
         Assert.All(hits, h => Assert.Equal(1, h));
+    }
+
+    [Fact]
+    public void Run_ManyBackToBackJobs_RunEveryPartOnce()
+    {
+        // Workers race between spinning, sleeping and being dropped from a job; every part must still run once.
+        var hits = new int[7];
+        int saved = Workers.Count;
+        Workers.Count = 3; // more threads than cores: workers get descheduled mid-protocol
+        try
+        {
+            for (int rep = 0; rep < 5_000; rep++)
+            {
+                int parts = 2 + rep % 6;
+                Workers.Run(parts, hits, static (h, i) => { Thread.SpinWait(100); Interlocked.Increment(ref h[i]); });
+            }
+        }
+        finally { Workers.Count = saved; }
+        int[] expected = new int[7];
+        for (int rep = 0; rep < 5_000; rep++) for (int i = 0; i < 2 + rep % 6; i++) expected[i]++;
+        Assert.Equal(expected, hits);
     }
 
     [Fact]
