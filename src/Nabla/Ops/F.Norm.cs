@@ -29,8 +29,10 @@ public static partial class F
         if (training && m <= 1) throw new ArgumentException($"BatchNorm: expected more than 1 value per channel when training, got input size {ShapeUtil.Format(x.Shape)}");
         if (!training && (runningMean is null || runningVar is null)) throw new ArgumentException("BatchNorm: evaluation mode needs running_mean and running_var");
 
-        var mean = new float[c];
-        var invStd = new float[c];
+        // Kept in float64: the training backward centres with the exact batch mean, so that Σ x̂ = 0 and the
+        // gradient of a bias before the BatchNorm (zero in exact arithmetic) stays at float32 rounding level.
+        var mean = new double[c];
+        var invStd = new double[c];
         float[] xd = x.Data;
         for (int ch = 0; ch < c; ch++)
         {
@@ -49,8 +51,8 @@ public static partial class F
                     for (int k = 0; k < inner; k++) { double d = xd[b + k] - mu; ss += d * d; }
                 }
                 double var = ss / m;
-                mean[ch] = (float)mu;
-                invStd[ch] = (float)(1.0 / Math.Sqrt(var + eps));
+                mean[ch] = mu;
+                invStd[ch] = 1.0 / Math.Sqrt(var + eps);
                 if (runningMean is not null) runningMean.Data[ch] = (1 - momentum) * runningMean.Data[ch] + momentum * (float)mu;
                 if (runningVar is not null) runningVar.Data[ch] = (1 - momentum) * runningVar.Data[ch] + momentum * (float)(ss / (m - 1));
             }
@@ -66,7 +68,7 @@ public static partial class F
             for (int ch = 0; ch < c; ch++)
             {
                 float g = weight?.Data[ch] ?? 1f, be = bias?.Data[ch] ?? 0f;
-                float scale = invStd[ch] * g, shift = be - mean[ch] * scale;
+                float scale = (float)invStd[ch] * g, shift = be - (float)mean[ch] * scale;
                 int b = (i * c + ch) * inner;
                 for (int k = 0; k < inner; k++) yd[b + k] = xd[b + k] * scale + shift;
             }
@@ -82,11 +84,11 @@ public static partial class F
             for (int ch = 0; ch < c; ch++)
             {
                 double sg = 0, sgx = 0;
-                float mu = mean[ch], istd = invStd[ch];
+                double mu = mean[ch], istd = invStd[ch];
                 for (int i = 0; i < n; i++)
                 {
                     int b = (i * c + ch) * inner;
-                    for (int k = 0; k < inner; k++) { sg += gd[b + k]; sgx += gd[b + k] * (xd[b + k] - mu) * istd; }
+                    for (int k = 0; k < inner; k++) { sg += gd[b + k]; sgx += gd[b + k] * ((xd[b + k] - mu) * istd); }
                 }
                 if (dw is not null) dw[ch] += (float)sgx;
                 if (db is not null) db[ch] += (float)sg;
@@ -94,20 +96,20 @@ public static partial class F
                 float gamma = weight?.Data[ch] ?? 1f;
                 if (training)
                 {
-                    float k1 = gamma * istd / m, meanG = (float)sg, meanGX = (float)sgx;
+                    double k1 = gamma * istd / m;
                     for (int i = 0; i < n; i++)
                     {
                         int b = (i * c + ch) * inner;
                         for (int k = 0; k < inner; k++)
                         {
-                            float xh = (xd[b + k] - mu) * istd;
-                            dx[b + k] += k1 * (m * gd[b + k] - meanG - xh * meanGX);
+                            double xh = (xd[b + k] - mu) * istd;
+                            dx[b + k] += (float)(k1 * ((double)m * gd[b + k] - sg - xh * sgx));
                         }
                     }
                 }
                 else
                 {
-                    float k1 = gamma * istd;
+                    float k1 = gamma * (float)istd;
                     for (int i = 0; i < n; i++)
                     {
                         int b = (i * c + ch) * inner;

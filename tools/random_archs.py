@@ -1,0 +1,452 @@
+#!/usr/bin/python3
+"""Random-architecture parity: PyTorch against `nabla grad` (CONTRACTS §2, §3).
+
+    /usr/bin/python3 tools/random_archs.py [--n 200] [--seed 1] [--work DIR] [--jobs 2] [--fixtures 12]
+
+For each of N seeded random architectures it writes a spec file, random weights (BatchNorm with random
+running statistics) and a random batch as safetensors, runs the PyTorch twin (nested nn.Sequential named
+per CONTRACTS §2, in float64 from the same float32 values) in evaluation mode and in training mode, runs
+`nabla grad` (and `nabla grad --train`) on the same files, and compares `output`, `loss`, `grad.input`
+and every `grad.<name>` with err = ||a - b||_inf / max(||b||_inf, 1e-6) <= 1e-4. It prints one line per
+failing architecture and the count that agree.
+
+Architectures draw from: conv2d (non-square kernels, strides, paddings, dilations, groups, bias on/off),
+batchnorm2d/1d (eps, affine on/off), maxpool2d and avgpool2d (padding, ceil_mode, count_include_pad),
+adaptiveavgpool2d, concat blocks, residual blocks with and without a shortcut, relu, sigmoid, tanh,
+leakyrelu, softmax, logsoftmax, dropout, flatten, linear. Dropout layers are random in training mode, so
+the --train comparison uses the same spec with every dropout at p=0 (model_train.spec); PyTorch and
+Nabla draw different masks and could not agree otherwise.
+
+--fixtures K copies the K smallest agreeing architectures (spec, weights, batch and PyTorch's results) to
+tests/Nabla.Tests/Fixtures/random_archs/, which RandomArchitectureTests replays through GradCommand.
+"""
+import argparse
+import copy
+import concurrent.futures
+import os
+import random
+import shutil
+import subprocess
+import sys
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as TF
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from safetensors_io import load, save  # noqa: E402
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+DLL = os.path.join(ROOT, "src", "Nabla.Cli", "bin", "Release", "net10.0", "Nabla.Cli.dll")
+FIXTURES = os.path.join(ROOT, "tests", "Nabla.Tests", "Fixtures", "random_archs")
+TOL = 1e-4
+FLOOR = 1e-6
+CANCEL = 1e-3  # a reference below 1e-3 x the run's largest gradient counts as a cancellation tensor
+
+
+class Concat(nn.Module):
+    """Branches "0", "1", ... on the same input, concatenated along channels."""
+
+    def __init__(self, branches):
+        super().__init__()
+        for i, b in enumerate(branches):
+            self.add_module(str(i), b)
+
+    def forward(self, x):
+        return torch.cat([m(x) for m in self.children()], 1)
+
+
+class Residual(nn.Module):
+    """Body layers "0", "1", ... and an optional "shortcut" (identity when absent)."""
+
+    def __init__(self, body, shortcut=None):
+        super().__init__()
+        for i, b in enumerate(body):
+            self.add_module(str(i), b)
+        self.n = len(body)
+        self.shortcut = shortcut
+
+    def forward(self, x):
+        y = x
+        for i in range(self.n):
+            y = getattr(self, str(i))(y)
+        return y + (self.shortcut(x) if self.shortcut is not None else x)
+
+
+def size(h, w):
+    return str(h) if h == w else f"{h}x{w}"
+
+
+def out_shape(module, shape):
+    with torch.no_grad():
+        module.eval()
+        return tuple(module(torch.zeros((2,) + shape)).shape[1:])
+
+
+class Generator:
+    def __init__(self, rng):
+        self.r = rng
+
+    # ---- leaf layers: each returns (spec line, module) or None when it does not fit the shape ----
+
+    def conv(self, shape, same=False):
+        r = self.r
+        c, h, w = shape
+        for _ in range(20):
+            g = r.choice([d for d in range(1, c + 1) if c % d == 0]) if r.random() < 0.35 else 1
+            out = g * r.randint(1, max(1, 6 // g))
+            if same:
+                kh, kw = r.choice([1, 3, 5]), r.choice([1, 3])
+                dh, dw = r.choice([1, 2]), 1
+                sh = sw = 1
+                ph, pw = dh * (kh - 1) // 2, dw * (kw - 1) // 2
+            else:
+                kh, kw = r.randint(1, 4), r.randint(1, 4)
+                sh, sw = r.choice([1, 1, 2, 3]), r.choice([1, 1, 2])
+                ph, pw = r.randint(0, 3), r.randint(0, 2)
+                dh, dw = r.choice([1, 1, 2]), r.choice([1, 1, 2])
+            oh = (h + 2 * ph - dh * (kh - 1) - 1) // sh + 1
+            ow = (w + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+            if oh < 1 or ow < 1:
+                continue
+            bias = r.random() < 0.7
+            line = f"conv2d out_channels={out} kernel_size={size(kh, kw)} stride={size(sh, sw)} padding={size(ph, pw)} dilation={size(dh, dw)} groups={g}" + ("" if bias else " bias=false")
+            return line, nn.Conv2d(c, out, (kh, kw), (sh, sw), (ph, pw), (dh, dw), g, bias)
+        return None
+
+    def batchnorm(self, shape):
+        r = self.r
+        eps = r.choice([1e-5, 1e-5, 1e-3])
+        affine = r.random() < 0.85
+        kind = "batchnorm2d" if len(shape) == 3 else "batchnorm1d"
+        line = kind + ("" if eps == 1e-5 else f" eps={eps}") + ("" if affine else " affine=false")
+        cls = nn.BatchNorm2d if len(shape) == 3 else nn.BatchNorm1d
+        return line, cls(shape[0], eps=eps, affine=affine)
+
+    def activation(self, shape):
+        r = self.r
+        kind = r.choice(["relu", "relu", "sigmoid", "tanh", "leakyrelu", "softmax", "logsoftmax"])
+        if kind == "leakyrelu":
+            slope = round(r.uniform(0.01, 0.3), 3)
+            return f"leakyrelu negative_slope={slope}", nn.LeakyReLU(slope)
+        return kind, {"relu": nn.ReLU(), "sigmoid": nn.Sigmoid(), "tanh": nn.Tanh(),
+                      "softmax": nn.Softmax(dim=1), "logsoftmax": nn.LogSoftmax(dim=1)}[kind]
+
+    def pool(self, shape, same=False):
+        r = self.r
+        c, h, w = shape
+        for _ in range(20):
+            mx = r.random() < 0.5
+            if same:
+                k, s, p, ceil = 3, 1, 1, False
+                kh = kw = k
+                sh = sw = s
+                ph = pw = p
+            else:
+                kh, kw = r.randint(1, 3), r.randint(1, 3)
+                sh, sw = (kh, kw) if r.random() < 0.4 else (r.randint(1, 3), r.randint(1, 3))
+                ph, pw = r.randint(0, kh // 2), r.randint(0, kw // 2)
+                ceil = r.random() < 0.4
+            cip = r.random() < 0.5
+            mod = nn.MaxPool2d((kh, kw), (sh, sw), (ph, pw), ceil_mode=ceil) if mx else \
+                nn.AvgPool2d((kh, kw), (sh, sw), (ph, pw), ceil_mode=ceil, count_include_pad=cip)
+            try:
+                o = out_shape(mod, shape)
+            except RuntimeError:
+                continue
+            if o[1] < 1 or o[2] < 1 or (same and o != shape):
+                continue
+            line = ("maxpool2d" if mx else "avgpool2d") + f" kernel_size={size(kh, kw)} stride={size(sh, sw)} padding={size(ph, pw)}"
+            if ceil:
+                line += " ceil_mode=true"
+            if not mx and not cip:
+                line += " count_include_pad=false"
+            return line, mod
+        return None
+
+    def adaptive(self, shape):
+        oh, ow = self.r.randint(1, shape[1]), self.r.randint(1, shape[2])
+        return f"adaptiveavgpool2d output_size={size(oh, ow)}", nn.AdaptiveAvgPool2d((oh, ow))
+
+    def dropout(self, shape):
+        p = round(self.r.uniform(0.1, 0.6), 2)
+        return f"dropout p={p}", nn.Dropout(p)
+
+    # ---- chains and blocks: each returns (list of spec lines with indentation, module, new shape) ----
+
+    def leaf(self, shape, same=False):
+        r = self.r
+        kinds = ["conv", "conv", "conv", "bn", "act", "act", "pool", "dropout"] + ([] if same else ["adaptive"])
+        for _ in range(20):
+            kind = r.choice(kinds)
+            made = {"conv": lambda: self.conv(shape, same), "bn": lambda: self.batchnorm(shape),
+                    "act": lambda: self.activation(shape), "pool": lambda: self.pool(shape, same),
+                    "dropout": lambda: self.dropout(shape),
+                    "adaptive": lambda: self.adaptive(shape) if r.random() < 0.3 else None}[kind]()
+            if made is None:
+                continue
+            line, mod = made
+            new = out_shape(mod, shape)
+            if kind == "conv" and r.random() < 0.5:  # conv + BatchNorm: the pattern folding targets
+                bl, bm = self.batchnorm(new)
+                return [line, bl], [mod, bm], new
+            return [line], [mod], new
+        line, mod = self.activation(shape)
+        return [line], [mod], shape
+
+    def chain(self, shape, count, same=False):
+        lines, mods = [], []
+        for _ in range(count):
+            l, m, shape = self.leaf(shape, same)
+            lines += l
+            mods += m
+        return lines, mods, shape
+
+    def concat(self, shape):
+        branches, lines, mods, channels = [], ["concat"], [], 0
+        for _ in range(self.r.randint(2, 3)):
+            bl, bm, bs = self.chain(shape, self.r.randint(1, 2), same=True)
+            if bs[1:] != shape[1:]:
+                return None
+            lines.append("  branch")
+            lines += ["    " + x for x in bl]
+            mods.append(nn.Sequential(*bm))
+            channels += bs[0]
+        lines.append("end")
+        return lines, Concat(mods), (channels,) + shape[1:]
+
+    def residual(self, shape):
+        r = self.r
+        body_lines, body, bs = self.chain(shape, r.randint(1, 3), same=True)
+        lines = ["residual"] + ["  " + x for x in body_lines]
+        shortcut = None
+        if bs != shape or r.random() < 0.3:
+            sc = nn.Conv2d(shape[0], bs[0], 1, bias=r.random() < 0.5)
+            sl = [f"conv2d out_channels={bs[0]} kernel_size=1" + ("" if sc.bias is not None else " bias=false")]
+            smods = [sc]
+            if r.random() < 0.5:
+                l, m = self.batchnorm(bs)
+                sl.append(l)
+                smods.append(m)
+            lines.append("shortcut")
+            lines += ["  " + x for x in sl]
+            shortcut = nn.Sequential(*smods)
+        lines.append("end")
+        return lines, Residual(body, shortcut), bs
+
+    def model(self):
+        r = self.r
+        shape = (r.randint(1, 4), r.randint(4, 11), r.randint(4, 11))
+        lines, mods = [f"input {shape[0]} {shape[1]} {shape[2]}"], []
+        for _ in range(r.randint(1, 5)):
+            pick = r.random()
+            made = self.concat(shape) if pick < 0.15 else self.residual(shape) if pick < 0.3 else None
+            if made is None:
+                l, m, shape = self.leaf(shape)
+                lines += l
+                mods += m
+            else:
+                l, m, shape = made
+                lines += l
+                mods.append(m)
+        lines.append("flatten")
+        mods.append(nn.Flatten())
+        features = shape[0] * shape[1] * shape[2]
+        for _ in range(r.randint(0, 2)):
+            out = r.randint(2, 12)
+            bias = r.random() < 0.8
+            lines.append(f"linear out_features={out}" + ("" if bias else " bias=false"))
+            mods.append(nn.Linear(features, out, bias=bias))
+            features = out
+            for kind in r.sample(["bn", "act", "dropout"], r.randint(0, 2)):
+                l, m = {"bn": lambda: self.batchnorm((features,)), "act": lambda: self.activation((features,)),
+                        "dropout": lambda: self.dropout((features,))}[kind]()
+                lines.append(l)
+                mods.append(m)
+        classes = r.randint(2, 6)
+        lines.append(f"linear out_features={classes}")
+        mods.append(nn.Linear(features, classes))
+        if r.random() < 0.2:
+            l, m = self.batchnorm((classes,))
+            lines.append(l)
+            mods.append(m)
+        return "\n".join(lines) + "\n", nn.Sequential(*mods), shape_of(lines[0]), classes
+
+
+def shape_of(input_line):
+    return tuple(int(v) for v in input_line.split()[1:])
+
+
+def randomize_batchnorm(model, gen):
+    for m in model.modules():
+        if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
+            n = m.num_features
+            m.running_mean.copy_(torch.randn(n, generator=gen))
+            m.running_var.copy_(torch.rand(n, generator=gen) * 1.5 + 0.5)
+            m.num_batches_tracked.fill_(int(torch.randint(0, 1000, (1,), generator=gen)))
+            if m.affine:
+                m.weight.data.copy_(torch.randn(n, generator=gen))
+                m.bias.data.copy_(torch.randn(n, generator=gen))
+
+
+def reference(model, x, target, train, dtype=torch.float64):
+    """PyTorch's output, loss and gradients from the float32 weights and batch, computed in float64 (the
+    reference) or float32 (to show how far PyTorch's own float32 result is from it)."""
+    m = model.to(dtype)
+    m.train(train)
+    xi = x.detach().clone().to(dtype).requires_grad_(True)
+    m.zero_grad(set_to_none=True)
+    out = m(xi)
+    loss = TF.cross_entropy(out, target)
+    loss.backward()
+    result = {"output": out.detach(), "loss": loss.detach(), "grad.input": xi.grad.detach()}
+    for name, p in m.named_parameters():
+        result["grad." + name] = p.grad.detach() if p.grad is not None else torch.zeros_like(p)
+    return result
+
+
+def rel_err(a, b):
+    a, b = torch.as_tensor(a, dtype=torch.float64), torch.as_tensor(b, dtype=torch.float64)
+    if tuple(a.shape) != tuple(b.shape) or torch.isnan(a).any():
+        return float("inf")
+    return float((a - b).abs().max()) / max(float(b.abs().max()) if b.numel() else 0.0, FLOOR) if a.numel() else 0.0
+
+
+def run_arch(index, seed, work):
+    rng = random.Random(seed * 100003 + index)
+    torch.manual_seed(seed * 100003 + index)
+    spec, model, shape, classes = Generator(rng).model()
+    gen = torch.Generator().manual_seed(seed * 7919 + index)
+    with torch.no_grad():
+        randomize_batchnorm(model, gen)
+    folder = os.path.join(work, f"arch_{index:03d}")
+    os.makedirs(folder, exist_ok=True)
+    train_spec = "\n".join(line[:len(line) - len(line.lstrip())] + "dropout p=0" if line.lstrip().startswith("dropout") else line
+                           for line in spec.split("\n"))
+    with open(os.path.join(folder, "model.spec"), "w") as f:
+        f.write(spec)
+    with open(os.path.join(folder, "model_train.spec"), "w") as f:
+        f.write(train_spec)
+    save(os.path.join(folder, "weights.safetensors"), {k: v for k, v in model.state_dict().items()})
+    n = rng.randint(2, 4)
+    x = torch.randn((n,) + shape, generator=gen, dtype=torch.float32)
+    target = torch.randint(0, classes, (n,), generator=gen, dtype=torch.int64)
+    save(os.path.join(folder, "batch.safetensors"), {"input": x, "target": target})
+
+    worst, failures, cancellations = 0.0, [], []
+    for mode in ("eval", "train"):
+        if mode == "train":
+            for m in model.modules():
+                if isinstance(m, nn.Dropout):
+                    m.p = 0.0
+        f32 = reference(copy.deepcopy(model).float(), x, target, mode == "train", torch.float32)
+        ref = reference(model, x, target, mode == "train")
+        save(os.path.join(folder, f"expected_{mode}.safetensors"), {k: v.float() for k, v in ref.items()})
+        out = os.path.join(folder, f"nabla_{mode}.safetensors")
+        cmd = ["dotnet", DLL, "grad", "--model", os.path.join(folder, "model.spec" if mode == "eval" else "model_train.spec"),
+               "--weights", os.path.join(folder, "weights.safetensors"), "--batch", os.path.join(folder, "batch.safetensors"),
+               "--out", out] + (["--train"] if mode == "train" else [])
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        if proc.returncode != 0:
+            failures.append((mode, f"exit {proc.returncode}: {proc.stderr.strip()[:300]}", float("inf"), float("inf"), 0.0))
+            worst = float("inf")
+            continue
+        got, _ = load(out)
+        scale = max(float(v.abs().max()) for k, v in ref.items() if k.startswith("grad."))
+        for name, b in ref.items():
+            a = torch.from_numpy(got[name]) if name in got else None
+            err = rel_err(a, b) if a is not None else float("inf")
+            worst = max(worst, err)
+            if err <= TOL:
+                continue
+            # Cancellation: a gradient far below the run's gradient scale (e.g. a bias before a training-mode
+            # BatchNorm, zero in exact arithmetic). float32 cannot resolve it relatively; compare absolutely.
+            absolute = float((a.double() - b.double()).abs().max()) / scale if a is not None and a.shape == b.shape else float("inf")
+            small = float(b.abs().max()) <= CANCEL * scale
+            if small and absolute <= TOL:
+                cancellations.append((mode, name, err, absolute, rel_err(f32[name], b)))
+            else:
+                failures.append((mode, name, err, absolute, rel_err(f32[name], b)))
+        extra = set(got) - set(ref)
+        if extra:
+            failures.append((mode, f"unexpected tensors {sorted(extra)}", float("inf"), float("inf"), 0.0))
+    size_bytes = sum(os.path.getsize(os.path.join(folder, f)) for f in os.listdir(folder) if not f.startswith("nabla_"))
+    return index, worst, failures, size_bytes, folder, cancellations
+
+
+FEATURES = ["concat", "residual", "shortcut", "batchnorm2d", "batchnorm1d", "maxpool2d", "avgpool2d", "count_include_pad=false",
+            "ceil_mode=true", "adaptiveavgpool2d", "dropout", "groups=2", "groups=3", "bias=false", "dilation=2", "affine=false",
+            "sigmoid", "tanh", "leakyrelu", "softmax", "logsoftmax", "relu"]
+
+
+def pick_fixtures(results, count, max_bytes=16384):
+    """Small architectures that together cover as many layer kinds and options as possible."""
+    small = sorted((r for r in results if r[3] <= max_bytes), key=lambda r: r[3])
+    texts = {r[4]: open(os.path.join(r[4], "model.spec")).read() for r in small}
+    chosen, covered = [], set()
+    while len(chosen) < count and small:
+        best = max(small, key=lambda r: (len({f for f in FEATURES if f in texts[r[4]]} - covered), -r[3]))
+        chosen.append(best[4])
+        covered |= {f for f in FEATURES if f in texts[best[4]]}
+        small.remove(best)
+    return sorted(chosen)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--n", type=int, default=200)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--work", default="/tmp/nabla-random-archs")
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--only", type=int, nargs="*", help="run only these architecture indices (from a previous report)")
+    ap.add_argument("--fixtures", type=int, default=0, help="copy the K smallest agreeing architectures to the test fixtures")
+    args = ap.parse_args()
+    if not os.path.exists(DLL):
+        subprocess.run([os.path.join(ROOT, "nabla"), "--help"], check=True, capture_output=True)
+    torch.set_num_threads(1)
+    os.makedirs(args.work, exist_ok=True)
+    results = []
+    with concurrent.futures.ProcessPoolExecutor(args.jobs) as pool:
+        indices = args.only if args.only else list(range(args.n))
+        for res in pool.map(run_arch, indices, [args.seed] * len(indices), [args.work] * len(indices)):
+            index, worst, failures, _, folder, cancels = res
+            results.append(res)
+            if failures:
+                print(f"arch {index:03d} DIFFERS (max err {worst:.3e}) {folder}: " + "; ".join(
+                    f"{m} {n}: {e:.3e} (PyTorch float32: {f:.3e})" for m, n, e, _, f in failures[:6]), flush=True)
+    args.n = len(indices)
+    strict = [r for r in results if not r[2] and not r[5]]
+    agree = [r for r in results if not r[2]]
+    cancels = [c for r in results for c in r[5]]
+    finite = [r[1] for r in strict]
+    print(f"{len(strict)} of {args.n} random architectures agree with PyTorch on every tensor (eval and --train; output, loss, "
+          f"grad.input, every grad.<param>) at ||a-b||inf/max(||b||inf,1e-6) <= {TOL:g}; max error among them {max(finite) if finite else float('nan'):.3e}")
+    if cancels:
+        worst_abs = max(c[3] for c in cancels)
+        f32_fail = sum(1 for c in cancels if c[4] > TOL)
+        print(f"{len(agree) - len(strict)} more agree except on {len(cancels)} cancellation tensors (reference below {CANCEL:g} x the run's "
+              f"largest gradient, e.g. a bias before a training-mode BatchNorm, zero in exact arithmetic): there |a-b| <= "
+              f"{worst_abs:.2e} x that largest gradient; PyTorch's own float32 result misses the relative bound on {f32_fail} of these {len(cancels)}")
+    print(f"{len(agree)} of {args.n} agree in total; {args.n - len(agree)} differ")
+    differ = [r for r in results if r[2]]
+    if differ:
+        conditioned = [r for r in differ if all(f[4] >= f[2] / 10 and f[2] != float("inf") for f in r[2])]
+        print(f"of the {len(differ)} that differ, {len(conditioned)} differ only on tensors where PyTorch's own float32 result is "
+              f"within 10x of Nabla's error from the float64 reference (ill-conditioned: float32 cannot do better); "
+              f"worst tensor error {max(f[2] for r in differ for f in r[2]):.3e}")
+    if args.fixtures:
+        if os.path.isdir(FIXTURES):
+            shutil.rmtree(FIXTURES)
+        os.makedirs(FIXTURES)
+        for folder in pick_fixtures(strict, args.fixtures):
+            dst = os.path.join(FIXTURES, os.path.basename(folder))
+            os.makedirs(dst)
+            for f in ("model.spec", "model_train.spec", "weights.safetensors", "batch.safetensors",
+                      "expected_eval.safetensors", "expected_train.safetensors"):
+                shutil.copy(os.path.join(folder, f), dst)
+        print(f"wrote {args.fixtures} fixtures to {os.path.relpath(FIXTURES, ROOT)}")
+    return 0 if len(agree) == args.n else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
