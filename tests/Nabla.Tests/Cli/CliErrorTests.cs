@@ -1,0 +1,52 @@
+using System.Diagnostics;
+using Xunit;
+
+namespace Nabla.Tests.Cli;
+
+/// <summary>Runs the real CLI and checks that user mistakes give exit code 2 and one line naming the flag or file.</summary>
+public sealed class CliErrorTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("nabla-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, true);
+
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Nabla.Cli.dll"));
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var err = p.StandardError.ReadToEndAsync();
+        string stdout = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        return (p.ExitCode, stdout, err.Result);
+    }
+
+    private static void AssertUsageError((int Code, string Out, string Err) r, params string[] fragments)
+    {
+        Assert.Equal(2, r.Code);
+        string line = r.Err.TrimEnd('\n');
+        Assert.DoesNotContain('\n', line);
+        Assert.DoesNotContain("   at ", line);
+        foreach (var f in fragments) Assert.Contains(f, line);
+    }
+
+    [Fact]
+    public void BadFlagsAndFiles_ExitTwoWithOneLine()
+    {
+        AssertUsageError(Run("frobnicate"), "unknown command 'frobnicate'");
+        AssertUsageError(Run("train", "--epochs", "two"), "--epochs expects an integer, got 'two'");
+        AssertUsageError(Run("train", "--epochs", "0"), "--epochs must be in [1,");
+        AssertUsageError(Run("train", "--optimizer", "rmsprop"), "--optimizer must be one of", "'rmsprop'");
+        AssertUsageError(Run("train", "--lr", "fast"), "--lr expects a number, got 'fast'");
+        AssertUsageError(Run("train", "--epoch", "3"), "unknown option --epoch");
+        AssertUsageError(Run("summary", "lenet6"), "lenet6");
+        string spec = Path.Combine(_dir, "bad.spec");
+        File.WriteAllText(spec, "input 1 28 28\nconv2d out_channel=8 kernel_size=3\n");
+        AssertUsageError(Run("summary", spec), "bad.spec:2:", "out_channel");
+        string weights = Path.Combine(_dir, "w.safetensors");
+        File.WriteAllBytes(weights, [1, 2, 3]);
+        AssertUsageError(Run("eval", "--model", "lenet5", "--weights", weights), "w.safetensors");
+        AssertUsageError(Run("train", "--data", Path.Combine(_dir, "nowhere")), "nowhere");
+    }
+}
