@@ -81,9 +81,11 @@ public static class BenchWorkloads
             _yTrain = Enumerable.Range(0, TrainBatch).Select(_ => labels.Next(10)).ToArray();
         }
 
-        /// <summary>One training step: forward, cross-entropy, backward, SGD update. Returns the loss.</summary>
+        /// <summary>One training step: forward, cross-entropy, backward, SGD update, in a <see cref="StepScope"/>
+        /// (activations and gradients come from a pool). Returns the loss.</summary>
         public float TrainStep()
         {
+            using var scope = StepScope.Begin();
             _opt.ZeroGrad();
             var loss = F.CrossEntropy(_model.Forward(_xTrain), _yTrain);
             loss.Backward();
@@ -94,7 +96,8 @@ public static class BenchWorkloads
         /// <summary>One inference batch in evaluation mode without grad.</summary>
         public void InferStep()
         {
-            using var _ = GradMode.NoGrad();
+            using var scope = StepScope.Begin();
+            using var noGrad = GradMode.NoGrad();
             _model.Forward(_xInfer);
         }
 

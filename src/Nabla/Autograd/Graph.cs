@@ -30,8 +30,8 @@ public static class Graph
         return output;
     }
 
-    /// <summary>The gradient buffer of <paramref name="t"/>, created (zero) on first use.</summary>
-    internal static Tensor GradOf(Tensor t) => t.Grad ??= new Tensor(t.Shape);
+    /// <summary>The gradient buffer of <paramref name="t"/>, created (zero) on first use (from the open <see cref="StepScope"/>, if any).</summary>
+    internal static Tensor GradOf(Tensor t) => t.Grad ??= StepScope.NewGrad(t);
 
     /// <summary>Reverse pass from <paramref name="root"/>.</summary>
     internal static void Backward(Tensor root, Tensor? gradient)

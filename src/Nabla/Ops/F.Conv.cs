@@ -13,15 +13,28 @@ public readonly record struct Conv2dOptions((int h, int w) Stride, (int h, int w
 
 public static partial class F
 {
-    /// <summary>Images per partial sum of a convolution's weight gradient (fixed, for thread-count independence).</summary>
-    private const int ConvChunk = 8;
+    /// <summary>Columns (B·OH·OW) a convolution's batched product aims for, and the most floats one image chunk's
+    /// columns may take: wide enough for an efficient product, small enough to stay near the caches.</summary>
+    private const int ConvTargetColumns = 2048, ConvColsBudget = 1 << 20;
 
-    [ThreadStatic] private static float[]? t_cols;
+    /// <summary>Partial sums of a weight gradient: chunks are split into this many contiguous runs whose sums
+    /// are added in run order, so the result is the same bit for bit whatever the number of threads.</summary>
+    private const int ConvSlots = 4;
 
-    private static Span<float> ScratchCols(int length)
+    [ThreadStatic] private static float[]? t_cols, t_cols2, t_rows;
+
+    private static Span<float> Scratch(ref float[]? buffer, int length)
     {
-        if (t_cols is null || t_cols.Length < length) t_cols = new float[length];
-        return t_cols.AsSpan(0, length);
+        if (buffer is null || buffer.Length < length) buffer = new float[length];
+        return buffer.AsSpan(0, length);
+    }
+
+    /// <summary>Images per chunk of a convolution: a function of the shape only (never of the thread count).</summary>
+    internal static int ConvImagesPerChunk(int n, int k, int p)
+    {
+        int wanted = Math.Max(1, (ConvTargetColumns + p - 1) / p);
+        int budget = Math.Max(1, ConvColsBudget / Math.Max(1, k * p));
+        return Math.Clamp(Math.Min(wanted, budget), 1, Math.Max(1, n));
     }
 
     /// <summary>
@@ -53,79 +66,115 @@ public static partial class F
         if (oh <= 0 || ow <= 0)
             throw new ArgumentException($"Conv2d: calculated padded input size per channel: ({h + 2 * ph} x {w + 2 * pw}); kernel size (dilated): ({dh * (kh - 1) + 1} x {dw * (kw - 1) + 1}); kernel size can't be greater than actual input size");
 
-        int p = oh * ow, k = cpg * kh * kw, cpo = cout / g, colsPerImage = g * k * p;
-        var cols = new float[n * colsPerImage];     // per image, per group: (K, P)
-        var y = new Tensor(n, cout, oh, ow);
-        float[] xd = x.Data, wd = weight.Data, yd = y.Data, bd = bias?.Data ?? [];
-        Workers.Run(n, img =>
-        {
-            for (int gi = 0; gi < g; gi++)
-            {
-                var c = cols.AsSpan(img * colsPerImage + gi * k * p, k * p);
-                Im2Col.Unfold(xd.AsSpan((img * cin + gi * cpg) * h * w, cpg * h * w), cpg, h, w, kh, kw, sh, sw, ph, pw, dh, dw, c);
-                var yg = yd.AsSpan((img * cout + gi * cpo) * p, cpo * p);
-                Gemm.Sgemm(false, false, cpo, p, k, wd.AsSpan(gi * cpo * k, cpo * k), k, c, p, yg, p, 0f);
-                if (bd.Length > 0)
-                    for (int o = 0; o < cpo; o++)
-                    {
-                        var row = yg.Slice(o * p, p);
-                        System.Numerics.Tensors.TensorPrimitives.Add(row, bd[gi * cpo + o], row);
-                    }
-            }
-        });
+        var geo = new ConvGeometry(n, cin, h, w, cout, g, cpg, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow);
+        var y = StepScope.RentTensor([n, cout, oh, ow], clear: false);
+        Workers.Run(geo.Chunks, (geo, x.Data, weight.Data, bias?.Data, y.Data), static (s, ch) => ConvForwardChunk(s.geo, ch, s.Item2, s.Item3, s.Item4, s.Item5));
         Tensor[] inputs = bias is null ? [x, weight] : [x, weight, bias];
         if (!Graph.ShouldRecord(inputs)) return y;
-        return Graph.Record(y, "conv2d", inputs, gOut =>
+        return Graph.Record(y, "conv2d", inputs, gOut => ConvBackward(geo, x, weight, bias, gOut.Data));
+    }
+
+    /// <summary>The sizes of one convolution call and its chunking into groups of images.</summary>
+    private readonly record struct ConvGeometry(int N, int Cin, int H, int W, int Cout, int G, int Cpg, int Kh, int Kw,
+        int Sh, int Sw, int Ph, int Pw, int Dh, int Dw, int Oh, int Ow)
+    {
+        public int P => Oh * Ow;
+        public int K => Cpg * Kh * Kw;
+        public int Cpo => Cout / G;
+        public int PerChunk => ConvImagesPerChunk(N, K, P);
+        public int Chunks => (N + PerChunk - 1) / PerChunk;
+        public (int First, int Count) Chunk(int ch) { int f = ch * PerChunk; return (f, Math.Min(PerChunk, N - f)); }
+    }
+
+    /// <summary>Y = W·cols for one chunk of images (one product per group), scattered to NCHW with the bias added.</summary>
+    private static void ConvForwardChunk(in ConvGeometry s, int ch, float[] xd, float[] wd, float[]? bd, float[] yd)
+    {
+        var (first, count) = s.Chunk(ch);
+        int p = s.P, k = s.K, cpo = s.Cpo, cols = count * p;
+        var c = Scratch(ref t_cols, k * cols);
+        var yt = Scratch(ref t_rows, cpo * cols);
+        for (int gi = 0; gi < s.G; gi++)
         {
-            float[] gd = gOut.Data;
-            if (x.RequiresGrad)
-            {
-                float[] dx = Graph.GradOf(x).Data;
-                Workers.Run(n, img =>
+            Im2ColBatch.Unfold(xd.AsSpan((first * s.Cin + gi * s.Cpg) * s.H * s.W), count, s.Cin * s.H * s.W, s.Cpg, s.H, s.W,
+                s.Kh, s.Kw, s.Sh, s.Sw, s.Ph, s.Pw, s.Dh, s.Dw, c);
+            Gemm.Sgemm(false, false, cpo, cols, k, wd.AsSpan(gi * cpo * k, cpo * k), k, c, cols, yt, cols, 0f);
+            for (int b = 0; b < count; b++)
+                for (int o = 0; o < cpo; o++)
                 {
-                    var dCols = ScratchCols(k * p);
-                    for (int gi = 0; gi < g; gi++)
+                    var src = yt.Slice(o * cols + b * p, p);
+                    var dst = yd.AsSpan(((first + b) * s.Cout + gi * cpo + o) * p, p);
+                    if (bd is null) src.CopyTo(dst);
+                    else System.Numerics.Tensors.TensorPrimitives.Add(src, bd[gi * cpo + o], dst);
+                }
+        }
+    }
+
+    /// <summary>dX = col2im(Wᵀ·dY), dW = Σ dY·colsᵀ, db = Σ dY, chunk by chunk (the columns are recomputed, not
+    /// kept from the forward). Chunks run in <see cref="ConvSlots"/> fixed runs; each run sums its chunks in order
+    /// into its own partial, and the partials are added in run order.</summary>
+    private static void ConvBackward(ConvGeometry s, Tensor x, Tensor weight, Tensor? bias, float[] gd)
+    {
+        bool needW = weight.RequiresGrad, needB = bias is { RequiresGrad: true }, needX = x.RequiresGrad;
+        int slots = Math.Min(s.Chunks, ConvSlots), wn = weight.Numel;
+        var partW = needW ? StepScope.RentFloats(slots * wn, clear: true) : [];
+        var partB = needB ? StepScope.RentDoubles(slots * s.Cout, clear: true) : [];
+        var dx = needX ? Graph.GradOf(x).Data : null;
+        var job = new ConvBackwardJob(s, slots, x.Data, weight.Data, gd, dx, needW ? partW : null, needB ? partB : null);
+        Workers.Run(slots, job, static (j, slot) => ConvBackwardSlot(j, slot));
+        if (needW)
+        {
+            var dW = Graph.GradOf(weight).Span;
+            for (int i = 0; i < slots; i++) Elementwise.AddInPlace(dW, partW.AsSpan(i * wn, wn));
+        }
+        if (needB)
+        {
+            var db = Graph.GradOf(bias!).Data;
+            for (int i = 0; i < slots; i++)
+                for (int o = 0; o < s.Cout; o++) db[o] += (float)partB[i * s.Cout + o];
+        }
+    }
+
+    private sealed record ConvBackwardJob(ConvGeometry S, int Slots, float[] X, float[] W, float[] G, float[]? Dx,
+        float[]? PartW, double[]? PartB);
+
+    private static void ConvBackwardSlot(ConvBackwardJob j, int slot)
+    {
+        var s = j.S;
+        int c0 = (int)((long)s.Chunks * slot / j.Slots), c1 = (int)((long)s.Chunks * (slot + 1) / j.Slots);
+        int p = s.P, k = s.K, cpo = s.Cpo, wn = s.Cout * k;
+        for (int ch = c0; ch < c1; ch++)
+        {
+            var (first, count) = s.Chunk(ch);
+            int cols = count * p;
+            var dy = Scratch(ref t_rows, cpo * cols);
+            for (int gi = 0; gi < s.G; gi++)
+            {
+                for (int b = 0; b < count; b++)
+                    for (int o = 0; o < cpo; o++)
+                        j.G.AsSpan(((first + b) * s.Cout + gi * cpo + o) * p, p).CopyTo(dy.Slice(o * cols + b * p, p));
+                var wg = j.W.AsSpan(gi * cpo * k, cpo * k);
+                if (j.PartW is not null)
+                {
+                    var c = Scratch(ref t_cols, k * cols);
+                    Im2ColBatch.Unfold(j.X.AsSpan((first * s.Cin + gi * s.Cpg) * s.H * s.W), count, s.Cin * s.H * s.W, s.Cpg, s.H, s.W,
+                        s.Kh, s.Kw, s.Sh, s.Sw, s.Ph, s.Pw, s.Dh, s.Dw, c);
+                    Gemm.Sgemm(false, true, cpo, k, cols, dy, cols, c, cols, j.PartW.AsSpan(slot * wn + gi * cpo * k, cpo * k), k, 1f);
+                }
+                if (j.PartB is not null)
+                    for (int o = 0; o < cpo; o++)
                     {
-                        Gemm.Sgemm(true, false, k, p, cpo, wd.AsSpan(gi * cpo * k, cpo * k), k, gd.AsSpan((img * cout + gi * cpo) * p, cpo * p), p, dCols, p, 0f);
-                        Im2Col.Fold(dCols, cpg, h, w, kh, kw, sh, sw, ph, pw, dh, dw, dx.AsSpan((img * cin + gi * cpg) * h * w, cpg * h * w));
+                        double sum = 0; // in double, as the gradient check of small biases needs
+                        foreach (float v in dy.Slice(o * cols, cols)) sum += v;
+                        j.PartB[slot * s.Cout + gi * cpo + o] += sum;
                     }
-                });
-            }
-            if (weight.RequiresGrad || bias is { RequiresGrad: true })
-            {
-                // dW = Σ_n dY_n · cols_nᵀ. Images are summed in fixed chunks whose partial sums are added in
-                // chunk order, so the result is the same bit for bit whatever the number of threads.
-                int chunks = (n + ConvChunk - 1) / ConvChunk, wn = weight.Numel;
-                var partW = new float[chunks * wn];
-                var partB = new double[chunks * cout];
-                Workers.Run(chunks, ch =>
+                if (j.Dx is not null)
                 {
-                    var partial = partW.AsSpan(ch * wn, wn);
-                    for (int img = ch * ConvChunk; img < Math.Min(n, (ch + 1) * ConvChunk); img++)
-                        for (int gi = 0; gi < g; gi++)
-                        {
-                            var dy = gd.AsSpan((img * cout + gi * cpo) * p, cpo * p);
-                            Gemm.Sgemm(false, true, cpo, k, p, dy, p, cols.AsSpan(img * colsPerImage + gi * k * p, k * p), p, partial.Slice(gi * cpo * k, cpo * k), k, 1f);
-                            for (int o = 0; o < cpo; o++)
-                            {
-                                double s = 0;
-                                foreach (float v in dy.Slice(o * p, p)) s += v;
-                                partB[ch * cout + gi * cpo + o] += s;
-                            }
-                        }
-                });
-                if (weight.RequiresGrad)
-                {
-                    var dW = Graph.GradOf(weight).Span;
-                    for (int ch = 0; ch < chunks; ch++) Elementwise.AddInPlace(dW, partW.AsSpan(ch * wn, wn));
-                }
-                if (bias is { RequiresGrad: true })
-                {
-                    var db = Graph.GradOf(bias).Data;
-                    for (int ch = 0; ch < chunks; ch++)
-                        for (int o = 0; o < cout; o++) db[o] += (float)partB[ch * cout + o];
+                    var dCols = Scratch(ref t_cols2, k * cols);
+                    Gemm.Sgemm(true, false, k, cols, cpo, wg, k, dy, cols, dCols, cols, 0f);
+                    Im2ColBatch.Fold(dCols, count, s.Cin * s.H * s.W, s.Cpg, s.H, s.W, s.Kh, s.Kw, s.Sh, s.Sw, s.Ph, s.Pw, s.Dh, s.Dw,
+                        j.Dx.AsSpan((first * s.Cin + gi * s.Cpg) * s.H * s.W));
                 }
             }
-        });
+        }
     }
 }

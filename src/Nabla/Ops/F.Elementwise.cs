@@ -25,7 +25,7 @@ public static partial class F
     private static Tensor Binary(Tensor a, Tensor b, BinOp op)
     {
         var shape = ShapeUtil.Broadcast(a.Shape, b.Shape);
-        var o = new Tensor(shape);
+        var o = StepScope.RentTensor(shape, clear: false);
         float[] ad = a.Data, bd = b.Data, od = o.Data;
         if (ShapeUtil.Equal(a.Shape, b.Shape))
         {
@@ -58,8 +58,8 @@ public static partial class F
         if (!Graph.ShouldRecord(a, b)) return o;
         return Graph.Record(o, op.ToString().ToLowerInvariant(), [a, b], g =>
         {
-            Tensor? ga = a.RequiresGrad ? new Tensor(shape) : null;
-            Tensor? gb = b.RequiresGrad ? new Tensor(shape) : null;
+            Tensor? ga = a.RequiresGrad ? StepScope.RentTensor(shape, clear: false) : null;
+            Tensor? gb = b.RequiresGrad ? StepScope.RentTensor(shape, clear: false) : null;
             var sa = Elementwise.BroadcastStrides(a.Shape, shape);
             var sb = Elementwise.BroadcastStrides(b.Shape, shape);
             float[] gd = g.Data;
@@ -135,7 +135,7 @@ public static partial class F
 
     internal static Tensor Unary(Tensor a, string name, UnaryForward forward, UnaryBackward backward)
     {
-        var o = NewLike(a);
+        var o = StepScope.RentTensor(a.Shape, clear: false);
         forward(a.Span, o.Span);
         if (!Graph.ShouldRecord(a)) return o;
         return Graph.Record(o, name, [a], g => backward(a.Span, o.Span, g.Span, Graph.GradOf(a).Span));

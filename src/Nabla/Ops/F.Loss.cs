@@ -24,7 +24,7 @@ public static partial class F
     {
         var (n, c) = CheckClassification(logits, targets, "CrossEntropy");
         var t = targets.ToArray();
-        var probs = new float[n * c];
+        var probs = StepScope.RentFloats(n * c, clear: false);
         double total = 0;
         float[] x = logits.Data;
         for (int i = 0; i < n; i++)

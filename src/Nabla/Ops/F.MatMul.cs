@@ -19,7 +19,7 @@ public static partial class F
         int m = a.Shape[^2], k = a.Shape[^1], n = b.Shape[^1];
         if (b.Shape[^2] != k)
             throw new ArgumentException($"MatMul: inner sizes differ: a is {ShapeUtil.Format(a.Shape)}, b is {ShapeUtil.Format(b.Shape)} (expected b.shape[-2] = {k}, got {b.Shape[^2]})");
-        var o = batched ? new Tensor(batch, m, n) : new Tensor(m, n);
+        var o = StepScope.RentTensor(batched ? [batch, m, n] : [m, n], clear: false);
         for (int i = 0; i < batch; i++)
             Gemm.Sgemm(false, false, m, n, k, a.Data.AsSpan(i * m * k, m * k), k, b.Data.AsSpan(i * k * n, k * n), n, o.Data.AsSpan(i * m * n, m * n), n, 0f);
         if (!Graph.ShouldRecord(a, b)) return o;
@@ -49,7 +49,7 @@ public static partial class F
         int rows = x.Numel / Math.Max(inF, 1);
         var shape = (int[])x.Shape.Clone();
         shape[^1] = outF;
-        var y = new Tensor(shape);
+        var y = StepScope.RentTensor(shape, clear: false);
         Gemm.Sgemm(false, true, rows, outF, inF, x.Span, inF, weight.Span, inF, y.Span, outF, 0f);
         if (bias is not null)
         {

@@ -62,7 +62,7 @@ public static partial class F
                 invStd[ch] = 1f / MathF.Sqrt(runningVar!.Data[ch] + eps);
             }
         }
-        var y = NewLike(x);
+        var y = StepScope.RentTensor(x.Shape, clear: false);
         float[] yd = y.Data;
         for (int i = 0; i < n; i++)
             for (int ch = 0; ch < c; ch++)
@@ -126,10 +126,10 @@ public static partial class F
     {
         if (p is < 0f or > 1f || float.IsNaN(p)) throw new ArgumentOutOfRangeException(nameof(p), $"dropout probability has to be between 0 and 1, but got {p}");
         if (!training || p == 0f) return x;
-        var mask = new float[x.Numel];
+        var mask = StepScope.RentFloats(x.Numel, clear: false);
         float keep = p >= 1f ? 0f : 1f / (1f - p);
         for (int i = 0; i < mask.Length; i++) mask[i] = rng.NextFloat() >= p ? keep : 0f;
-        var y = NewLike(x);
+        var y = StepScope.RentTensor(x.Shape, clear: false);
         System.Numerics.Tensors.TensorPrimitives.Multiply(x.Span, mask, y.Span);
         if (!Graph.ShouldRecord(x)) return y;
         return Graph.Record(y, "dropout", [x], g => Kernels.Elementwise.AddProductInPlace(Graph.GradOf(x).Span, g.Span, mask));

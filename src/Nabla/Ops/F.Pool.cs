@@ -44,8 +44,8 @@ public static partial class F
         var (n, c, h, w) = Check4D(x, "MaxPool2d");
         int oh = PoolOutSize(h, kernel.h, s.h, padding.h, d.h, ceilMode), ow = PoolOutSize(w, kernel.w, s.w, padding.w, d.w, ceilMode);
         CheckWindow("MaxPool2d", kernel, s, padding, h, w, oh, ow);
-        var y = new Tensor(n, c, oh, ow);
-        var arg = new int[y.Numel];
+        var y = StepScope.RentTensor([n, c, oh, ow], clear: false);
+        var arg = StepScope.RentInts(y.Numel, clear: false);
         float[] xd = x.Data, yd = y.Data;
         Kernels.Workers.Run(n * c, plane =>
         {
@@ -88,7 +88,7 @@ public static partial class F
         var (n, c, h, w) = Check4D(x, "AvgPool2d");
         int oh = PoolOutSize(h, kernel.h, s.h, padding.h, 1, ceilMode), ow = PoolOutSize(w, kernel.w, s.w, padding.w, 1, ceilMode);
         CheckWindow("AvgPool2d", kernel, s, padding, h, w, oh, ow);
-        var y = new Tensor(n, c, oh, ow);
+        var y = StepScope.RentTensor([n, c, oh, ow], clear: false);
         float[] xd = x.Data, yd = y.Data;
         // Window bounds and divisor as PyTorch: the window is clipped to input + padding for the count.
         (int a0, int a1, int b0, int b1, float inv) Window(int i, int j)
@@ -139,7 +139,7 @@ public static partial class F
         var (n, c, h, w) = Check4D(x, "AdaptiveAvgPool2d");
         if (output.h <= 0 || output.w <= 0) throw new ArgumentException($"AdaptiveAvgPool2d: output_size must be positive, got {output.h}x{output.w}");
         int oh = output.h, ow = output.w;
-        var y = new Tensor(n, c, oh, ow);
+        var y = StepScope.RentTensor([n, c, oh, ow], clear: false);
         float[] xd = x.Data, yd = y.Data;
         static (int, int) Bin(int i, int inSize, int outSize) => (i * inSize / outSize, ((i + 1) * inSize + outSize - 1) / outSize);
         for (int plane = 0; plane < n * c; plane++)
