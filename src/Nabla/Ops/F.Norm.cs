@@ -67,10 +67,11 @@ public static partial class F
         for (int i = 0; i < n; i++)
             for (int ch = 0; ch < c; ch++)
             {
-                float g = weight?.Data[ch] ?? 1f, be = bias?.Data[ch] ?? 0f;
-                float scale = (float)invStd[ch] * g, shift = be - (float)mean[ch] * scale;
+                // (x − μ)·scale + β with x − μ in float64: a constant shift of x then cancels exactly in the output too.
+                double g = weight?.Data[ch] ?? 1f, be = bias?.Data[ch] ?? 0f;
+                double scale = invStd[ch] * g, mu = mean[ch];
                 int b = (i * c + ch) * inner;
-                for (int k = 0; k < inner; k++) yd[b + k] = xd[b + k] * scale + shift;
+                for (int k = 0; k < inner; k++) yd[b + k] = (float)((xd[b + k] - mu) * scale + be);
             }
         Tensor?[] all = [x, weight, bias];
         if (!Graph.ShouldRecord(all)) return y;
