@@ -19,11 +19,11 @@ public sealed class TrainCommand : ICommand
           --epochs N           epochs (default 3)
           --batch-size B       mini-batch size (default 64)
           --optimizer O        sgd|momentum|nesterov|adam|adamw|adadelta (default adam)
-          --lr X               learning rate (default 1e-3 for adam/adamw, 1.0 for adadelta, 0.01 for SGD forms)
+          --lr X               learning rate (default 2e-3 for adam/adamw, 1.0 for adadelta, 0.01 for SGD forms)
           --momentum B         momentum β (default 0.9)
           --momentum-form F    velocity|heavy-ball (default velocity)
           --weight-decay W     weight decay (default 0)
-          --gamma G            StepLR factor applied after each epoch (default 0.7, or 1 with --random-labels)
+          --gamma G            StepLR factor applied after each epoch (default 0.5, or 1 with --random-labels)
           --seed S             seed for weights, shuffling, dropout and random labels (default 1)
           --threads T          worker threads (default: all cores, shared among the ranks of a node under mpirun); results do not depend on it
           --subset N           train on the first N training images
@@ -41,7 +41,7 @@ public sealed class TrainCommand : ICommand
     public int Run(Args args)
     {
         string optimizer = args.Choice("optimizer", "adam", "sgd", "momentum", "nesterov", "adam", "adamw", "adadelta");
-        double defaultLr = optimizer switch { "adadelta" => 1.0, "adam" or "adamw" => 1e-3, _ => 0.01 };
+        double defaultLr = optimizer switch { "adadelta" => 1.0, "adam" or "adamw" => 2e-3, _ => 0.01 };
         string model = args.String("model", "lenet5")!;
         bool randomLabels = args.Flag("random-labels");
         var o = new TrainOptions
@@ -56,7 +56,7 @@ public sealed class TrainCommand : ICommand
             MomentumForm = args.Choice("momentum-form", "velocity", "velocity", "heavy-ball"),
             WeightDecay = (float)args.Double("weight-decay", 0, 0, 1e6),
             // Memorising random labels needs a learning rate that does not decay away (as Zhang et al.).
-            Gamma = args.Double("gamma", randomLabels ? 1.0 : 0.7, 1e-9, 1),
+            Gamma = args.Double("gamma", randomLabels ? 1.0 : 0.5, 1e-9, 1),
             Seed = (ulong)args.Int("seed", 1, 0),
             Subset = args.Int("subset", 0, 1),
             RandomLabels = randomLabels,

@@ -20,7 +20,10 @@ public static class CurvesSvg
         sb.Append(Inv, $"<text x=\"{width / 2}\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">{Escape(title)}</text>\n");
         double maxLoss = history.Count == 0 ? 1 : history.Max(h => Math.Max(Finite(h.TrainLoss), Finite(h.TestLoss)));
         Panel(sb, Left, "loss", history, h => h.TrainLoss, h => h.TestLoss, 0, NiceCeiling(maxLoss));
-        Panel(sb, Left + PanelW + Gap, "accuracy", history, h => h.TrainAcc, h => h.TestAcc, 0, 1);
+        // The accuracy axis starts at the tenth below the lowest value, so curves near 99% stay readable.
+        double minAcc = history.Count == 0 ? 0 : history.Min(h => Math.Min(Finite(h.TrainAcc), Finite(h.TestAcc)));
+        double accFloor = Math.Clamp(Math.Floor(minAcc * 10 - 1e-9) / 10, 0, 0.9);
+        Panel(sb, Left + PanelW + Gap, "accuracy", history, h => h.TrainAcc, h => h.TestAcc, accFloor, 1);
         int ly = Top + PanelH + 55;
         Legend(sb, width / 2 - 110, ly, "#1f77b4", "train");
         Legend(sb, width / 2 + 30, ly, "#d62728", "test");

@@ -14,7 +14,7 @@ public sealed record TrainOptions
     /// <summary>sgd, momentum, nesterov, adam, adamw or adadelta.</summary>
     public string Optimizer { get; init; } = "adam";
     /// <summary>Initial learning rate.</summary>
-    public double Lr { get; init; } = 1e-3;
+    public double Lr { get; init; } = 2e-3;
     /// <summary>β for momentum and nesterov.</summary>
     public float Momentum { get; init; } = 0.9f;
     /// <summary>velocity or heavy-ball.</summary>
@@ -22,7 +22,7 @@ public sealed record TrainOptions
     /// <summary>Weight decay (L2 for SGD/Adam/Adadelta, decoupled for AdamW).</summary>
     public float WeightDecay { get; init; }
     /// <summary>StepLR factor applied after every epoch (1 = constant).</summary>
-    public double Gamma { get; init; } = 0.7;
+    public double Gamma { get; init; } = 0.5;
     /// <summary>Seed of every random choice (initial weights, shuffling, dropout, random labels).</summary>
     public ulong Seed { get; init; } = 1;
     /// <summary>Train on the first N samples only (0 = all).</summary>

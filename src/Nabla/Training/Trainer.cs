@@ -181,27 +181,8 @@ public sealed class Trainer
                     _observer?.BatchFinished(epoch + 1, b + 1, batches, lossSum / seen, (double)correct / seen, seen / epochClock.Elapsed.TotalSeconds);
                     continue;
                 }
-                var x = new Tensor(xBuf, InputShape(n));
-                Optimizer.ZeroGrad();
-                Tensor logits, loss;
-                float lv;
-                try
-                {
-                    logits = Model.Forward(x);
-                    loss = F.CrossEntropy(logits, yBuf.AsSpan(0, n));
-                    lv = loss.Item();
-                    if (!float.IsFinite(lv))
-                        throw new TrainingDivergedException(epoch + 1, b + 1, Optimizer.StepCount + 1, "loss", lv, History.Count > 0 ? CheckpointPath : null);
-                    loss.Backward();
-                }
-                catch (ArithmeticException e) when (e.Message.StartsWith("anomaly:", StringComparison.Ordinal))
-                {
-                    throw new TrainingDivergedException(epoch + 1, b + 1, Optimizer.StepCount + 1, e.Message, float.NaN, History.Count > 0 ? CheckpointPath : null);
-                }
-                CheckGradients(epoch, b);
-                Optimizer.Step();
-                lossSum += lv * n; seen += n;
-                correct += CountCorrect(logits, yBuf.AsSpan(0, n));
+                var (lv, c) = LocalStep(xBuf, yBuf, n, epoch, b);
+                lossSum += lv * n; seen += n; correct += c;
                 _observer?.BatchFinished(epoch + 1, b + 1, batches, lossSum / seen, (double)correct / seen, seen / epochClock.Elapsed.TotalSeconds);
             }
             double trainLoss = lossSum / Math.Max(seen, 1), trainAcc = (double)correct / Math.Max(seen, 1);
@@ -226,12 +207,40 @@ public sealed class Trainer
 
     private int[] InputShape(int n) => SampleShape(_train, n, _flatInput);
 
+    /// <summary>One optimizer step on a batch of n samples, its activations and gradients pooled in a
+    /// <see cref="StepScope"/>. Returns the batch's mean loss and its number of correct predictions.</summary>
+    private (float Loss, long Correct) LocalStep(float[] xBuf, int[] yBuf, int n, int epoch, int b)
+    {
+        using var scope = StepScope.Begin();
+        var x = new Tensor(xBuf, InputShape(n));
+        Optimizer.ZeroGrad();
+        Tensor logits, loss;
+        float lv;
+        try
+        {
+            logits = Model.Forward(x);
+            loss = F.CrossEntropy(logits, yBuf.AsSpan(0, n));
+            lv = loss.Item();
+            if (!float.IsFinite(lv))
+                throw new TrainingDivergedException(epoch + 1, b + 1, Optimizer.StepCount + 1, "loss", lv, History.Count > 0 ? CheckpointPath : null);
+            loss.Backward();
+        }
+        catch (ArithmeticException e) when (e.Message.StartsWith("anomaly:", StringComparison.Ordinal))
+        {
+            throw new TrainingDivergedException(epoch + 1, b + 1, Optimizer.StepCount + 1, e.Message, float.NaN, History.Count > 0 ? CheckpointPath : null);
+        }
+        CheckGradients(epoch, b);
+        Optimizer.Step();
+        return (lv, CountCorrect(logits, yBuf.AsSpan(0, n)));
+    }
+
     /// <summary>One data-parallel step: forward/backward on this rank's shard of the global batch of n samples, with
     /// the loss summed and scaled by 1/n so that the gradients summed over ranks are the global batch's mean; then the
     /// optimizer step, identical on every rank. Returns the global (loss sum, correct count) of the batch.</summary>
     private (double LossSum, long Correct) DataParallelStep(float[] xBuf, int[] yBuf, float[] xLocal, int n, int epoch, int b)
     {
         var dp = _dp!;
+        using var scope = StepScope.Begin();
         int sample = _train.SampleSize;
         var (start, count) = DataParallel.Shard(n, dp.Comm.Rank, dp.Comm.Size);
         Optimizer.ZeroGrad();
@@ -323,6 +332,7 @@ public sealed class Trainer
             int n = Math.Min(batchSize, end - start);
             for (int i = 0; i < n; i++) idx[i] = start + i;
             data.Gather(idx.AsSpan(0, n), x, y);
+            using var scope = StepScope.Begin();
             var logits = model.Forward(new Tensor(x, SampleShape(data, n, flatInput)));
             lossSum += F.CrossEntropy(logits, y.AsSpan(0, n), Reduction.Sum).Item();
             correct += CountCorrect(logits, y.AsSpan(0, n));
