@@ -7,7 +7,7 @@ kills_wanted="${1:-20}"
 work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
 "$root/nabla" --help >/dev/null
 cli=(dotnet "$root/src/Nabla.Cli/bin/Release/net10.0/Nabla.Cli.dll")
-args=(train --model lenet5 --subset 3000 --epochs 6 --batch-size 32 --optimizer momentum --lr 0.02 --seed 11 --threads 1)
+args=(train --model lenet5 --subset 3000 --epochs 30 --batch-size 32 --optimizer momentum --lr 0.02 --seed 11 --threads 1)
 
 "${cli[@]}" "${args[@]}" --out "$work/full" >/dev/null
 out="$work/killed"; ckpt="$out/checkpoint.safetensors"
@@ -17,7 +17,7 @@ while :; do
   if [ -f "$ckpt" ]; then "${cli[@]}" "${args[@]}" --out "$out" --resume "$ckpt" >/dev/null 2>"$work/err" & else "${cli[@]}" "${args[@]}" --out "$out" >/dev/null 2>"$work/err" & fi
   pid=$!
   if [ "$kills" -lt "$kills_wanted" ]; then
-    sleep "$(awk -v r="$RANDOM" 'BEGIN{printf "%.2f", 0.3 + (r % 300) / 100}')"
+    sleep "$(awk -v r="$RANDOM" 'BEGIN{printf "%.2f", 0.4 + (r % 120) / 100}')"
     if kill -9 "$pid" 2>/dev/null; then kills=$((kills + 1)); fi
   fi
   set +e; wait "$pid" 2>/dev/null; status=$?; set -e
