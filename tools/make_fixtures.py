@@ -47,31 +47,7 @@ def rand(g, *shape):
     return torch.rand(tuple(shape), generator=g, dtype=torch.float32).double()
 
 
-# ---- module twins of Nabla's containers (same child names) ----
-
-class Concat(nn.Module):
-    def __init__(self, branches):
-        super().__init__()
-        for i, b in enumerate(branches):
-            self.add_module(str(i), b)
-
-    def forward(self, x):
-        return torch.cat([m(x) for m in self.children()], 1)
-
-
-class Residual(nn.Module):
-    def __init__(self, body, shortcut=None):
-        super().__init__()
-        for i, b in enumerate(body):
-            self.add_module(str(i), b)
-        self.n = len(body)
-        self.shortcut = shortcut
-
-    def forward(self, x):
-        y = x
-        for i in range(self.n):
-            y = getattr(self, str(i))(y)
-        return y + (self.shortcut(x) if self.shortcut is not None else x)
+from torch_twins import Concat, Residual  # noqa: E402  (the same twins for every fixture script)
 
 
 def pair(v):
