@@ -7,8 +7,7 @@ public static partial class F
 {
     /// <summary>Effectively <c>out = max(a, 0)</c>; the gradient passes where a &gt; 0.</summary>
     public static Tensor Relu(Tensor a) =>
-        Unary(a, "relu", (x, o) => TensorPrimitives.Max(x, 0f, o),
-            (x, y, g, d) => { for (int i = 0; i < d.Length; i++) if (x[i] > 0f) d[i] += g[i]; });
+        Unary(a, "relu", static (x, o) => Kernels.Activation.Relu(x, o), static (x, y, g, d) => Kernels.Activation.ReluBackward(x, g, d));
 
     /// <summary>Effectively <c>out = a &gt; 0 ? a : slope * a</c> (PyTorch's default slope 0.01).</summary>
     public static Tensor LeakyRelu(Tensor a, float negativeSlope = 0.01f) =>

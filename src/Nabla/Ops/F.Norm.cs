@@ -129,7 +129,7 @@ public static partial class F
         if (!training || p == 0f) return x;
         var mask = StepScope.RentFloats(x.Numel, clear: false);
         float keep = p >= 1f ? 0f : 1f / (1f - p);
-        for (int i = 0; i < mask.Length; i++) mask[i] = rng.NextFloat() >= p ? keep : 0f;
+        rng.FillDropoutMask(mask, p, keep);
         var y = StepScope.RentTensor(x.Shape, clear: false);
         System.Numerics.Tensors.TensorPrimitives.Multiply(x.Span, mask, y.Span);
         if (!Graph.ShouldRecord(x)) return y;

@@ -46,26 +46,14 @@ public static partial class F
         CheckWindow("MaxPool2d", kernel, s, padding, h, w, oh, ow);
         var y = StepScope.RentTensor([n, c, oh, ow], clear: false);
         var arg = StepScope.RentInts(y.Numel, clear: false);
-        float[] xd = x.Data, yd = y.Data;
-        Kernels.Workers.Run(n * c, plane =>
+        // Planes split into fixed runs (each plane is independent, so any split gives the same bits).
+        int planes = n * c, parts = Math.Min(planes, 4 * Kernels.Workers.Count);
+        Kernels.Workers.Run(parts, (x.Data, y.Data, arg, planes, parts, h, w, kernel, s, padding, d, oh, ow), static (j, part) =>
         {
-            int xb = plane * h * w, yb = plane * oh * ow;
-            for (int i = 0; i < oh; i++)
-                for (int j = 0; j < ow; j++)
-                {
-                    float best = float.NegativeInfinity; int bi = -1;
-                    int h0 = i * s.h - padding.h, w0 = j * s.w - padding.w;
-                    for (int ka = 0, a = h0; ka < kernel.h; ka++, a += d.h)
-                        for (int kb = 0, b = w0; kb < kernel.w; kb++, b += d.w)
-                        {
-                            if ((uint)a >= (uint)h || (uint)b >= (uint)w) continue;
-                            float v = xd[xb + a * w + b];
-                            if (v > best || float.IsNaN(v) || bi < 0) { best = v; bi = a * w + b; if (float.IsNaN(v)) goto done; }
-                        }
-                    done:
-                    yd[yb + i * ow + j] = best;
-                    arg[yb + i * ow + j] = bi;
-                }
+            int p0 = (int)((long)j.planes * part / j.parts), p1 = (int)((long)j.planes * (part + 1) / j.parts);
+            int hw = j.h * j.w, ohw = j.oh * j.ow;
+            Kernels.Pool.MaxPool2d(j.Item1.AsSpan(p0 * hw, (p1 - p0) * hw), p1 - p0, j.h, j.w, j.kernel.h, j.kernel.w, j.s.h, j.s.w,
+                j.padding.h, j.padding.w, j.d.h, j.d.w, j.oh, j.ow, j.Item2.AsSpan(p0 * ohw, (p1 - p0) * ohw), j.arg.AsSpan(p0 * ohw, (p1 - p0) * ohw));
         });
         if (!Graph.ShouldRecord(x)) return y;
         return Graph.Record(y, "max_pool2d", [x], g =>

@@ -47,6 +47,21 @@ public sealed class Rng
 
     private static ulong RotL(ulong x, int k) => (x << k) | (x >> (64 - k));
 
+    /// <summary>Fills a dropout mask: <c>mask[i] = NextFloat() &gt;= p ? keep : 0</c>, element by element in order
+    /// (the same stream as that many <see cref="NextFloat"/> calls), with the state kept in registers.</summary>
+    internal void FillDropoutMask(Span<float> mask, float p, float keep)
+    {
+        ulong s0 = _s0, s1 = _s1, s2 = _s2, s3 = _s3;
+        for (int i = 0; i < mask.Length; i++)
+        {
+            ulong result = RotL(s1 * 5, 7) * 9;
+            ulong t = s1 << 17;
+            s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = RotL(s3, 45);
+            mask[i] = (result >> 40) * (1.0f / (1 << 24)) >= p ? keep : 0f;
+        }
+        _s0 = s0; _s1 = s1; _s2 = s2; _s3 = s3;
+    }
+
     /// <summary>Uniform in [0, 1) with 24 bits (every float32 step).</summary>
     public float NextFloat() => (NextUInt64() >> 40) * (1.0f / (1 << 24));
 

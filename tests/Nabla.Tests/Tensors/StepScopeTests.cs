@@ -118,4 +118,14 @@ public class StepScopeTests
         }
         Assert.Equal(RunWith(1), RunWith(2));
     }
+
+    [Fact]
+    public void DropoutMask_IsTheNextFloatStream()
+    {
+        var a = new Rng(77); var b = new Rng(77);
+        var mask = new float[1001];
+        Nabla.Ops.F.Dropout(Tensor.Ones(1001), 0.3f, training: true, a).Span.CopyTo(mask);
+        for (int i = 0; i < mask.Length; i++) Assert.Equal(b.NextFloat() >= 0.3f ? 1f / 0.7f : 0f, mask[i]);
+        Assert.Equal(b.NextUInt64(), a.NextUInt64());
+    }
 }

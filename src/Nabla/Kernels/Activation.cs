@@ -1,0 +1,78 @@
+using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
+
+namespace Nabla.Kernels;
+
+/// <summary>ReLU forward and backward on spans, vectorised and split over <see cref="Workers"/> for large spans
+/// (elementwise, so any split gives the same bits).</summary>
+public static class Activation
+{
+    /// <summary>Elements per part when a span is split over the workers.</summary>
+    private const int PartLength = 1 << 16;
+
+    /// <summary>Effectively computes <c>y[i] = max(x[i], 0)</c> (NaN stays NaN).</summary>
+    /// <exception cref="ArgumentException">The spans differ in length.</exception>
+    public static unsafe void Relu(ReadOnlySpan<float> x, Span<float> y)
+    {
+        if (x.Length != y.Length) throw new ArgumentException($"Activation.Relu: x has {x.Length} elements, y {y.Length}");
+        fixed (float* px = x, py = y)
+        {
+            var job = (X: (nint)px, Y: (nint)py, N: x.Length);
+            Workers.Run(Parts(x.Length), job, static (j, part) =>
+            {
+                var (lo, hi) = Range(j.N, part);
+                TensorPrimitives.Max(new ReadOnlySpan<float>((float*)j.X + lo, hi - lo), 0f, new Span<float>((float*)j.Y + lo, hi - lo));
+            });
+        }
+    }
+
+    /// <summary>Effectively computes <c>d[i] += x[i] &gt; 0 ? g[i] : 0</c> (the gradient of ReLU, accumulated).</summary>
+    /// <exception cref="ArgumentException">The spans differ in length.</exception>
+    public static unsafe void ReluBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> g, Span<float> d)
+    {
+        if (x.Length != g.Length || x.Length != d.Length)
+            throw new ArgumentException($"Activation.ReluBackward: lengths differ: x {x.Length}, g {g.Length}, d {d.Length}");
+        fixed (float* px = x, pg = g, pd = d)
+        {
+            var job = (X: (nint)px, G: (nint)pg, D: (nint)pd, N: x.Length);
+            Workers.Run(Parts(x.Length), job, static (j, part) =>
+            {
+                var (lo, hi) = Range(j.N, part);
+                ReluBackwardRange((float*)j.X, (float*)j.G, (float*)j.D, lo, hi);
+            });
+        }
+    }
+
+    private static unsafe void ReluBackwardRange(float* x, float* g, float* d, int lo, int hi)
+    {
+        int i = lo;
+        if (Vector512.IsHardwareAccelerated)
+            for (; i + 16 <= hi; i += 16)
+            {
+                var keep = Vector512.GreaterThan(Vector512.Load(x + i), Vector512<float>.Zero);
+                var add = Vector512.ConditionalSelect(keep, Vector512.Load(g + i), Vector512<float>.Zero);
+                (Vector512.Load(d + i) + add).Store(d + i);
+            }
+        else if (Vector256.IsHardwareAccelerated)
+            for (; i + 8 <= hi; i += 8)
+            {
+                var keep = Vector256.GreaterThan(Vector256.Load(x + i), Vector256<float>.Zero);
+                var add = Vector256.ConditionalSelect(keep, Vector256.Load(g + i), Vector256<float>.Zero);
+                (Vector256.Load(d + i) + add).Store(d + i);
+            }
+        for (; i < hi; i++) if (x[i] > 0f) d[i] += g[i];
+    }
+
+    /// <summary>The reference: one element at a time. Same contract as <see cref="ReluBackward"/>.</summary>
+    /// <exception cref="ArgumentException">The spans differ in length.</exception>
+    public static void ReluBackwardNaive(ReadOnlySpan<float> x, ReadOnlySpan<float> g, Span<float> d)
+    {
+        if (x.Length != g.Length || x.Length != d.Length)
+            throw new ArgumentException($"Activation.ReluBackwardNaive: lengths differ: x {x.Length}, g {g.Length}, d {d.Length}");
+        for (int i = 0; i < d.Length; i++) if (x[i] > 0f) d[i] += g[i];
+    }
+
+    private static int Parts(int n) => (n + PartLength - 1) / PartLength;
+
+    private static (int Lo, int Hi) Range(int n, int part) => (part * PartLength, Math.Min(n, (part + 1) * PartLength));
+}
