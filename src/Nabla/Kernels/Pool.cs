@@ -32,6 +32,11 @@ public static class Pool
         fixed (float* px = x, py = y)
         fixed (int* pa = arg)
         {
+            if (kh == 2 && kw == 2 && ph == 0 && pw == 0 && dh == 1 && dw == 1 && (oh - 1) * sh + 2 <= h && (ow - 1) * sw + 2 <= w)
+            {
+                MaxPool2x2Inside(px, planes, h, w, sh, sw, oh, ow, py, pa);
+                return;
+            }
             for (int plane = 0; plane < planes; plane++)
             {
                 float* src = px + (long)plane * h * w;
@@ -62,6 +67,52 @@ public static class Pool
                         dst[i * ow + j] = best;
                         da[i * ow + j] = bi;
                     }
+                }
+            }
+        }
+    }
+
+    /// <summary>2 x 2 windows that all lie inside the plane (no padding, no dilation): no clipping at all.</summary>
+    private static unsafe void MaxPool2x2Inside(float* px, int planes, int h, int w, int sh, int sw, int oh, int ow, float* py, int* pa)
+    {
+        for (int plane = 0; plane < planes; plane++)
+        {
+            float* src = px + (long)plane * h * w;
+            float* dst = py + (long)plane * oh * ow;
+            int* da = pa + (long)plane * oh * ow;
+            for (int i = 0; i < oh; i++)
+            {
+                int r = i * sh;
+                float* row0 = src + r * w, row1 = row0 + w;
+                for (int j = 0, c = 0; j < ow; j++, c += sw)
+                {
+                    float a = row0[c], b = row0[c + 1], e = row1[c], f = row1[c + 1];
+                    float best; int bi;
+                    if (float.IsNaN(a + b + e + f)) // rare: the first NaN wins, taken in window order
+                    {
+                        bi = float.IsNaN(a) ? 0 : float.IsNaN(b) ? 1 : float.IsNaN(e) ? w : float.IsNaN(f) ? w + 1 : -1;
+                        if (bi < 0) // a + b + e + f overflowed (+inf + -inf): plain comparisons are exact here
+                        {
+                            bi = 0; float m0 = a;
+                            if (b > m0) { bi = 1; m0 = b; }
+                            if (e > m0) { bi = w; m0 = e; }
+                            if (f > m0) bi = w + 1;
+                        }
+                    }
+                    else
+                    {
+                        // Branch-free: the index of the first maximum (strictly greater replaces), then its value.
+                        int k = b > a ? 1 : 0;
+                        float m = MathF.Max(a, b);
+                        k = e > m ? w : k;
+                        m = MathF.Max(m, e);
+                        k = f > m ? w + 1 : k;
+                        bi = k;
+                    }
+                    best = row0[c + bi];
+                    bi += r * w + c;
+                    dst[i * ow + j] = best;
+                    da[i * ow + j] = bi;
                 }
             }
         }

@@ -29,6 +29,7 @@ public class PoolActivationTests
         var x = GemmTests.Random(rng, planes * h * w);
         for (int i = 0; i < x.Length; i += 7) x[i] = x[(i + 1) % x.Length]; // ties
         x[x.Length / 2] = float.NaN;
+        x[0] = float.PositiveInfinity; x[1] = float.NegativeInfinity; x[w] = -0f; x[w + 1 < x.Length ? w + 1 : 0] = 0f;
         var y = new float[planes * oh * ow]; var arg = new int[y.Length];
         var yn = new float[y.Length]; var argn = new int[y.Length];
         Pool.MaxPool2d(x, planes, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, y, arg);
