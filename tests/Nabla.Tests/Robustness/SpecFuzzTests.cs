@@ -136,3 +136,13 @@ public class SpecParserRegressionTests
         Assert.Equal("x.spec:3:3: expected 'branch' after 'concat' (line 2), found 'concat'", e.Message);
     }
 }
+
+public class NablaInputExceptionTests
+{
+    [Fact]
+    public void Message_IsAlwaysOneLine_ControlCharactersEscaped()
+    {
+        var e = new NablaInputException("w.safetensors: unexpected key(s): a\nb\tc");
+        Assert.Equal("w.safetensors: unexpected key(s): a\\u000ab\\u0009c", e.Message);
+    }
+}
