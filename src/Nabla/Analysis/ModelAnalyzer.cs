@@ -65,7 +65,10 @@ public static class ModelAnalyzer
                     $"({LayerMath.Show(shape0)}), found branch {b} output {LayerMath.Show(s)}");
         }
         var shape = (int[])shape0.Clone();
-        shape[0] = outs.Sum(o => o.Shape[0]);
+        long channels = outs.Sum(o => (long)o.Shape[0]);
+        if (channels > int.MaxValue)
+            throw new NablaInputException($"{Where(source, c)}: expected at most {int.MaxValue} channels after concatenation, found {channels}");
+        shape[0] = (int)channels;
         var rf = shape.Length == 3 ? Union(outs.Select(o => o.Rf!).ToList(), shape) : null;
         rows.Add(new LayerSummary(c, depth, shape, Counts.Zero, rf, subtotals));
         return new Flow(shape, rf);

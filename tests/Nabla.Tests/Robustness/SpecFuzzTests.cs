@@ -146,3 +146,15 @@ public class NablaInputExceptionTests
         Assert.Equal("w.safetensors: unexpected key(s): a\\u000ab\\u0009c", e.Message);
     }
 }
+
+public class AnalyzerOverflowTests
+{
+    [Fact]
+    public void ConcatOfHugeBranches_IsASpecError_NotAnOverflow()
+    {
+        var spec = SpecParser.Parse("input 1 1 1\nconcat\n  branch\n    conv2d out_channels=2147483647 kernel_size=1\n  branch\n    conv2d out_channels=2 kernel_size=1\nend\n", "big.spec");
+        var e = Assert.Throws<NablaInputException>(() => Nabla.Analysis.ModelAnalyzer.Analyze(spec));
+        Assert.Contains("big.spec:2", e.Message);
+        Assert.Contains("2147483649", e.Message);
+    }
+}
