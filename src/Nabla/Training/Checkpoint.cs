@@ -39,14 +39,8 @@ public static class Checkpoint
         SafeTensorsFile.Write(path, tensors, meta);
     }
 
-    /// <summary>A metadata value made safe for a one-line message: control characters escaped, length capped.</summary>
-    private static string Quote(string s)
-    {
-        var sb = new System.Text.StringBuilder();
-        foreach (char c in s.Length > 200 ? s[..200] + "..." : s)
-            sb.Append(char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString());
-        return sb.ToString();
-    }
+    /// <summary>A metadata value quoted in a message, capped in length (NablaInputException escapes control characters).</summary>
+    private static string Quote(string s) => s.Length > 200 ? s[..200] + "..." : s;
 
     /// <summary>What a checkpoint restores.</summary>
     public sealed record State(int Epoch, double Seconds, List<EpochMetrics> History);
