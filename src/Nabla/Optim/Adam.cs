@@ -44,15 +44,7 @@ public class Adam : Optimizer
         double t = StepCount;
         float bc1 = (float)(1 - Math.Pow(Beta1, t)), bc2 = (float)(1 - Math.Pow(Beta2, t));
         float stepSize = lr / bc1, sqrtBc2 = MathF.Sqrt(bc2);
-        for (int i = 0; i < p.Length; i++)
-        {
-            float g = grad[i];
-            if (Decoupled) p[i] *= 1 - lr * WeightDecay;
-            else if (WeightDecay != 0) g += WeightDecay * p[i];
-            m[i] = Beta1 * m[i] + (1 - Beta1) * g;
-            v[i] = Beta2 * v[i] + (1 - Beta2) * g * g;
-            p[i] -= stepSize * m[i] / (MathF.Sqrt(v[i]) / sqrtBc2 + Eps);
-        }
+        Kernels.ParamUpdate.Adam(p, grad, m, v, new(lr, Beta1, Beta2, Eps, WeightDecay, Decoupled, stepSize, sqrtBc2));
     }
 }
 

@@ -9,6 +9,8 @@ namespace Nabla.Optim;
 public abstract class Optimizer
 {
     private readonly Dictionary<string, Tensor> _state = new(StringComparer.Ordinal);
+    // The same tensors by (parameter, key): a step looks its state up without building the joined name.
+    private readonly Dictionary<(string Param, string Key), Tensor> _stateByPair = new();
 
     /// <summary>The parameters with their names (as in the model's state dict).</summary>
     protected IReadOnlyList<(string Name, Tensor Param)> Params { get; }
@@ -46,9 +48,15 @@ public abstract class Optimizer
     /// <summary>The state buffer <paramref name="key"/> of a parameter, created zero-filled on first use.</summary>
     protected Span<float> State(string param, string key, int numel, out bool created)
     {
+        if (_stateByPair.TryGetValue((param, key), out var t) && t.Numel == numel)
+        {
+            created = false;
+            return t.Span;
+        }
         string k = param + "." + key;
-        created = !_state.TryGetValue(k, out var t);
+        created = !_state.TryGetValue(k, out t);
         if (created) _state[k] = t = new Tensor(numel);
+        _stateByPair[(param, key)] = t!;
         return t!.Span;
     }
 
@@ -65,6 +73,7 @@ public abstract class Optimizer
     public void LoadStateDict(IReadOnlyDictionary<string, Tensor> state)
     {
         _state.Clear();
+        _stateByPair.Clear();
         var sizes = Params.ToDictionary(p => p.Name, p => p.Param.Numel);
         foreach (var (k, t) in state)
         {

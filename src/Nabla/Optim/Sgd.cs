@@ -51,32 +51,14 @@ public sealed class Sgd : Optimizer
     protected override void Update(string name, Tensor param, ReadOnlySpan<float> grad)
     {
         var p = param.Span;
-        float lr = (float)LearningRate, beta = Momentum, wd = WeightDecay;
+        float lr = (float)LearningRate, beta = Momentum;
         if (beta == 0)
         {
-            for (int i = 0; i < p.Length; i++) p[i] -= lr * (grad[i] + wd * p[i]);
+            Kernels.ParamUpdate.Sgd(p, grad, default, new(lr, 0, Dampening, WeightDecay, false, false, false));
             return;
         }
-        if (Form == MomentumForm.Velocity)
-        {
-            var v = State(name, "momentum_buffer", p.Length, out bool first);
-            for (int i = 0; i < p.Length; i++)
-            {
-                float g = grad[i] + wd * p[i];
-                v[i] = first ? g : beta * v[i] + (1 - Dampening) * g;
-                p[i] -= lr * (Nesterov ? g + beta * v[i] : v[i]);
-            }
-        }
-        else
-        {
-            var d = State(name, "previous_step", p.Length, out _);
-            for (int i = 0; i < p.Length; i++)
-            {
-                float g = grad[i] + wd * p[i];
-                float step = -lr * g + beta * d[i];
-                p[i] += step;
-                d[i] = step;
-            }
-        }
+        bool heavy = Form == MomentumForm.HeavyBall;
+        var state = State(name, heavy ? "previous_step" : "momentum_buffer", p.Length, out bool first);
+        Kernels.ParamUpdate.Sgd(p, grad, state, new(lr, beta, Dampening, WeightDecay, Nesterov, heavy, first && !heavy));
     }
 }
