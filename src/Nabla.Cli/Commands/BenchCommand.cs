@@ -30,6 +30,7 @@ public sealed class BenchCommand : ICommand
         string? list = args.String("workloads");
         int threads = args.Int("threads", Environment.ProcessorCount, min: 1, max: 1024);
         bool json = args.Flag("json");
+        bool profile = args.Flag("profile"); // hidden: per-op time breakdown of a training step (developers)
         args.EnsureAllUsed();
 
         var known = Workloads.Select(w => w.Name).ToArray();
@@ -39,6 +40,11 @@ public sealed class BenchCommand : ICommand
                 throw new UsageException($"nabla bench: --workloads: unknown workload '{name}' (known: {string.Join(",", known)})");
 
         Workers.Count = threads;
+        if (profile)
+        {
+            foreach (var name in chosen.Where(BenchWorkloads.Models.Contains)) BenchProfile.Run(name, Console.Out);
+            return 0;
+        }
         var report = new BenchReport(threads, json ? TextWriter.Null : Console.Out);
         foreach (var (name, run) in Workloads)
             if (chosen.Contains(name)) run(report);

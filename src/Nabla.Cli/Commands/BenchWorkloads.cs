@@ -67,6 +67,12 @@ public static class BenchWorkloads
         private readonly Tensor _xTrain, _xInfer;
         private readonly int[] _yTrain;
 
+        internal Sequential Model => _model;
+        internal Sgd Optimizer => _opt;
+        internal Tensor XTrain => _xTrain;
+        internal Tensor XInfer => _xInfer;
+        internal int[] YTrain => _yTrain;
+
         /// <summary>Builds <paramref name="name"/> from the zoo with fixed seeds.</summary>
         public ModelBench(string name)
         {

@@ -1,0 +1,162 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Reflection;
+using Nabla.Autograd;
+using Nabla.Ops;
+using Nabla.Tensors;
+
+namespace Nabla.Cli.Commands;
+
+/// <summary>
+/// `nabla bench --profile` (hidden, for developers): where a training step of a zoo model spends its time. Runs the
+/// step of <see cref="BenchWorkloads.ModelBench"/> piece by piece (each layer's forward, the loss, each recorded
+/// op's backward in the order Backward() runs them, the optimizer step, the scope's release) with a stopwatch around
+/// each, and prints the mean microseconds per step of every piece. The backward is replayed here through
+/// reflection on the tape (same order, same gradient handling as Graph.Backward), so the library carries no hooks.
+/// </summary>
+public static class BenchProfile
+{
+    private static readonly PropertyInfo GradFnProp = typeof(Tensor).GetProperty("GradFn", BindingFlags.Instance | BindingFlags.NonPublic)!;
+
+    /// <summary>Profiles <paramref name="model"/>'s training step and inference batch; writes the table to <paramref name="log"/>.</summary>
+    public static void Run(string model, TextWriter log)
+    {
+        var bench = new BenchWorkloads.ModelBench(model);
+        bench.Model.Train();
+        int steps = 0;
+        var times = new Dictionary<string, List<long>>();
+        var order = new List<string>();
+        void Add(string key, long ticks)
+        {
+            if (!times.TryGetValue(key, out var list)) { times[key] = list = new List<long>(); order.Add(key); }
+            if (list.Count < steps + 1) list.Add(ticks); else list[^1] += ticks;
+        }
+        for (int i = 0; i < 20; i++) Step(bench, (_, _) => { });
+        var total = Stopwatch.StartNew();
+        var stepTimes = new List<long>();
+        while (total.Elapsed.TotalSeconds < 4.0 || steps < 20)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            Step(bench, Add);
+            stepTimes.Add(Stopwatch.GetTimestamp() - t0);
+            steps++;
+        }
+        // The machine is shared: medians (and minima) of each piece over the steps resist other jobs' bursts.
+        double us = 1e6 / Stopwatch.Frequency;
+        double stepMedian = Median(stepTimes) * us;
+        log.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{model}: training step, batch {BenchWorkloads.TrainBatch}, {Kernels.Workers.Count} threads, {steps} steps: median {stepMedian,8:F1} µs ({BenchWorkloads.TrainBatch / stepMedian * 1e6:F0} img/s), min {stepTimes.Min() * us:F1} µs"));
+        log.WriteLine($"  {"piece",-34} {"median µs",10} {"min µs",8} {"% of median step",6}");
+        double sum = 0;
+        foreach (var key in order)
+        {
+            double med = Median(times[key]) * us;
+            sum += med;
+            log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {key,-34} {med,10:F1} {times[key].Min() * us,8:F1}  {100 * med / stepMedian,5:F1} %"));
+        }
+        log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {"(sum of medians)",-34} {sum,10:F1}"));
+
+        bench.Model.Eval();
+        var infer = new Dictionary<string, List<long>>();
+        var inferOrder = new List<string>();
+        for (int i = 0; i < 5; i++) bench.InferStep();
+        int batches = 0;
+        var inferTimes = new List<long>();
+        total.Restart();
+        while (total.Elapsed.TotalSeconds < 2.0 || batches < 5)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            using (StepScope.Begin())
+            using (GradMode.NoGrad())
+            {
+                var x = bench.XInfer;
+                var layers = bench.Model.Layers;
+                for (int l = 0; l < layers.Count; l++)
+                {
+                    long a = Stopwatch.GetTimestamp();
+                    x = layers[l].Forward(x);
+                    string key = $"fwd {l,2} {layers[l].GetType().Name}";
+                    if (!infer.ContainsKey(key)) { infer[key] = new List<long>(); inferOrder.Add(key); }
+                    infer[key].Add(Stopwatch.GetTimestamp() - a);
+                }
+            }
+            inferTimes.Add(Stopwatch.GetTimestamp() - t0);
+            batches++;
+        }
+        double inferMedian = Median(inferTimes) * us;
+        log.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{model}: inference batch {BenchWorkloads.InferBatch}, {batches} batches: median {inferMedian,8:F1} µs ({BenchWorkloads.InferBatch / inferMedian * 1e6:F0} img/s)"));
+        foreach (var key in inferOrder)
+        {
+            double med = Median(infer[key]) * us;
+            log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {key,-34} {med,10:F1} {infer[key].Min() * us,8:F1}  {100 * med / inferMedian,5:F1} %"));
+        }
+    }
+
+    private static double Median(List<long> xs)
+    {
+        var s = xs.ToArray();
+        Array.Sort(s);
+        return s.Length == 0 ? 0 : s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2.0;
+    }
+
+    /// <summary>One training step as <see cref="BenchWorkloads.ModelBench.TrainStep"/>, timed piece by piece.</summary>
+    private static void Step(BenchWorkloads.ModelBench bench, Action<string, long> add)
+    {
+        long t = Stopwatch.GetTimestamp();
+        void Lap(string key) { long now = Stopwatch.GetTimestamp(); add(key, now - t); t = now; }
+        var scope = StepScope.Begin();
+        bench.Optimizer.ZeroGrad();
+        Lap("zero_grad");
+        var x = bench.XTrain;
+        var layers = bench.Model.Layers;
+        for (int l = 0; l < layers.Count; l++)
+        {
+            x = layers[l].Forward(x);
+            Lap($"fwd {l,2} {layers[l].GetType().Name}");
+        }
+        var loss = F.CrossEntropy(x, bench.YTrain);
+        Lap("fwd cross_entropy");
+        Backward(loss, Lap);
+        bench.Optimizer.Step();
+        Lap("sgd step");
+        loss.Item();
+        scope.Dispose();
+        Lap("scope dispose");
+    }
+
+    /// <summary>Graph.Backward, replayed with a lap after the setup and after each node.</summary>
+    private static void Backward(Tensor root, Action<string> lap)
+    {
+        var order = new List<Tensor>();
+        var visited = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
+        Visit(root, order, visited);
+        root.Grad = new Tensor([1f], root.Shape);
+        var counts = new Dictionary<string, int>();
+        lap("bwd setup (topological order)");
+        for (int i = order.Count - 1; i >= 0; i--)
+        {
+            var t = order[i];
+            object node = GradFnProp.GetValue(t)!;
+            if (t.Grad is null) continue;
+            var type = node.GetType();
+            string name = (string)type.GetProperty("Name")!.GetValue(node)!;
+            var backward = (Action<Tensor>)type.GetProperty("Backward")!.GetValue(node)!;
+            counts[name] = counts.TryGetValue(name, out int c) ? c + 1 : 1;
+            lap("bwd (replay overhead)");
+            backward(t.Grad);
+            if (!ReferenceEquals(t, root)) t.Grad = null;
+            lap($"bwd {name} #{counts[name]}");
+        }
+    }
+
+    private static void Visit(Tensor t, List<Tensor> order, HashSet<Tensor> visited)
+    {
+        object? node = GradFnProp.GetValue(t);
+        if (node is null || !visited.Add(t)) return;
+        var inputs = (Tensor[])node.GetType().GetProperty("Inputs")!.GetValue(node)!;
+        foreach (var child in inputs)
+            if (child.RequiresGrad) Visit(child, order, visited);
+        order.Add(t);
+    }
+}
