@@ -1,3 +1,7 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
 namespace Nabla.Kernels;
 
 /// <summary>
@@ -72,9 +76,11 @@ public static class Pool
         }
     }
 
-    /// <summary>2 x 2 windows that all lie inside the plane (no padding, no dilation): no clipping at all.</summary>
+    /// <summary>2 x 2 windows that all lie inside the plane (no padding, no dilation): no clipping at all; with
+    /// stride 2 and AVX-512, 16 windows at a time.</summary>
     private static unsafe void MaxPool2x2Inside(float* px, int planes, int h, int w, int sh, int sw, int oh, int ow, float* py, int* pa)
     {
+        bool vector = sh == 2 && sw == 2 && Avx512F.IsSupported;
         for (int plane = 0; plane < planes; plane++)
         {
             float* src = px + (long)plane * h * w;
@@ -83,38 +89,114 @@ public static class Pool
             for (int i = 0; i < oh; i++)
             {
                 int r = i * sh;
-                float* row0 = src + r * w, row1 = row0 + w;
-                for (int j = 0, c = 0; j < ow; j++, c += sw)
+                float* row0 = src + r * w;
+                int j = 0;
+                if (vector)
+                    for (; j < ow; j += 16)
+                        Window2x2Stride2x16(row0, w, r, j, Math.Min(16, ow - j), dst + i * ow + j, da + i * ow + j);
+                for (int c = j * sw; j < ow; j++, c += sw)
                 {
-                    float a = row0[c], b = row0[c + 1], e = row1[c], f = row1[c + 1];
-                    float best; int bi;
-                    if (float.IsNaN(a + b + e + f)) // rare: the first NaN wins, taken in window order
-                    {
-                        bi = float.IsNaN(a) ? 0 : float.IsNaN(b) ? 1 : float.IsNaN(e) ? w : float.IsNaN(f) ? w + 1 : -1;
-                        if (bi < 0) // a + b + e + f overflowed (+inf + -inf): plain comparisons are exact here
-                        {
-                            bi = 0; float m0 = a;
-                            if (b > m0) { bi = 1; m0 = b; }
-                            if (e > m0) { bi = w; m0 = e; }
-                            if (f > m0) bi = w + 1;
-                        }
-                    }
-                    else
-                    {
-                        // Branch-free: the index of the first maximum (strictly greater replaces), then its value.
-                        int k = b > a ? 1 : 0;
-                        float m = MathF.Max(a, b);
-                        k = e > m ? w : k;
-                        m = MathF.Max(m, e);
-                        k = f > m ? w + 1 : k;
-                        bi = k;
-                    }
-                    best = row0[c + bi];
-                    bi += r * w + c;
+                    var (best, bi) = Window2x2(row0, w, c);
                     dst[i * ow + j] = best;
-                    da[i * ow + j] = bi;
+                    da[i * ow + j] = bi + r * w + c;
                 }
             }
+        }
+    }
+
+    /// <summary>The first maximum of the window at row0[c], row0[c + 1], row0[c + w], row0[c + w + 1] (a NaN wins:
+    /// the first one), and its offset from row0[c]: 0, 1, w or w + 1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe (float Best, int Offset) Window2x2(float* row0, int w, int c)
+    {
+        float* row1 = row0 + w;
+        float a = row0[c], b = row0[c + 1], e = row1[c], f = row1[c + 1];
+        int bi;
+        if (float.IsNaN(a + b + e + f)) // rare: the first NaN wins, taken in window order
+        {
+            bi = float.IsNaN(a) ? 0 : float.IsNaN(b) ? 1 : float.IsNaN(e) ? w : float.IsNaN(f) ? w + 1 : -1;
+            if (bi < 0) // a + b + e + f overflowed (+inf + -inf): plain comparisons are exact here
+            {
+                bi = 0; float m0 = a;
+                if (b > m0) { bi = 1; m0 = b; }
+                if (e > m0) { bi = w; m0 = e; }
+                if (f > m0) bi = w + 1;
+            }
+        }
+        else
+        {
+            // Branch-free: the index of the first maximum (strictly greater replaces), then its value.
+            int k = b > a ? 1 : 0;
+            float m = MathF.Max(a, b);
+            k = e > m ? w : k;
+            m = MathF.Max(m, e);
+            k = f > m ? w + 1 : k;
+            bi = k;
+        }
+        return (row0[c + bi], bi);
+    }
+
+    /// <summary><paramref name="count"/> (≤ 16) stride-2 windows of output row starting at column
+    /// <paramref name="j"/>: even and odd columns of the two input rows split by permutes, the first maximum kept by
+    /// strict-greater selects (exactly the scalar rule). Reads and writes are masked to the windows asked for; a
+    /// block holding a NaN is left to <see cref="Window2x2"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Window2x2Stride2x16(float* row0, int w, int r, int j, int count, float* dst, int* da)
+    {
+        float* p0 = row0 + 2 * j, p1 = p0 + w;
+        Vector512<float> lo0, hi0, lo1, hi1;
+        var lanes = Vector512<int>.Indices;
+        if (count == 16)
+        {
+            lo0 = Vector512.Load(p0); hi0 = Vector512.Load(p0 + 16);
+            lo1 = Vector512.Load(p1); hi1 = Vector512.Load(p1 + 16);
+        }
+        else
+        {
+            var mlo = Vector512.LessThan(lanes, Vector512.Create(2 * count)).AsSingle();
+            var mhi = Vector512.LessThan(lanes, Vector512.Create(2 * count - 16)).AsSingle();
+            lo0 = Avx512F.MaskLoad(p0, mlo, Vector512<float>.Zero); hi0 = Avx512F.MaskLoad(p0 + 16, mhi, Vector512<float>.Zero);
+            lo1 = Avx512F.MaskLoad(p1, mlo, Vector512<float>.Zero); hi1 = Avx512F.MaskLoad(p1 + 16, mhi, Vector512<float>.Zero);
+        }
+        var even = lanes * 2;
+        var odd = even + Vector512<int>.One;
+        var a = Avx512F.PermuteVar16x32x2(lo0, even, hi0);
+        var b = Avx512F.PermuteVar16x32x2(lo0, odd, hi0);
+        var e = Avx512F.PermuteVar16x32x2(lo1, even, hi1);
+        var f = Avx512F.PermuteVar16x32x2(lo1, odd, hi1);
+        var ordered = Vector512.Equals(a, a) & Vector512.Equals(b, b) & Vector512.Equals(e, e) & Vector512.Equals(f, f);
+        if (!Vector512.EqualsAll(ordered.AsInt32() | Vector512.GreaterThanOrEqual(lanes, Vector512.Create(count)), Vector512<int>.AllBitsSet))
+        {
+            for (int q = 0; q < count; q++)
+            {
+                var (best, bi) = Window2x2(p0, w, 2 * q);
+                dst[q] = best;
+                da[q] = bi + r * w + 2 * (j + q);
+            }
+            return;
+        }
+        var k = Vector512<int>.Zero;
+        var m = a;
+        var gt = Vector512.GreaterThan(b, m);
+        k = Vector512.ConditionalSelect(gt.AsInt32(), Vector512<int>.One, k);
+        m = Vector512.ConditionalSelect(gt, b, m);
+        gt = Vector512.GreaterThan(e, m);
+        k = Vector512.ConditionalSelect(gt.AsInt32(), Vector512.Create(w), k);
+        m = Vector512.ConditionalSelect(gt, e, m);
+        gt = Vector512.GreaterThan(f, m);
+        k = Vector512.ConditionalSelect(gt.AsInt32(), Vector512.Create(w + 1), k);
+        m = Vector512.ConditionalSelect(gt, f, m);
+        var index = k + Vector512.Create(r * w + 2 * j) + even;
+        if (count == 16)
+        {
+            m.Store(dst);
+            index.Store(da);
+        }
+        else
+        {
+            var mask = Vector512.LessThan(lanes, Vector512.Create(count));
+            Avx512F.MaskStore(dst, mask.AsSingle(), m);
+            Avx512F.MaskStore(da, mask, index);
         }
     }
 

@@ -11,6 +11,12 @@ public class PoolActivationTests
     {
         [28, 28, 2, 2, 2, 2, 0, 0, 1, 1],
         [24, 24, 2, 2, 2, 2, 0, 0, 1, 1],
+        [10, 10, 2, 2, 2, 2, 0, 0, 1, 1],
+        [2, 64, 2, 2, 2, 2, 0, 0, 1, 1],
+        [5, 66, 2, 2, 2, 2, 0, 0, 1, 1],
+        [29, 31, 2, 2, 2, 2, 0, 0, 1, 1],
+        [4, 35, 2, 2, 2, 2, 0, 0, 1, 1],
+        [9, 3, 2, 2, 2, 2, 0, 0, 1, 1],
         [23, 23, 3, 3, 2, 2, 0, 0, 1, 1],
         [7, 9, 3, 3, 1, 2, 1, 1, 1, 1],
         [10, 11, 3, 2, 2, 3, 1, 1, 2, 3],
@@ -34,6 +40,27 @@ public class PoolActivationTests
         var yn = new float[y.Length]; var argn = new int[y.Length];
         Pool.MaxPool2d(x, planes, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, y, arg);
         Pool.MaxPool2dNaive(x, planes, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, yn, argn);
+        Assert.Equal(yn, y);
+        Assert.Equal(argn, arg);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(17)]
+    [InlineData(31)]
+    [InlineData(64 + 33)]
+    [InlineData(2 * 70 - 1)]
+    public void MaxPool2d_2x2_NaNInAVectorBlock_MatchesNaive(int nanAt)
+    {
+        const int planes = 2, h = 4, w = 70, oh = 2, ow = 35;
+        var x = GemmTests.Random(new Random(nanAt), planes * h * w);
+        x[nanAt] = float.NaN;
+        x[nanAt + 2] = float.PositiveInfinity; x[nanAt + 3] = float.NegativeInfinity;
+        var y = new float[planes * oh * ow]; var arg = new int[y.Length];
+        var yn = new float[y.Length]; var argn = new int[y.Length];
+        Pool.MaxPool2d(x, planes, h, w, 2, 2, 2, 2, 0, 0, 1, 1, oh, ow, y, arg);
+        Pool.MaxPool2dNaive(x, planes, h, w, 2, 2, 2, 2, 0, 0, 1, 1, oh, ow, yn, argn);
+        Assert.Contains(float.NaN, y);
         Assert.Equal(yn, y);
         Assert.Equal(argn, arg);
     }
