@@ -72,6 +72,42 @@ public static class Activation
         for (int i = 0; i < d.Length; i++) if (x[i] > 0f) d[i] += g[i];
     }
 
+    /// <summary>Effectively computes <c>d[i] = y[i] &gt; 0 ? g[i] : 0</c>: the gradient that reaches the input of a
+    /// ReLU fused into the op before it, from the ReLU's output <paramref name="y"/> (y &gt; 0 exactly where the
+    /// input was &gt; 0). Overwrites <paramref name="d"/>; one thread (callers run it inside their own parts).</summary>
+    /// <exception cref="ArgumentException">The spans differ in length.</exception>
+    public static unsafe void ReluMask(ReadOnlySpan<float> y, ReadOnlySpan<float> g, Span<float> d)
+    {
+        if (y.Length != g.Length || y.Length != d.Length)
+            throw new ArgumentException($"Activation.ReluMask: lengths differ: y {y.Length}, g {g.Length}, d {d.Length}");
+        fixed (float* py = y, pg = g, pd = d)
+        {
+            int i = 0, n = y.Length;
+            if (Vector512.IsHardwareAccelerated)
+                for (; i + 16 <= n; i += 16)
+                {
+                    var keep = Vector512.GreaterThan(Vector512.Load(py + i), Vector512<float>.Zero);
+                    Vector512.ConditionalSelect(keep, Vector512.Load(pg + i), Vector512<float>.Zero).Store(pd + i);
+                }
+            else if (Vector256.IsHardwareAccelerated)
+                for (; i + 8 <= n; i += 8)
+                {
+                    var keep = Vector256.GreaterThan(Vector256.Load(py + i), Vector256<float>.Zero);
+                    Vector256.ConditionalSelect(keep, Vector256.Load(pg + i), Vector256<float>.Zero).Store(pd + i);
+                }
+            for (; i < n; i++) pd[i] = py[i] > 0f ? pg[i] : 0f;
+        }
+    }
+
+    /// <summary>The reference: one element at a time. Same contract as <see cref="ReluMask"/>.</summary>
+    /// <exception cref="ArgumentException">The spans differ in length.</exception>
+    public static void ReluMaskNaive(ReadOnlySpan<float> y, ReadOnlySpan<float> g, Span<float> d)
+    {
+        if (y.Length != g.Length || y.Length != d.Length)
+            throw new ArgumentException($"Activation.ReluMaskNaive: lengths differ: y {y.Length}, g {g.Length}, d {d.Length}");
+        for (int i = 0; i < d.Length; i++) d[i] = y[i] > 0f ? g[i] : 0f;
+    }
+
     private static int Parts(int n) => (n + PartLength - 1) / PartLength;
 
     private static (int Lo, int Hi) Range(int n, int part) => (part * PartLength, Math.Min(n, (part + 1) * PartLength));

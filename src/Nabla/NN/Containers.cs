@@ -18,9 +18,21 @@ public sealed class Sequential : Module
     public IReadOnlyList<Module> Layers => _layers;
 
     /// <inheritdoc/>
+    /// <remarks>A <see cref="Linear"/> or <see cref="Conv2d"/> directly followed by a <see cref="ReLU"/> runs as one fused
+    /// op (<see cref="F.LinearRelu"/>, <see cref="F.Conv2dRelu"/>): the same numbers with one pass over memory fewer
+    /// each way.</remarks>
     public override Tensor Forward(Tensor x)
     {
-        foreach (var l in _layers) x = l.Forward(x);
+        for (int i = 0; i < _layers.Count; i++)
+        {
+            var l = _layers[i];
+            if (i + 1 < _layers.Count && _layers[i + 1] is ReLU)
+            {
+                if (l is Linear lin) { x = F.LinearRelu(x, lin.Weight, lin.Bias); i++; continue; }
+                if (l is Conv2d conv) { x = F.Conv2dRelu(x, conv.Weight, conv.Bias, conv.Options); i++; continue; }
+            }
+            x = l.Forward(x);
+        }
         return x;
     }
 }

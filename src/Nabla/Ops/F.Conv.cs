@@ -21,6 +21,10 @@ public static partial class F
     /// are added in run order, so the result is the same bit for bit whatever the number of threads.</summary>
     private const int ConvSlots = 4;
 
+    /// <summary>The most floats of columns a convolution keeps from its forward for the weight gradient (16 MiB);
+    /// above it the backward recomputes them chunk by chunk.</summary>
+    private const int ConvSavedColsBudget = 1 << 22;
+
     [ThreadStatic] private static float[]? t_cols, t_cols2, t_rows;
 
     private static Span<float> Scratch(ref float[]? buffer, int length)
@@ -34,7 +38,9 @@ public static partial class F
     {
         int wanted = Math.Max(1, (ConvTargetColumns + p - 1) / p);
         int budget = Math.Max(1, ConvColsBudget / Math.Max(1, k * p));
-        return Math.Clamp(Math.Min(wanted, budget), 1, Math.Max(1, n));
+        int per = Math.Clamp(Math.Min(wanted, budget), 1, Math.Max(1, n));
+        int chunks = (n + per - 1) / per;
+        return Math.Max(1, (n + chunks - 1) / chunks); // as many chunks, evened out (threads get equal shares)
     }
 
     /// <summary>
@@ -47,7 +53,15 @@ public static partial class F
     /// <param name="opt">Stride, padding, dilation, groups.</param>
     /// <remarks>Lowered per image and group to a matrix product (im2col): Y = W·cols, dW = Σ dY·colsᵀ, dX = col2im(Wᵀ·dY).</remarks>
     /// <exception cref="ArgumentException">Shapes or options that PyTorch would reject, with the same facts in the message.</exception>
-    public static Tensor Conv2d(Tensor x, Tensor weight, Tensor? bias, Conv2dOptions opt)
+    public static Tensor Conv2d(Tensor x, Tensor weight, Tensor? bias, Conv2dOptions opt) => Conv2dCore(x, weight, bias, opt, relu: false);
+
+    /// <summary><c>relu(conv2d(x, weight, bias))</c> in one op, as <see cref="Conv2d"/> followed by <see cref="Relu"/>
+    /// (the same numbers): the ReLU is applied to each output block while it is in cache, and the backward masks the
+    /// incoming gradient where the output is not positive instead of running a separate pass.</summary>
+    /// <exception cref="ArgumentException">As <see cref="Conv2d"/>.</exception>
+    public static Tensor Conv2dRelu(Tensor x, Tensor weight, Tensor? bias, Conv2dOptions opt) => Conv2dCore(x, weight, bias, opt, relu: true);
+
+    private static Tensor Conv2dCore(Tensor x, Tensor weight, Tensor? bias, Conv2dOptions opt, bool relu)
     {
         var (n, cin, h, w) = Check4D(x, "Conv2d");
         if (weight.Rank != 4) throw new ArgumentException($"Conv2d: expected weight of shape (C_out, C_in/groups, kh, kw), got {ShapeUtil.Format(weight.Shape)}");
@@ -68,10 +82,15 @@ public static partial class F
 
         var geo = new ConvGeometry(n, cin, h, w, cout, g, cpg, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow);
         var y = StepScope.RentTensor([n, cout, oh, ow], clear: false);
-        Workers.Run(geo.Chunks, (geo, x.Data, weight.Data, bias?.Data, y.Data), static (s, ch) => ConvForwardChunk(s.geo, ch, s.Item2, s.Item3, s.Item4, s.Item5));
         Tensor[] inputs = bias is null ? [x, weight] : [x, weight, bias];
-        if (!Graph.ShouldRecord(inputs)) return y;
-        return Graph.Record(y, "conv2d", inputs, gOut => ConvBackward(geo, x, weight, bias, gOut.Data));
+        bool record = Graph.ShouldRecord(inputs);
+        // Columns kept for the weight gradient (backward then skips recomputing them), within a budget.
+        long savedLength = (long)g * geo.K * geo.P * n;
+        float[]? saved = record && weight.RequiresGrad && savedLength <= ConvSavedColsBudget ? StepScope.RentFloats((int)savedLength, clear: false) : null;
+        Workers.Run(geo.Chunks, (geo, x.Data, weight.Data, bias?.Data, y.Data, relu, saved),
+            static (s, ch) => ConvForwardChunk(s.geo, ch, s.Item2, s.Item3, s.Item4, s.Item5, s.relu, s.saved));
+        if (!record) return y;
+        return Graph.Record(y, relu ? "conv2d_relu" : "conv2d", inputs, gOut => ConvBackward(geo, x, weight, bias, gOut.Data, relu ? y.Data : null, saved));
     }
 
     /// <summary>The sizes of one convolution call and its chunking into groups of images.</summary>
@@ -84,17 +103,20 @@ public static partial class F
         public int PerChunk => ConvImagesPerChunk(N, K, P);
         public int Chunks => (N + PerChunk - 1) / PerChunk;
         public (int First, int Count) Chunk(int ch) { int f = ch * PerChunk; return (f, Math.Min(PerChunk, N - f)); }
+        /// <summary>Where group <paramref name="gi"/> of the chunk starting at image <paramref name="first"/> keeps its columns.</summary>
+        public int SavedOffset(int first, int count, int gi) => (G * first + gi * count) * K * P;
     }
 
-    /// <summary>Y = W·cols for one chunk of images (one product per group), scattered to NCHW with the bias added.</summary>
-    private static void ConvForwardChunk(in ConvGeometry s, int ch, float[] xd, float[] wd, float[]? bd, float[] yd)
+    /// <summary>Y = W·cols for one chunk of images (one product per group), scattered to NCHW with the bias added
+    /// (and the ReLU applied, when fused). The columns go to <paramref name="saved"/> when given.</summary>
+    private static void ConvForwardChunk(in ConvGeometry s, int ch, float[] xd, float[] wd, float[]? bd, float[] yd, bool relu, float[]? saved)
     {
         var (first, count) = s.Chunk(ch);
         int p = s.P, k = s.K, cpo = s.Cpo, cols = count * p;
-        var c = Scratch(ref t_cols, k * cols);
         var yt = Scratch(ref t_rows, cpo * cols);
         for (int gi = 0; gi < s.G; gi++)
         {
+            var c = saved is null ? Scratch(ref t_cols, k * cols) : saved.AsSpan(s.SavedOffset(first, count, gi), k * cols);
             Im2ColBatch.Unfold(xd.AsSpan((first * s.Cin + gi * s.Cpg) * s.H * s.W), count, s.Cin * s.H * s.W, s.Cpg, s.H, s.W,
                 s.Kh, s.Kw, s.Sh, s.Sw, s.Ph, s.Pw, s.Dh, s.Dw, c);
             Gemm.Sgemm(false, false, cpo, cols, k, wd.AsSpan(gi * cpo * k, cpo * k), k, c, cols, yt, cols, 0f);
@@ -105,6 +127,7 @@ public static partial class F
                     var dst = yd.AsSpan(((first + b) * s.Cout + gi * cpo + o) * p, p);
                     if (bd is null) src.CopyTo(dst);
                     else System.Numerics.Tensors.TensorPrimitives.Add(src, bd[gi * cpo + o], dst);
+                    if (relu) System.Numerics.Tensors.TensorPrimitives.Max(dst, 0f, dst); // as Activation.Relu
                 }
         }
     }
@@ -112,14 +135,16 @@ public static partial class F
     /// <summary>dX = col2im(Wᵀ·dY), dW = Σ dY·colsᵀ, db = Σ dY, chunk by chunk (the columns are recomputed, not
     /// kept from the forward). Chunks run in <see cref="ConvSlots"/> fixed runs; each run sums its chunks in order
     /// into its own partial, and the partials are added in run order.</summary>
-    private static void ConvBackward(ConvGeometry s, Tensor x, Tensor weight, Tensor? bias, float[] gd)
+    /// <param name="yRelu">The output of a fused ReLU (the gradient passes where it is positive), or null.</param>
+    /// <param name="saved">The forward's columns, or null to recompute them.</param>
+    private static void ConvBackward(ConvGeometry s, Tensor x, Tensor weight, Tensor? bias, float[] gd, float[]? yRelu, float[]? saved)
     {
         bool needW = weight.RequiresGrad, needB = bias is { RequiresGrad: true }, needX = x.RequiresGrad;
         int slots = Math.Min(s.Chunks, ConvSlots), wn = weight.Numel;
         var partW = needW ? StepScope.RentFloats(slots * wn, clear: true) : [];
         var partB = needB ? StepScope.RentDoubles(slots * s.Cout, clear: true) : [];
         var dx = needX ? Graph.GradOf(x).Data : null;
-        var job = new ConvBackwardJob(s, slots, x.Data, weight.Data, gd, dx, needW ? partW : null, needB ? partB : null);
+        var job = new ConvBackwardJob(s, slots, x.Data, weight.Data, gd, dx, needW ? partW : null, needB ? partB : null, yRelu, saved);
         Workers.Run(slots, job, static (j, slot) => ConvBackwardSlot(j, slot));
         if (needW)
         {
@@ -135,7 +160,7 @@ public static partial class F
     }
 
     private sealed record ConvBackwardJob(ConvGeometry S, int Slots, float[] X, float[] W, float[] G, float[]? Dx,
-        float[]? PartW, double[]? PartB);
+        float[]? PartW, double[]? PartB, float[]? YRelu, float[]? Saved);
 
     private static void ConvBackwardSlot(ConvBackwardJob j, int slot)
     {
@@ -151,22 +176,27 @@ public static partial class F
             {
                 for (int b = 0; b < count; b++)
                     for (int o = 0; o < cpo; o++)
-                        j.G.AsSpan(((first + b) * s.Cout + gi * cpo + o) * p, p).CopyTo(dy.Slice(o * cols + b * p, p));
+                    {
+                        int at = ((first + b) * s.Cout + gi * cpo + o) * p;
+                        if (j.YRelu is null) j.G.AsSpan(at, p).CopyTo(dy.Slice(o * cols + b * p, p));
+                        else Activation.ReluMask(j.YRelu.AsSpan(at, p), j.G.AsSpan(at, p), dy.Slice(o * cols + b * p, p));
+                    }
                 var wg = j.W.AsSpan(gi * cpo * k, cpo * k);
                 if (j.PartW is not null)
                 {
-                    var c = Scratch(ref t_cols, k * cols);
-                    Im2ColBatch.Unfold(j.X.AsSpan((first * s.Cin + gi * s.Cpg) * s.H * s.W), count, s.Cin * s.H * s.W, s.Cpg, s.H, s.W,
-                        s.Kh, s.Kw, s.Sh, s.Sw, s.Ph, s.Pw, s.Dh, s.Dw, c);
+                    Span<float> c;
+                    if (j.Saved is not null) c = j.Saved.AsSpan(s.SavedOffset(first, count, gi), k * cols);
+                    else
+                    {
+                        c = Scratch(ref t_cols, k * cols);
+                        Im2ColBatch.Unfold(j.X.AsSpan((first * s.Cin + gi * s.Cpg) * s.H * s.W), count, s.Cin * s.H * s.W, s.Cpg, s.H, s.W,
+                            s.Kh, s.Kw, s.Sh, s.Sw, s.Ph, s.Pw, s.Dh, s.Dw, c);
+                    }
                     Gemm.Sgemm(false, true, cpo, k, cols, dy, cols, c, cols, j.PartW.AsSpan(slot * wn + gi * cpo * k, cpo * k), k, 1f);
                 }
                 if (j.PartB is not null)
-                    for (int o = 0; o < cpo; o++)
-                    {
-                        double sum = 0; // in double, as the gradient check of small biases needs
-                        foreach (float v in dy.Slice(o * cols, cols)) sum += v;
-                        j.PartB[slot * s.Cout + gi * cpo + o] += sum;
-                    }
+                    for (int o = 0; o < cpo; o++) // in double, as the gradient check of small biases needs
+                        j.PartB[slot * s.Cout + gi * cpo + o] += Sums.SumAsDouble(dy.Slice(o * cols, cols));
                 if (j.Dx is not null)
                 {
                     var dCols = Scratch(ref t_cols2, k * cols);

@@ -41,7 +41,18 @@ public static partial class F
     /// <param name="weight">Weight, shape (out, in).</param>
     /// <param name="bias">Optional bias, shape (out).</param>
     /// <exception cref="ArgumentException">x's last dimension is not the weight's in-features.</exception>
-    public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias)
+    public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias) => LinearCore(x, weight, bias, relu: false);
+
+    /// <summary><c>relu(x Wᵀ + b)</c> in one op, as <see cref="Linear"/> followed by <see cref="Relu"/> (the same
+    /// numbers): the ReLU is applied to each output row with the bias, and the backward masks the incoming gradient
+    /// where the output is not positive instead of running a separate pass.</summary>
+    /// <param name="x">Input, shape (*, in).</param>
+    /// <param name="weight">Weight, shape (out, in).</param>
+    /// <param name="bias">Optional bias, shape (out).</param>
+    /// <exception cref="ArgumentException">x's last dimension is not the weight's in-features.</exception>
+    public static Tensor LinearRelu(Tensor x, Tensor weight, Tensor? bias) => LinearCore(x, weight, bias, relu: true);
+
+    private static Tensor LinearCore(Tensor x, Tensor weight, Tensor? bias, bool relu)
     {
         int outF = weight.Shape[0], inF = weight.Shape[1];
         if (x.Rank < 1 || x.Shape[^1] != inF)
@@ -51,15 +62,26 @@ public static partial class F
         shape[^1] = outF;
         var y = StepScope.RentTensor(shape, clear: false);
         Gemm.Sgemm(false, true, rows, outF, inF, x.Span, inF, weight.Span, inF, y.Span, outF, 0f);
-        if (bias is not null)
+        if (bias is not null || relu)
         {
-            var bd = bias.Span;
-            for (int r = 0; r < rows; r++) Elementwise.AddInPlace(y.Data.AsSpan(r * outF, outF), bd);
+            var bd = bias is null ? default : bias.Span;
+            for (int r = 0; r < rows; r++)
+            {
+                var row = y.Data.AsSpan(r * outF, outF);
+                if (bias is not null) Elementwise.AddInPlace(row, bd);
+                if (relu) System.Numerics.Tensors.TensorPrimitives.Max(row, 0f, row); // as Activation.Relu
+            }
         }
         Tensor[] inputs = bias is null ? [x, weight] : [x, weight, bias];
         if (!Graph.ShouldRecord(inputs)) return y;
-        return Graph.Record(y, "linear", inputs, g =>
+        return Graph.Record(y, relu ? "linear_relu" : "linear", inputs, gOut =>
         {
+            var g = gOut;
+            if (relu)
+            {
+                g = StepScope.RentTensor(gOut.Shape, clear: false);
+                Activation.ReluMask(y.Span, gOut.Span, g.Span);
+            }
             if (x.RequiresGrad) Gemm.Sgemm(false, false, rows, inF, outF, g.Span, outF, weight.Span, inF, Graph.GradOf(x).Span, inF, 1f);
             if (weight.RequiresGrad) Gemm.Sgemm(true, false, outF, inF, rows, g.Span, outF, x.Span, inF, Graph.GradOf(weight).Span, inF, 1f);
             if (bias is { RequiresGrad: true })

@@ -1,0 +1,50 @@
+using System.Runtime.Intrinsics;
+
+namespace Nabla.Kernels;
+
+/// <summary>Sums of float spans accumulated in double (bias gradients, where gradient checks need the accuracy).</summary>
+public static class Sums
+{
+    /// <summary>Σ x[i] in double: every float is exact in double; eight double lanes times four accumulators, then
+    /// a fixed-order reduction, then the tail in order. Depends on the span only (never on threads).</summary>
+    public static unsafe double SumAsDouble(ReadOnlySpan<float> x)
+    {
+        fixed (float* p = x)
+        {
+            int i = 0, n = x.Length;
+            double s = 0;
+            if (Vector512.IsHardwareAccelerated && n >= 32)
+            {
+                Vector512<double> s0 = default, s1 = default, s2 = default, s3 = default;
+                for (; i + 32 <= n; i += 32)
+                {
+                    var (a0, a1) = Vector512.Widen(Vector512.Load(p + i));
+                    var (b0, b1) = Vector512.Widen(Vector512.Load(p + i + 16));
+                    s0 += a0; s1 += a1; s2 += b0; s3 += b1;
+                }
+                s = Vector512.Sum((s0 + s1) + (s2 + s3));
+            }
+            else if (Vector256.IsHardwareAccelerated && n >= 16)
+            {
+                Vector256<double> s0 = default, s1 = default, s2 = default, s3 = default;
+                for (; i + 16 <= n; i += 16)
+                {
+                    var (a0, a1) = Vector256.Widen(Vector256.Load(p + i));
+                    var (b0, b1) = Vector256.Widen(Vector256.Load(p + i + 8));
+                    s0 += a0; s1 += a1; s2 += b0; s3 += b1;
+                }
+                s = Vector256.Sum((s0 + s1) + (s2 + s3));
+            }
+            for (; i < n; i++) s += p[i];
+            return s;
+        }
+    }
+
+    /// <summary>The reference: Σ x[i] in double, in index order.</summary>
+    public static double SumAsDoubleNaive(ReadOnlySpan<float> x)
+    {
+        double s = 0;
+        foreach (float v in x) s += v;
+        return s;
+    }
+}
