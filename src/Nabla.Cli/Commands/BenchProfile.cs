@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
 using Nabla.Autograd;
+using Nabla.NN;
 using Nabla.Ops;
 using Nabla.Tensors;
 
@@ -74,8 +75,8 @@ public static class BenchProfile
                 for (int l = 0; l < layers.Count; l++)
                 {
                     long a = Stopwatch.GetTimestamp();
-                    x = layers[l].Forward(x);
                     string key = $"fwd {l,2} {layers[l].GetType().Name}";
+                    x = ForwardFused(layers, ref l, x, ref key);
                     if (!infer.ContainsKey(key)) { infer[key] = new List<long>(); inferOrder.Add(key); }
                     infer[key].Add(Stopwatch.GetTimestamp() - a);
                 }
@@ -100,6 +101,18 @@ public static class BenchProfile
         return s.Length == 0 ? 0 : s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2.0;
     }
 
+    /// <summary>Layer <paramref name="l"/>'s forward as <see cref="Sequential.Forward"/> runs it: fused with a ReLU that
+    /// follows a Linear or Conv2d (then <paramref name="l"/> skips the ReLU and the key names both).</summary>
+    private static Tensor ForwardFused(IReadOnlyList<Nabla.NN.Module> layers, ref int l, Tensor x, ref string key)
+    {
+        if (l + 1 < layers.Count && layers[l + 1] is ReLU)
+        {
+            if (layers[l] is Linear lin) { key += "+ReLU"; l++; return F.LinearRelu(x, lin.Weight, lin.Bias); }
+            if (layers[l] is Conv2d conv) { key += "+ReLU"; l++; return F.Conv2dRelu(x, conv.Weight, conv.Bias, conv.Options); }
+        }
+        return layers[l].Forward(x);
+    }
+
     /// <summary>One training step as <see cref="BenchWorkloads.ModelBench.TrainStep"/>, timed piece by piece.</summary>
     private static void Step(BenchWorkloads.ModelBench bench, Action<string, long> add)
     {
@@ -112,8 +125,9 @@ public static class BenchProfile
         var layers = bench.Model.Layers;
         for (int l = 0; l < layers.Count; l++)
         {
-            x = layers[l].Forward(x);
-            Lap($"fwd {l,2} {layers[l].GetType().Name}");
+            string key = $"fwd {l,2} {layers[l].GetType().Name}";
+            x = ForwardFused(layers, ref l, x, ref key);
+            Lap(key);
         }
         var loss = F.CrossEntropy(x, bench.YTrain);
         Lap("fwd cross_entropy");
