@@ -119,7 +119,9 @@ public static partial class F
             var c = saved is null ? Scratch(ref t_cols, k * cols) : saved.AsSpan(s.SavedOffset(first, count, gi), k * cols);
             Im2ColBatch.Unfold(xd.AsSpan((first * s.Cin + gi * s.Cpg) * s.H * s.W), count, s.Cin * s.H * s.W, s.Cpg, s.H, s.W,
                 s.Kh, s.Kw, s.Sh, s.Sw, s.Ph, s.Pw, s.Dh, s.Dw, c);
-            Gemm.Sgemm(false, false, cpo, cols, k, wd.AsSpan(gi * cpo * k, cpo * k), k, c, cols, yt, cols, 0f);
+            if (cpo <= SmallGemm.MaxM && k <= SmallGemm.MaxK && SmallGemm.IsAccelerated) // few output channels
+                SmallGemm.Multiply(cpo, cols, k, wd.AsSpan(gi * cpo * k, cpo * k), k, c, cols, yt, cols);
+            else Gemm.Sgemm(false, false, cpo, cols, k, wd.AsSpan(gi * cpo * k, cpo * k), k, c, cols, yt, cols, 0f);
             for (int b = 0; b < count; b++)
                 for (int o = 0; o < cpo; o++)
                 {

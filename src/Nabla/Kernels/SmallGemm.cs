@@ -1,0 +1,114 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Nabla.Kernels;
+
+/// <summary>
+/// Products <c>C = A·B</c> whose A has only a few rows (a convolution with few output channels, such as LeNet's
+/// first, lowered to im2col): A's rows stay in registers as broadcasts, B streams through once, and each 8 x 32
+/// block of C is accumulated in registers over the whole k, with no packing. <see cref="Gemm.Sgemm"/>'s direct path
+/// would instead re-read and re-write each row of C once per k.
+/// </summary>
+/// <remarks>Every element is <c>fma(a[i,k−1], b[k−1,j], … fma(a[i,0], b[0,j], 0))</c>, in k order, whatever its
+/// position in a block: the same bits as <see cref="MultiplyNaive"/>, for any split of the columns.</remarks>
+public static class SmallGemm
+{
+    /// <summary>The most rows of A (and C) this kernel takes.</summary>
+    public const int MaxM = 8;
+
+    /// <summary>The longest k this kernel takes (A's panel lives on the stack).</summary>
+    public const int MaxK = 1024;
+
+    /// <summary>True when <see cref="Multiply"/> runs vectorised here (AVX-512); callers use <see cref="Gemm.Sgemm"/> otherwise.</summary>
+    public static bool IsAccelerated => Avx512F.IsSupported;
+
+    /// <summary>C (m x n, leading dimension ldc) = A (m x k, lda) · B (k x n, ldb), overwriting C.</summary>
+    /// <exception cref="ArgumentException">m outside [1, <see cref="MaxM"/>], k outside [1, <see cref="MaxK"/>], a leading
+    /// dimension too small or a span too short.</exception>
+    public static unsafe void Multiply(int m, int n, int k, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc)
+    {
+        Check(m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
+        if (!IsAccelerated)
+        {
+            MultiplyNaive(m, n, k, a, lda, b, ldb, c, ldc);
+            return;
+        }
+        float* panel = stackalloc float[MaxM * k];
+        for (int p = 0; p < k; p++)
+            for (int r = 0; r < MaxM; r++) panel[p * MaxM + r] = r < m ? a[r * lda + p] : 0f;
+        fixed (float* pb = b, pc = c)
+            for (int j = 0; j < n; j += 32) Block(m, Math.Min(32, n - j), k, panel, pb + j, ldb, pc + j, ldc);
+    }
+
+    /// <summary>One block of up to 32 columns: 8 rows x 2 vectors of accumulators.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Block(int m, int cols, int k, float* panel, float* b, int ldb, float* c, int ldc)
+    {
+        var lanes = Vector512<int>.Indices;
+        var mask0 = Vector512.LessThan(lanes, Vector512.Create(cols)).AsSingle();
+        var mask1 = Vector512.LessThan(lanes, Vector512.Create(cols - 16)).AsSingle();
+        bool full = cols == 32;
+        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
+        Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
+        for (int p = 0; p < k; p++)
+        {
+            float* brow = b + (long)p * ldb;
+            Vector512<float> b0, b1;
+            if (full) { b0 = Vector512.Load(brow); b1 = Vector512.Load(brow + 16); }
+            else { b0 = Avx512F.MaskLoad(brow, mask0, Vector512<float>.Zero); b1 = Avx512F.MaskLoad(brow + 16, mask1, Vector512<float>.Zero); }
+            float* ap = panel + p * MaxM;
+            var a = Vector512.Create(ap[0]); c00 = Vector512.FusedMultiplyAdd(a, b0, c00); c01 = Vector512.FusedMultiplyAdd(a, b1, c01);
+            a = Vector512.Create(ap[1]); c10 = Vector512.FusedMultiplyAdd(a, b0, c10); c11 = Vector512.FusedMultiplyAdd(a, b1, c11);
+            a = Vector512.Create(ap[2]); c20 = Vector512.FusedMultiplyAdd(a, b0, c20); c21 = Vector512.FusedMultiplyAdd(a, b1, c21);
+            a = Vector512.Create(ap[3]); c30 = Vector512.FusedMultiplyAdd(a, b0, c30); c31 = Vector512.FusedMultiplyAdd(a, b1, c31);
+            a = Vector512.Create(ap[4]); c40 = Vector512.FusedMultiplyAdd(a, b0, c40); c41 = Vector512.FusedMultiplyAdd(a, b1, c41);
+            a = Vector512.Create(ap[5]); c50 = Vector512.FusedMultiplyAdd(a, b0, c50); c51 = Vector512.FusedMultiplyAdd(a, b1, c51);
+            a = Vector512.Create(ap[6]); c60 = Vector512.FusedMultiplyAdd(a, b0, c60); c61 = Vector512.FusedMultiplyAdd(a, b1, c61);
+            a = Vector512.Create(ap[7]); c70 = Vector512.FusedMultiplyAdd(a, b0, c70); c71 = Vector512.FusedMultiplyAdd(a, b1, c71);
+        }
+        Store(c, 0, ldc, m, full, mask0, mask1, c00, c01);
+        Store(c, 1, ldc, m, full, mask0, mask1, c10, c11);
+        Store(c, 2, ldc, m, full, mask0, mask1, c20, c21);
+        Store(c, 3, ldc, m, full, mask0, mask1, c30, c31);
+        Store(c, 4, ldc, m, full, mask0, mask1, c40, c41);
+        Store(c, 5, ldc, m, full, mask0, mask1, c50, c51);
+        Store(c, 6, ldc, m, full, mask0, mask1, c60, c61);
+        Store(c, 7, ldc, m, full, mask0, mask1, c70, c71);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Store(float* c, int row, int ldc, int m, bool full, Vector512<float> mask0, Vector512<float> mask1,
+        Vector512<float> v0, Vector512<float> v1)
+    {
+        if (row >= m) return;
+        float* d = c + (long)row * ldc;
+        if (full) { v0.Store(d); v1.Store(d + 16); }
+        else { Avx512F.MaskStore(d, mask0, v0); Avx512F.MaskStore(d + 16, mask1, v1); }
+    }
+
+    /// <summary>The reference: for each element, fused multiply-adds in k order from 0. Same contract as <see cref="Multiply"/>.</summary>
+    /// <exception cref="ArgumentException">As <see cref="Multiply"/>.</exception>
+    public static void MultiplyNaive(int m, int n, int k, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc)
+    {
+        Check(m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+            {
+                float s = 0f;
+                for (int p = 0; p < k; p++) s = MathF.FusedMultiplyAdd(a[i * lda + p], b[p * ldb + j], s);
+                c[i * ldc + j] = s;
+            }
+    }
+
+    private static void Check(int m, int n, int k, int aLength, int lda, int bLength, int ldb, int cLength, int ldc)
+    {
+        if (m < 1 || m > MaxM) throw new ArgumentException($"SmallGemm: m must be in [1, {MaxM}], got {m}");
+        if (k < 1 || k > MaxK) throw new ArgumentException($"SmallGemm: k must be in [1, {MaxK}], got {k}");
+        if (n < 0) throw new ArgumentException($"SmallGemm: n must be non-negative, got {n}");
+        if (lda < k || ldb < n || ldc < n) throw new ArgumentException($"SmallGemm: leading dimensions too small: lda {lda} (k {k}), ldb {ldb}, ldc {ldc} (n {n})");
+        if (n == 0) return;
+        if (aLength < (long)(m - 1) * lda + k || bLength < (long)(k - 1) * ldb + n || cLength < (long)(m - 1) * ldc + n)
+            throw new ArgumentException($"SmallGemm: a span is too short for m={m} n={n} k={k}");
+    }
+}
