@@ -11,6 +11,7 @@ public readonly record struct Counts(long Params, long Mults, long Adds, long Ac
     public static Counts Zero => default;
 
     /// <summary>Elementwise sum.</summary>
-    public static Counts operator +(Counts a, Counts b) =>
-        new(a.Params + b.Params, a.Mults + b.Mults, a.Adds + b.Adds, a.Activations + b.Activations);
+    /// <exception cref="OverflowException">A sum exceeds the 64-bit range.</exception>
+    public static Counts operator +(Counts a, Counts b) => checked(
+        new(a.Params + b.Params, a.Mults + b.Mults, a.Adds + b.Adds, a.Activations + b.Activations));
 }

@@ -5,7 +5,12 @@ namespace Nabla.Analysis;
 /// <summary>Output shape, counts and receptive field of one leaf layer (the conventions of docs/counting.md).</summary>
 internal static class LayerMath
 {
-    public static (int[] Shape, Counts Counts, ReceptiveField? Rf) Apply(LayerSpec layer, int[] input, ReceptiveField? rf, string where)
+    /// <remarks>Arithmetic is checked: sizes whose counts exceed the 64-bit range throw <see cref="OverflowException"/>,
+    /// which <see cref="ModelAnalyzer"/> reports as a spec error.</remarks>
+    public static (int[] Shape, Counts Counts, ReceptiveField? Rf) Apply(LayerSpec layer, int[] input, ReceptiveField? rf, string where) =>
+        checked(ApplyUnchecked(layer, input, rf, where));
+
+    private static (int[] Shape, Counts Counts, ReceptiveField? Rf) ApplyUnchecked(LayerSpec layer, int[] input, ReceptiveField? rf, string where)
     {
         long elements = Elements(input);
         switch (layer)
@@ -79,12 +84,10 @@ internal static class LayerMath
         // PyTorch's windows: cell i averages rows floor(i*H/oh) .. ceil((i+1)*H/oh) - 1.
         static long Lo(int i, int n, int o) => (long)i * n / o;
         static long Hi(int i, int n, int o) => ((long)(i + 1) * n + o - 1) / o - 1;
-        long rowsSum = 0, colsSum = 0;
-        for (int i = 0; i < oh; i++) rowsSum += Hi(i, h, oh) - Lo(i, h, oh) + 1;
-        for (int j = 0; j < ow; j++) colsSum += Hi(j, w, ow) - Lo(j, w, ow) + 1;
+        long rowsSum = AdaptiveWindowSum(h, oh), colsSum = AdaptiveWindowSum(w, ow);
         int[] shape = [input[0], oh, ow];
         long outElements = Elements(shape);
-        var counts = new Counts(0, outElements, input[0] * (rowsSum * colsSum - (long)oh * ow), 0);
+        var counts = new Counts(0, outElements, checked(input[0] * (rowsSum * colsSum - (long)oh * ow)), 0);
         ReceptiveField? outRf = null;
         if (rf is not null)
         {
@@ -92,12 +95,19 @@ internal static class LayerMath
             {
                 // Windows of the adaptive pool on its own input, then composed with the input's field.
                 var local = ReceptiveFieldAxis.Cover(o, i => Lo(i, n, o), i => Hi(i, n, o), [Math.Max(1, n / o), (n + o - 1) / o]);
-                return new ReceptiveFieldAxis(f.Size + (local.Size - 1) * f.Stride, f.Stride * local.Stride, f.Start + local.Start * f.Stride);
+                return checked(new ReceptiveFieldAxis(f.Size + (local.Size - 1) * f.Stride, f.Stride * local.Stride, f.Start + local.Start * f.Stride));
             }
             outRf = new ReceptiveField(Axis(rf.H, h, oh), Axis(rf.W, w, ow));
         }
         return (shape, counts, outRf);
     }
+
+    /// <summary>
+    /// Σ over the o cells of adaptive pooling of n rows of the cell's window length, ⌈(i+1)n/o⌉ − ⌊i·n/o⌋, in closed
+    /// form: n + o − gcd(n, o). (⌈x⌉ = ⌊x⌋ + 1 unless x is an integer, the floors telescope to n, and (i+1)·n/o is an
+    /// integer for exactly gcd(n, o) of the o cells.) A test compares it with the sum over the cells.
+    /// </summary>
+    internal static long AdaptiveWindowSum(int n, int o) => (long)n + o - (long)System.Numerics.BigInteger.GreatestCommonDivisor(n, o);
 
     private static int[] Pool(int[] input, Size2 k, Size2 s, Size2 p, Size2 d, bool ceil, string where)
     {
@@ -122,7 +132,8 @@ internal static class LayerMath
     private static ReceptiveField? Window(ReceptiveField? rf, Size2 k, Size2 s, Size2 p, Size2 d) =>
         rf is null ? null : new ReceptiveField(rf.H.Then(k.H, s.H, p.H, d.H), rf.W.Then(k.W, s.W, p.W, d.W));
 
-    public static long Elements(int[] shape) => shape.Aggregate(1L, (a, b) => a * b);
+    /// <exception cref="OverflowException">The product exceeds the 64-bit range.</exception>
+    public static long Elements(int[] shape) => shape.Aggregate(1L, (a, b) => checked(a * b));
 
     public static string Show(IReadOnlyList<int> shape) => string.Join("x", shape);
 

@@ -19,7 +19,13 @@ public static class ModelAnalyzer
         var rows = new List<LayerSummary>();
         var input = new Flow(spec.Input.ToArray(), spec.IsFlatInput ? null : ReceptiveField.Identity);
         Run(spec.Layers, input, 0, rows, spec.Source);
-        return new ModelSummary(spec.Input, rows, spec.Source);
+        var summary = new ModelSummary(spec.Input, rows, spec.Source);
+        try { _ = summary.Total; }
+        catch (OverflowException)
+        {
+            throw new NablaInputException($"{spec.Source}: expected the model's total counts to fit in 64 bits, found a larger sum (sizes too large)");
+        }
+        return summary;
     }
 
     /// <summary>A tensor's per-sample shape and its receptive field on the model input.</summary>
@@ -29,12 +35,22 @@ public static class ModelAnalyzer
     {
         foreach (var layer in layers)
         {
-            flow = layer switch
+            try
             {
-                ConcatSpec c => Concat(c, flow, depth, rows, source),
-                ResidualSpec r => Residual(r, flow, depth, rows, source),
-                _ => Leaf(layer, flow, depth, rows, source),
-            };
+                flow = layer switch
+                {
+                    ConcatSpec c => Concat(c, flow, depth, rows, source),
+                    ResidualSpec r => Residual(r, flow, depth, rows, source),
+                    _ => Leaf(layer, flow, depth, rows, source),
+                };
+            }
+            catch (OverflowException)
+            {
+                // Counts and receptive fields are long and computed with checked arithmetic (a spec may declare
+                // sizes near 2^31 in every dimension); report the first layer whose figures do not fit.
+                throw new NablaInputException($"{Where(source, layer)}: expected counts and receptive field to fit in 64 bits, " +
+                    $"found larger ones for input {LayerMath.Show(flow.Shape)}");
+            }
         }
         return flow;
     }
