@@ -86,11 +86,13 @@ public static partial class F
         bool record = Graph.ShouldRecord(inputs);
         // Columns kept for the weight gradient (backward then skips recomputing them), within a budget.
         long savedLength = (long)g * geo.K * geo.P * n;
-        float[]? saved = record && weight.RequiresGrad && savedLength <= ConvSavedColsBudget ? StepScope.RentFloats((int)savedLength, clear: false) : null;
-        Workers.Run(geo.Chunks, (geo, x.Data, weight.Data, bias?.Data, y.Data, relu, saved),
+        bool winograd = UseWinograd(geo);
+        float[]? saved = !winograd && record && weight.RequiresGrad && savedLength <= ConvSavedColsBudget ? StepScope.RentFloats((int)savedLength, clear: false) : null;
+        if (winograd) WinogradForward(geo, x.Data, weight.Data, bias?.Data, y, relu);
+        else Workers.Run(geo.Chunks, (geo, x.Data, weight.Data, bias?.Data, y.Data, relu, saved),
             static (s, ch) => ConvForwardChunk(s.geo, ch, s.Item2, s.Item3, s.Item4, s.Item5, s.relu, s.saved));
         if (!record) return y;
-        return Graph.Record(y, relu ? "conv2d_relu" : "conv2d", inputs, gOut => ConvBackward(geo, x, weight, bias, gOut.Data, relu ? y.Data : null, saved));
+        return Graph.Record(y, relu ? "conv2d_relu" : "conv2d", inputs, gOut => ConvBackward(geo, x, weight, bias, gOut.Data, relu ? y.Data : null, saved, winograd));
     }
 
     /// <summary>The sizes of one convolution call and its chunking into groups of images.</summary>
@@ -139,15 +141,28 @@ public static partial class F
     /// into its own partial, and the partials are added in run order.</summary>
     /// <param name="yRelu">The output of a fused ReLU (the gradient passes where it is positive), or null.</param>
     /// <param name="saved">The forward's columns, or null to recompute them.</param>
-    private static void ConvBackward(ConvGeometry s, Tensor x, Tensor weight, Tensor? bias, float[] gd, float[]? yRelu, float[]? saved)
+    /// <param name="winograd">dX by Winograd (<see cref="WinogradInputGrad"/>) instead of col2im.</param>
+    private static void ConvBackward(ConvGeometry s, Tensor x, Tensor weight, Tensor? bias, float[] gd, float[]? yRelu, float[]? saved, bool winograd)
     {
         bool needW = weight.RequiresGrad, needB = bias is { RequiresGrad: true }, needX = x.RequiresGrad;
         int slots = Math.Min(s.Chunks, ConvSlots), wn = weight.Numel;
         var partW = needW ? StepScope.RentFloats(slots * wn, clear: true) : [];
         var partB = needB ? StepScope.RentDoubles(slots * s.Cout, clear: true) : [];
         var dx = needX ? Graph.GradOf(x).Data : null;
-        var job = new ConvBackwardJob(s, slots, x.Data, weight.Data, gd, dx, needW ? partW : null, needB ? partB : null, yRelu, saved);
-        Workers.Run(slots, job, static (j, slot) => ConvBackwardSlot(j, slot));
+        if (needX && winograd)
+        {
+            if (yRelu is not null) // mask once for the whole batch; the slots below then take the masked gradient
+            {
+                int len = s.N * s.Cout * s.P;
+                var masked = StepScope.RentFloats(len, clear: false);
+                Activation.ReluMask(yRelu.AsSpan(0, len), gd.AsSpan(0, len), masked.AsSpan(0, len));
+                gd = masked;
+                yRelu = null;
+            }
+            WinogradInputGrad(s, weight.Data, gd, dx!);
+        }
+        var job = new ConvBackwardJob(s, slots, x.Data, weight.Data, gd, winograd ? null : dx, needW ? partW : null, needB ? partB : null, yRelu, saved);
+        if (needW || needB || (needX && !winograd)) Workers.Run(slots, job, static (j, slot) => ConvBackwardSlot(j, slot));
         if (needW)
         {
             var dW = Graph.GradOf(weight).Span;
@@ -208,5 +223,44 @@ public static partial class F
                 }
             }
         }
+    }
+
+    // ---- Winograd F(4x4,3x3) for 3x3, stride-1, dilation-1, ungrouped convolutions (Kernels/Winograd*.cs) ----
+
+    /// <summary>Tests force the Winograd path on (true) or off (false); null lets <see cref="UseWinograd"/> decide.
+    /// Per thread, read when the forward runs (the backward follows the forward's choice).</summary>
+    [ThreadStatic] internal static bool? t_forceWinograd;
+
+    /// <summary>Whether a convolution takes the Winograd path: a shape it computes, on hardware vectors, and
+    /// enough channels and outputs for the transforms to pay (measured: docs/performance.md).</summary>
+    private static bool UseWinograd(in ConvGeometry s)
+    {
+        bool fits = s.G == 1 && s.Kh == 3 && s.Kw == 3 && s.Sh == 1 && s.Sw == 1 && s.Dh == 1 && s.Dw == 1;
+        if (!fits) return false;
+        if (t_forceWinograd is { } forced) return forced;
+        return Winograd.IsAccelerated && s.Cin >= WinogradMinChannels && s.Cout >= WinogradMinChannels
+            && s.Oh >= WinogradMinSide && s.Ow >= WinogradMinSide
+            && (long)s.N * Winograd.Tiles(s.Oh) * Winograd.Tiles(s.Ow) >= WinogradMinTiles;
+    }
+
+    /// <summary>Below these the im2col product is as fast or faster: few channels (the transforms dominate), small
+    /// planes (too many outputs of the last tiles are wasted), few tiles in all (the 36 products are too narrow;
+    /// batch-1 inference).</summary>
+    private const int WinogradMinChannels = 16, WinogradMinSide = 8, WinogradMinTiles = 128;
+
+    private static void WinogradForward(in ConvGeometry s, float[] x, float[] w, float[]? b, Tensor y, bool relu)
+    {
+        var u = StepScope.RentFloats(Winograd.WeightLength(s.Cout, s.Cin), clear: false);
+        Winograd.TransformWeights(w, s.Cout, s.Cin, flipTranspose: false, u);
+        Winograd.Conv(x, s.N, s.Cin, s.H, s.W, u, s.Cout, s.Oh, s.Ow, s.Ph, s.Pw, b, y.Data, accumulate: false);
+        if (relu) Activation.Relu(y.Span, y.Span);
+    }
+
+    /// <summary>dX += the 3x3 convolution of dY, padded by 2 − p, with the flipped, transposed kernels.</summary>
+    private static void WinogradInputGrad(in ConvGeometry s, float[] w, float[] gd, float[] dx)
+    {
+        var u = StepScope.RentFloats(Winograd.WeightLength(s.Cout, s.Cin), clear: false);
+        Winograd.TransformWeights(w, s.Cout, s.Cin, flipTranspose: true, u);
+        Winograd.Conv(gd, s.N, s.Cout, s.Oh, s.Ow, u, s.Cin, s.H, s.W, 2 - s.Ph, 2 - s.Pw, default, dx, accumulate: true);
     }
 }

@@ -1,0 +1,286 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Nabla.Kernels;
+
+public static partial class Winograd
+{
+    [ThreadStatic] private static float[]? t_stage, t_v, t_m;
+    [ThreadStatic] private static int[]? t_tiles;
+
+    /// <summary>The distance between the 36 per-position matrices: one cache line more than they need, so the
+    /// 36 vectors a tile's transform touches do not all fall in the same cache set (the sizes are powers of two).</summary>
+    private static long SkewedStride(long floats) => (floats + Lanes - 1) / Lanes * Lanes + Lanes;
+
+    private static float[] Grow(ref float[]? buffer, long length)
+    {
+        if (buffer is null || buffer.Length < length) buffer = new float[length];
+        return buffer;
+    }
+
+    /// <summary>
+    /// A 3x3, stride-1 cross-correlation by F(4x4, 3x3):
+    /// <c>y[b, o, i, j] (+)= bias[o] + Σ_{c,a,e} x[b, c, i − ph + a, j − pw + e] · w[o, c, a, e]</c>, with x taken as
+    /// zero outside its planes, for weights already transformed by <see cref="TransformWeights"/> into <paramref name="u"/>.
+    /// </summary>
+    /// <param name="x">Input (N, C_in, H, W).</param>
+    /// <param name="n">N.</param>
+    /// <param name="cin">C_in.</param>
+    /// <param name="h">H.</param>
+    /// <param name="w">W.</param>
+    /// <param name="u">Transformed weights (36 x C_out x C_in).</param>
+    /// <param name="cout">C_out.</param>
+    /// <param name="oh">Output height (any; usually H + 2·ph − 2).</param>
+    /// <param name="ow">Output width.</param>
+    /// <param name="ph">Rows of zeros above the input (negative crops).</param>
+    /// <param name="pw">Columns of zeros left of the input (negative crops).</param>
+    /// <param name="bias">C_out biases, or empty for none.</param>
+    /// <param name="y">Output (N, C_out, OH, OW).</param>
+    /// <param name="accumulate">Add into <paramref name="y"/> instead of overwriting it.</param>
+    /// <exception cref="ArgumentException">A size is not positive or a span is too short.</exception>
+    public static unsafe void Conv(ReadOnlySpan<float> x, int n, int cin, int h, int w, ReadOnlySpan<float> u, int cout,
+        int oh, int ow, int ph, int pw, ReadOnlySpan<float> bias, Span<float> y, bool accumulate)
+    {
+        if (n < 0 || cin <= 0 || h <= 0 || w <= 0 || cout <= 0 || oh <= 0 || ow <= 0)
+            throw new ArgumentException($"Winograd: sizes must be positive, got N={n} C_in={cin} H={h} W={w} C_out={cout} OH={oh} OW={ow}");
+        if (x.Length < (long)n * cin * h * w) throw new ArgumentException($"Winograd: input needs {(long)n * cin * h * w} floats, span has {x.Length}");
+        if (u.Length < (long)WeightLength(cout, cin)) throw new ArgumentException($"Winograd: transformed weights need {WeightLength(cout, cin)} floats, span has {u.Length}");
+        if (y.Length < (long)n * cout * oh * ow) throw new ArgumentException($"Winograd: output needs {(long)n * cout * oh * ow} floats, span has {y.Length}");
+        if (!bias.IsEmpty && bias.Length < cout) throw new ArgumentException($"Winograd: bias needs {cout} floats, span has {bias.Length}");
+        if (n == 0) return;
+        var geo = new ConvShape(n, cin, h, w, cout, oh, ow, ph, pw);
+        fixed (float* px = x, pu = u, pb = bias, py = y)
+        {
+            var job = new ConvJob(geo, px, pu, bias.IsEmpty ? null : pb, py, accumulate);
+            Workers.Run(geo.Chunks, job, static (j, ch) => ConvChunk(j, ch));
+        }
+    }
+
+    private readonly record struct ConvShape(int N, int Cin, int H, int W, int Cout, int Oh, int Ow, int Ph, int Pw)
+    {
+        public int TilesH => Tiles(Oh);
+        public int TilesW => Tiles(Ow);
+        public int TilesPerImage => TilesH * TilesW;
+        /// <summary>Rows and columns of the zero-padded planes the tiles read.</summary>
+        public int Hs => TileOut * TilesH + 2;
+        public int Ws => TileOut * TilesW + 2;
+        /// <summary>The input can be read in place: no padding and every tile inside the planes.</summary>
+        public bool InPlace => Ph == 0 && Pw == 0 && H >= Hs && W >= Ws;
+        public int PerChunk => ImagesPerChunk(N, Cin, Cout, TilesPerImage);
+        public int Chunks => (N + PerChunk - 1) / PerChunk;
+    }
+
+    private readonly unsafe struct ConvJob(ConvShape s, float* x, float* u, float* bias, float* y, bool accumulate)
+    {
+        public readonly ConvShape S = s;
+        public readonly float* X = x, U = u, Bias = bias, Y = y;
+        public readonly bool Accumulate = accumulate;
+    }
+
+    private static unsafe void ConvChunk(ConvJob j, int ch)
+    {
+        var s = j.S;
+        int first = ch * s.PerChunk, count = Math.Min(s.PerChunk, s.N - first);
+        int tpi = s.TilesPerImage, t = count * tpi, t16 = (t + Lanes - 1) / Lanes * Lanes;
+        int cin = s.Cin, cout = s.Cout;
+
+        // Source planes: the input itself, or a zero-padded copy of this chunk's images.
+        float* src; int rowStride, planeStride;
+        float[]? stage = null;
+        if (s.InPlace) { src = j.X + (long)first * cin * s.H * s.W; rowStride = s.W; planeStride = s.H * s.W; }
+        else
+        {
+            rowStride = s.Ws; planeStride = s.Hs * s.Ws;
+            stage = Grow(ref t_stage, (long)count * cin * planeStride);
+            src = null;
+        }
+
+        var tiles = t_tiles is { } tt && tt.Length >= 4 * t16 ? tt : (t_tiles = new int[4 * t16]);
+        long vStride = SkewedStride((long)cin * t16), mStride = SkewedStride((long)cout * t16);
+        var v = Grow(ref t_v, Positions * vStride);
+        var m = Grow(ref t_m, Positions * mStride);
+        fixed (float* pStage = stage, pv = v, pm = m)
+        fixed (int* pt = tiles)
+        {
+            if (stage is not null)
+            {
+                src = pStage;
+                Stage(j.X + (long)first * cin * s.H * s.W, count * cin, s, pStage);
+            }
+            // Per tile: source offset (within a channel's planes), output offset, live rows and columns.
+            int* srcOff = pt, dstOff = pt + t16, liveRows = pt + 2 * t16, liveCols = pt + 3 * t16;
+            for (int i = 0; i < t16; i++)
+            {
+                int ti = Math.Min(i, t - 1), b = ti / tpi, r = ti - b * tpi, th = r / s.TilesW, tw = r - th * s.TilesW;
+                srcOff[i] = b * cin * planeStride + TileOut * th * rowStride + TileOut * tw;
+                dstOff[i] = b * cout * s.Oh * s.Ow + TileOut * th * s.Ow + TileOut * tw;
+                liveRows[i] = i < t ? Math.Min(TileOut, s.Oh - TileOut * th) : 0;
+                liveCols[i] = Math.Min(TileOut, s.Ow - TileOut * tw);
+            }
+
+            InputTransform(src, cin, planeStride, rowStride, srcOff, t16, pv, vStride);
+            for (int xi = 0; xi < Positions; xi++)
+                Gemm.Sgemm(false, false, cout, t, cin,
+                    new ReadOnlySpan<float>(j.U + (long)xi * cout * cin, cout * cin), cin,
+                    new ReadOnlySpan<float>(pv + xi * vStride, cin * t16), t16,
+                    new Span<float>(pm + xi * mStride, cout * t16), t16, 0f);
+            OutputTransform(pm, mStride, cout, t16, j.Bias, j.Y + (long)first * cout * s.Oh * s.Ow, s.Oh * s.Ow, s.Ow,
+                dstOff, liveRows, liveCols, j.Accumulate);
+        }
+    }
+
+    /// <summary>Copies <paramref name="planes"/> H x W planes into Hs x Ws planes shifted by the padding, zeros elsewhere.</summary>
+    private static unsafe void Stage(float* x, int planes, in ConvShape s, float* dst)
+    {
+        int hs = s.Hs, ws = s.Ws, c0 = Math.Max(0, s.Pw), c1 = Math.Min(ws, s.W + s.Pw);
+        for (int p = 0; p < planes; p++)
+        {
+            float* plane = x + (long)p * s.H * s.W;
+            for (int r = 0; r < hs; r++)
+            {
+                var row = new Span<float>(dst + ((long)p * hs + r) * ws, ws);
+                int sr = r - s.Ph;
+                if (sr < 0 || sr >= s.H || c0 >= c1) { row.Clear(); continue; }
+                row[..c0].Clear();
+                new ReadOnlySpan<float>(plane + (long)sr * s.W + (c0 - s.Pw), c1 - c0).CopyTo(row[c0..c1]);
+                row[c1..].Clear();
+            }
+        }
+    }
+
+    /// <summary>v[ξ][c][tile] = (Bᵀ d B)[ξ] for the 6x6 input tile d of every tile and channel.</summary>
+    private static unsafe void InputTransform(float* src, int cin, int planeStride, int rowStride, int* srcOff, int t16, float* v, long xiStride)
+    {
+        float* buf = stackalloc float[Positions * Lanes];
+        Vector512<float>* blk = stackalloc Vector512<float>[Lanes];
+        bool shuffles = Avx512F.IsSupported;
+        for (int c = 0; c < cin; c++)
+        {
+            float* plane = src + (long)c * planeStride;
+            for (int g = 0; g < t16; g += Lanes)
+            {
+                if (shuffles) GatherTiles(plane, srcOff + g, rowStride, buf, blk);
+                else for (int l = 0; l < Lanes; l++)
+                {
+                    float* d = plane + srcOff[g + l];
+                    float* q = buf + l;
+                    for (int a = 0; a < TileIn; a++, d += rowStride, q += TileIn * Lanes)
+                    {
+                        q[0] = d[0]; q[Lanes] = d[1]; q[2 * Lanes] = d[2];
+                        q[3 * Lanes] = d[3]; q[4 * Lanes] = d[4]; q[5 * Lanes] = d[5];
+                    }
+                }
+                for (int e = 0; e < TileIn; e++) InputRow(buf + e * Lanes, TileIn * Lanes, buf + e * Lanes, TileIn * Lanes);
+                float* dst = v + (long)c * t16 + g;
+                for (int a = 0; a < TileIn; a++) InputRow(buf + a * TileIn * Lanes, Lanes, dst + a * TileIn * xiStride, xiStride);
+            }
+        }
+    }
+
+    /// <summary>6 = Bᵀ·6 on vectors (in place allowed: every load precedes every store).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void InputRow(float* p, long ps, float* q, long qs)
+    {
+        var d0 = Vector512.Load(p); var d1 = Vector512.Load(p + ps); var d2 = Vector512.Load(p + 2 * ps);
+        var d3 = Vector512.Load(p + 3 * ps); var d4 = Vector512.Load(p + 4 * ps); var d5 = Vector512.Load(p + 5 * ps);
+        var four = Vector512.Create(4f); var mfour = Vector512.Create(-4f); var mfive = Vector512.Create(-5f);
+        var t0 = Vector512.FusedMultiplyAdd(mfour, d2, d4);
+        var t1 = Vector512.FusedMultiplyAdd(mfour, d1, d3);
+        var t2 = d4 - d2;
+        var t3 = (d3 - d1) + (d3 - d1);
+        Vector512.FusedMultiplyAdd(four, d0, Vector512.FusedMultiplyAdd(mfive, d2, d4)).Store(q);
+        (t0 + t1).Store(q + qs);
+        (t0 - t1).Store(q + 2 * qs);
+        (t2 + t3).Store(q + 3 * qs);
+        (t2 - t3).Store(q + 4 * qs);
+        Vector512.FusedMultiplyAdd(four, d1, Vector512.FusedMultiplyAdd(mfive, d3, d5)).Store(q + 5 * qs);
+    }
+
+    /// <summary>y (+)= Aᵀ m A + bias for every tile and output channel, clipped to the output planes.</summary>
+    private static unsafe void OutputTransform(float* m, long xiStride, int cout, int t16, float* bias, float* y, int plane, int ow,
+        int* dstOff, int* liveRows, int* liveCols, bool accumulate)
+    {
+        float* tmp = stackalloc float[TileOut * TileIn * Lanes];
+        Vector512<float>* blk = stackalloc Vector512<float>[Lanes];
+        float* outv = (float*)blk; // outv[k][lane], k = 4·row + column: the rows of the transpose
+        bool shuffles = Avx512F.IsSupported;
+        for (int o = 0; o < cout; o++)
+        {
+            var bv = bias is null ? Vector512<float>.Zero : Vector512.Create(bias[o]);
+            float* yo = y + (long)o * plane;
+            for (int g = 0; g < t16; g += Lanes)
+            {
+                float* mp = m + (long)o * t16 + g;
+                // Aᵀ along the tile rows: for each column e, 6 -> 4 into tmp[r][e].
+                for (int e = 0; e < TileIn; e++)
+                    OutputRow(mp + e * xiStride, TileIn * xiStride, tmp + e * Lanes, TileIn * Lanes, Vector512<float>.Zero);
+                // A along the columns: row r of 6 -> 4 outputs (plus bias) into outv[r][s].
+                for (int r = 0; r < TileOut; r++)
+                    OutputRow(tmp + r * TileIn * Lanes, Lanes, outv + r * TileOut * Lanes, Lanes, bv);
+                if (shuffles)
+                {
+                    Transpose16(blk); // blk[lane] = the lane's 4x4 outputs, row-major
+                    for (int l = 0; l < Lanes; l++)
+                    {
+                        int rows = liveRows[g + l], cols = liveCols[g + l];
+                        float* d = yo + dstOff[g + l];
+                        var tile = blk[l];
+                        if (rows == TileOut && cols == TileOut)
+                        {
+                            var r0 = tile.GetLower().GetLower(); var r1 = tile.GetLower().GetUpper();
+                            var r2 = tile.GetUpper().GetLower(); var r3 = tile.GetUpper().GetUpper();
+                            if (accumulate)
+                            {
+                                r0 += Vector128.Load(d); r1 += Vector128.Load(d + ow);
+                                r2 += Vector128.Load(d + 2 * ow); r3 += Vector128.Load(d + 3 * ow);
+                            }
+                            r0.Store(d); r1.Store(d + ow); r2.Store(d + 2 * ow); r3.Store(d + 3 * ow);
+                        }
+                        else
+                        {
+                            float* q = (float*)(blk + l);
+                            for (int r = 0; r < rows; r++, d += ow)
+                                for (int e = 0; e < cols; e++)
+                                    d[e] = accumulate ? d[e] + q[r * TileOut + e] : q[r * TileOut + e];
+                        }
+                    }
+                    continue;
+                }
+                for (int l = 0; l < Lanes; l++)
+                {
+                    int rows = liveRows[g + l], cols = liveCols[g + l];
+                    float* d = yo + dstOff[g + l];
+                    float* q = outv + l;
+                    if (rows == TileOut && cols == TileOut)
+                    {
+                        for (int r = 0; r < TileOut; r++, d += ow, q += TileOut * Lanes)
+                        {
+                            if (accumulate) { d[0] += q[0]; d[1] += q[Lanes]; d[2] += q[2 * Lanes]; d[3] += q[3 * Lanes]; }
+                            else { d[0] = q[0]; d[1] = q[Lanes]; d[2] = q[2 * Lanes]; d[3] = q[3 * Lanes]; }
+                        }
+                    }
+                    else
+                    {
+                        for (int r = 0; r < rows; r++, d += ow, q += TileOut * Lanes)
+                            for (int e = 0; e < cols; e++)
+                                d[e] = accumulate ? d[e] + q[e * Lanes] : q[e * Lanes];
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>4 = Aᵀ·6 on vectors, plus <paramref name="add"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void OutputRow(float* p, long ps, float* q, long qs, Vector512<float> add)
+    {
+        var m0 = Vector512.Load(p); var m1 = Vector512.Load(p + ps); var m2 = Vector512.Load(p + 2 * ps);
+        var m3 = Vector512.Load(p + 3 * ps); var m4 = Vector512.Load(p + 4 * ps); var m5 = Vector512.Load(p + 5 * ps);
+        var s12 = m1 + m2; var d12 = m1 - m2; var s34 = m3 + m4; var d34 = m3 - m4;
+        (m0 + s12 + s34 + add).Store(q);
+        (Vector512.FusedMultiplyAdd(Vector512.Create(2f), d34, d12) + add).Store(q + qs);
+        (Vector512.FusedMultiplyAdd(Vector512.Create(4f), s34, s12) + add).Store(q + 2 * qs);
+        (Vector512.FusedMultiplyAdd(Vector512.Create(8f), d34, d12) + m5 + add).Store(q + 3 * qs);
+    }
+}

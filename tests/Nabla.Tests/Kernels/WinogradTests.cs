@@ -1,0 +1,220 @@
+using Nabla.Kernels;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Nabla.Tests.Kernels;
+
+/// <summary>Winograd F(4x4,3x3) against its naive twin, and both F(2x2) and F(4x4) against a float64 direct convolution.</summary>
+[Collection(WorkersCollection.Name)] // one test changes Workers.Count
+public class WinogradTests(ITestOutputHelper output)
+{
+    /// <summary>Fast and naive weight transforms differ only by fused multiply-adds: error relative to the largest |u|.</summary>
+    private const double WeightTransformTolerance = 1e-6;
+    /// <summary>Fast and naive convolutions add the channel terms in different orders, each with an F(4x4) error
+    /// of a few 1e-6 (measured up to 3.7e-6 at 70 channels): max difference relative to the largest |y|.</summary>
+    private const double FastVsNaiveTolerance = 1e-5;
+    /// <summary>F(4x4,3x3) in float32 against float64: max error relative to the largest |y| (measured 4e-6 at
+    /// 32 channels, 7.6e-6 to 9.5e-6 at 256; PyTorch/oneDNN accept about 1e-5).</summary>
+    private const double F4AccuracyTolerance = 1.5e-5;
+    /// <summary>F(2x2,3x3) in float32 against float64 (smaller transforms, smaller error).</summary>
+    private const double F2AccuracyTolerance = 2e-6;
+
+    // n, cin, h, w, cout, pad h, pad w
+    public static IEnumerable<object[]> Shapes() => new int[][]
+    {
+        [1, 1, 3, 3, 1, 0, 0],
+        [1, 1, 5, 5, 1, 1, 1],
+        [2, 3, 7, 9, 5, 0, 0],
+        [3, 2, 6, 6, 4, 1, 1],
+        [1, 17, 11, 11, 19, 1, 1],
+        [5, 4, 10, 13, 3, 2, 2],
+        [2, 70, 6, 5, 9, 1, 0],
+        [4, 5, 26, 26, 7, 0, 0],
+        [1, 33, 9, 8, 70, 2, 1],
+        [3, 16, 14, 15, 16, 0, 2],
+    }.Select(g => g.Cast<object>().ToArray());
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Conv_MatchesNaiveTwin_WithBiasAndAccumulation(int n, int cin, int h, int w, int cout, int ph, int pw)
+    {
+        var rng = new Random(n * 7919 + cin * 101 + h * 13 + w + cout * 3 + ph);
+        int oh = h + 2 * ph - 2, ow = w + 2 * pw - 2;
+        var x = GemmTests.Random(rng, n * cin * h * w);
+        var wt = GemmTests.Random(rng, cout * cin * 9);
+        var bias = GemmTests.Random(rng, cout);
+        var u = new float[Winograd.WeightLength(cout, cin)];
+        Winograd.TransformWeights(wt, cout, cin, false, u);
+        foreach (bool accumulate in new[] { false, true })
+        {
+            var start = GemmTests.Random(rng, n * cout * oh * ow);
+            var fast = accumulate ? (float[])start.Clone() : Enumerable.Repeat(float.NaN, start.Length).ToArray();
+            var naive = accumulate ? (float[])start.Clone() : new float[start.Length];
+            Winograd.Conv(x, n, cin, h, w, u, cout, oh, ow, ph, pw, bias, fast, accumulate);
+            Winograd.ConvNaive(x, n, cin, h, w, u, cout, oh, ow, ph, pw, bias, naive, accumulate);
+            double err = RelativeError(fast, naive.Select(v => (double)v).ToArray());
+            output.WriteLine($"accumulate={accumulate}: fast vs naive {err:E2}");
+            Assert.True(err <= FastVsNaiveTolerance, $"error {err:E2}");
+        }
+    }
+
+    [Theory]
+    [InlineData(1, 1, false)]
+    [InlineData(3, 5, true)]
+    [InlineData(16, 1, false)]
+    [InlineData(7, 33, true)]
+    [InlineData(64, 32, false)]
+    [InlineData(17, 70, true)]
+    public void TransformWeights_MatchesNaiveTwin(int cout, int cin, bool flip)
+    {
+        var rng = new Random(cout * 100 + cin);
+        var w = GemmTests.Random(rng, cout * cin * 9);
+        var fast = Enumerable.Repeat(float.NaN, Winograd.WeightLength(cout, cin)).ToArray();
+        var naive = new float[fast.Length];
+        Winograd.TransformWeights(w, cout, cin, flip, fast);
+        Winograd.TransformWeightsNaive(w, cout, cin, flip, naive);
+        Assert.True(RelativeError(fast, naive.Select(v => (double)v).ToArray()) <= WeightTransformTolerance);
+    }
+
+    [Theory]
+    [InlineData(2, F2AccuracyTolerance)]
+    [InlineData(4, F4AccuracyTolerance)]
+    public void Conv_AccurateAgainstFloat64(int tileOut, double tolerance)
+    {
+        // mnist-cnn's second layer (32 -> 64 at 26x26, two images) and a wide padded layer like alexnet-mnist's.
+        foreach (var (n, cin, hw, cout, pad) in new[] { (2, 32, 26, 64, 0), (1, 256, 11, 24, 1) })
+        {
+            var rng = new Random(cin + tileOut);
+            int o = hw + 2 * pad - 2;
+            var x = GemmTests.Random(rng, n * cin * hw * hw);
+            var wt = GemmTests.Random(rng, cout * cin * 9);
+            var u = new float[(tileOut + 2) * (tileOut + 2) * cout * cin];
+            Winograd.TransformWeightsNaive(wt, cout, cin, false, u, tileOut);
+            var y = new float[n * cout * o * o];
+            Winograd.ConvNaive(x, n, cin, hw, hw, u, cout, o, o, pad, pad, default, y, false, tileOut);
+            var reference = Direct(x, n, cin, hw, hw, wt, cout, o, o, pad, pad, flip: false);
+            double err = RelativeError(y, reference);
+            output.WriteLine($"F({tileOut}x{tileOut},3x3) n={n} cin={cin} {hw}x{hw} cout={cout} pad={pad}: max error / max |y| = {err:E2}");
+            Assert.True(err <= tolerance, $"error {err:E2} above {tolerance:E1}");
+            if (tileOut == Winograd.TileOut)
+            {
+                var fast = new float[y.Length];
+                var uf = new float[u.Length];
+                Winograd.TransformWeights(wt, cout, cin, false, uf);
+                Winograd.Conv(x, n, cin, hw, hw, uf, cout, o, o, pad, pad, default, fast, false);
+                double errFast = RelativeError(fast, reference);
+                output.WriteLine($"  fast path: {errFast:E2}");
+                Assert.True(errFast <= tolerance, $"fast path error {errFast:E2} above {tolerance:E1}");
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(3, 4, 9, 7, 6, 0)]
+    [InlineData(2, 5, 8, 8, 3, 1)]
+    [InlineData(1, 2, 7, 10, 4, 2)]
+    [InlineData(2, 3, 9, 9, 2, 3)]
+    public void FlippedTransposedWeights_GiveTheInputGradient(int n, int cin, int h, int w, int cout, int pad)
+    {
+        // dX of y = conv(x, w, pad) is the convolution of dY, padded by 2 - pad (negative: cropped), with the
+        // flipped, transposed kernel.
+        var rng = new Random(n + 10 * cin + 100 * pad);
+        int oh = h + 2 * pad - 2, ow = w + 2 * pad - 2;
+        var dy = GemmTests.Random(rng, n * cout * oh * ow);
+        var wt = GemmTests.Random(rng, cout * cin * 9);
+        var u = new float[Winograd.WeightLength(cout, cin)];
+        Winograd.TransformWeights(wt, cout, cin, true, u);
+        var dx = new float[n * cin * h * w];
+        Winograd.Conv(dy, n, cout, oh, ow, u, cin, h, w, 2 - pad, 2 - pad, default, dx, false);
+        // Reference: dX[b,c,i,j] = Σ_{o,a,e} dY[b,o,i+pad-a,j+pad-e] w[o,c,a,e], in double.
+        var reference = new double[dx.Length];
+        for (int b = 0; b < n; b++)
+            for (int o = 0; o < cout; o++)
+                for (int i = 0; i < oh; i++)
+                    for (int j = 0; j < ow; j++)
+                        for (int c = 0; c < cin; c++)
+                            for (int a = 0; a < 3; a++)
+                                for (int e = 0; e < 3; e++)
+                                {
+                                    int r = i - pad + a, q = j - pad + e;
+                                    if (r < 0 || r >= h || q < 0 || q >= w) continue;
+                                    reference[((b * cin + c) * h + r) * w + q] += (double)dy[((b * cout + o) * oh + i) * ow + j] * wt[((o * cin + c) * 3 + a) * 3 + e];
+                                }
+        Assert.True(RelativeError(dx, reference) <= F4AccuracyTolerance);
+    }
+
+    [Fact]
+    public void Conv_SameBitsForOneAndTwoThreads()
+    {
+        var rng = new Random(3);
+        const int n = 9, cin = 12, hw = 13, cout = 20;
+        var x = GemmTests.Random(rng, n * cin * hw * hw);
+        var wt = GemmTests.Random(rng, cout * cin * 9);
+        var bias = GemmTests.Random(rng, cout);
+        float[] RunWith(int threads)
+        {
+            int saved = Workers.Count;
+            Workers.Count = threads;
+            try
+            {
+                var u = new float[Winograd.WeightLength(cout, cin)];
+                Winograd.TransformWeights(wt, cout, cin, false, u);
+                var y = new float[n * cout * hw * hw];
+                Winograd.Conv(x, n, cin, hw, hw, u, cout, hw, hw, 1, 1, bias, y, false);
+                return [.. u, .. y];
+            }
+            finally { Workers.Count = saved; }
+        }
+        Assert.Equal(RunWith(1), RunWith(2));
+    }
+
+    [Fact]
+    public void Conv_ShortSpans_Throw()
+    {
+        var u = new float[Winograd.WeightLength(2, 3)];
+        var ex = Assert.Throws<ArgumentException>(() => Winograd.Conv(new float[10], 1, 3, 4, 4, u, 2, 2, 2, 0, 0, default, new float[8], false));
+        Assert.Contains("input needs 48", ex.Message);
+        ex = Assert.Throws<ArgumentException>(() => Winograd.TransformWeights(new float[54], 2, 3, false, new float[10]));
+        Assert.Contains("transformed weights need 216", ex.Message);
+    }
+
+    /// <summary>max |a − reference| / max |reference|.</summary>
+    internal static double RelativeError(float[] a, double[] reference)
+    {
+        double err = 0, scale = 0;
+        for (int i = 0; i < a.Length; i++)
+        {
+            err = Math.Max(err, Math.Abs(a[i] - reference[i]));
+            scale = Math.Max(scale, Math.Abs(reference[i]));
+        }
+        return double.IsNaN(err) ? double.PositiveInfinity : err / Math.Max(scale, double.Epsilon);
+    }
+
+    /// <summary>The direct 3x3 stride-1 cross-correlation in double (zero padding).</summary>
+    internal static double[] Direct(float[] x, int n, int cin, int h, int w, float[] wt, int cout, int oh, int ow, int ph, int pw, bool flip)
+    {
+        var y = new double[n * cout * oh * ow];
+        for (int b = 0; b < n; b++)
+            for (int o = 0; o < cout; o++)
+                for (int i = 0; i < oh; i++)
+                    for (int j = 0; j < ow; j++)
+                    {
+                        double sum = 0;
+                        for (int c = 0; c < cin; c++)
+                            for (int a = 0; a < 3; a++)
+                            {
+                                int r = i - ph + a;
+                                if (r < 0 || r >= h) continue;
+                                for (int e = 0; e < 3; e++)
+                                {
+                                    int q = j - pw + e;
+                                    if (q < 0 || q >= w) continue;
+                                    int tap = flip ? 8 - (a * 3 + e) : a * 3 + e;
+                                    sum += (double)x[((b * cin + c) * h + r) * w + q] * wt[(o * cin + c) * 9 + tap];
+                                }
+                            }
+                        y[((b * cout + o) * oh + i) * ow + j] = sum;
+                    }
+        return y;
+    }
+}

@@ -1,0 +1,112 @@
+using Nabla.Kernels;
+using Nabla.Ops;
+using Nabla.Tensors;
+using Nabla.Tests.Kernels;
+using Xunit;
+
+namespace Nabla.Tests.Ops;
+
+/// <summary>F.Conv2d through Winograd against F.Conv2d through im2col: output and every gradient.</summary>
+[Collection(WorkersCollection.Name)] // one test changes Workers.Count
+public class ConvWinogradTests
+{
+    /// <summary>Winograd F(4x4,3x3) against the im2col product: max difference relative to the largest |value|
+    /// (each path is within a few 1e-6 of float64; see WinogradTests).</summary>
+    private const double PathTolerance = 2e-5;
+
+    // n, cin, h, w, cout, pad, bias
+    public static IEnumerable<object[]> Shapes() => new object[][]
+    {
+        [1, 1, 3, 3, 1, 0, true],
+        [2, 3, 9, 7, 5, 1, true],
+        [5, 16, 12, 12, 16, 1, false],
+        [3, 32, 26, 26, 64, 0, true],
+        [2, 40, 11, 11, 70, 1, true],
+        [4, 7, 10, 13, 9, 2, true],
+        [1, 9, 8, 8, 3, 3, false],
+    };
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Winograd_MatchesIm2Col_ForwardAndGradients(int n, int cin, int h, int w, int cout, int pad, bool withBias)
+    {
+        var opt = new Conv2dOptions((1, 1), (pad, pad), (1, 1), 1);
+        var wino = Run(true, n, cin, h, w, cout, pad, withBias, opt);
+        var im2col = Run(false, n, cin, h, w, cout, pad, withBias, opt);
+        for (int i = 0; i < wino.Length; i++)
+            Assert.True(WinogradTests.RelativeError(wino[i], im2col[i].Select(v => (double)v).ToArray()) <= PathTolerance, $"part {i} (y, dX, dW, db)");
+    }
+
+    [Theory]
+    [InlineData(3, 32, 26, 26, 64, 0)]
+    [InlineData(2, 17, 9, 11, 20, 1)]
+    public void WinogradFusedRelu_SameAsConvThenRelu(int n, int cin, int h, int w, int cout, int pad)
+    {
+        // The gradients are compared with the unfused Winograd path, bit for bit: against im2col the ReLU mask may
+        // differ where y is within rounding of zero.
+        var opt = new Conv2dOptions((1, 1), (pad, pad), (1, 1), 1);
+        var fused = Run(true, n, cin, h, w, cout, pad, true, opt, relu: true);
+        var unfused = Run(true, n, cin, h, w, cout, pad, true, opt, relu: true, fuse: false);
+        Assert.Equal(unfused, fused);
+        Assert.Contains(0f, fused[0]); // the ReLU did clip
+        var im2col = Run(false, n, cin, h, w, cout, pad, true, opt, relu: true);
+        Assert.True(WinogradTests.RelativeError(fused[0], im2col[0].Select(v => (double)v).ToArray()) <= PathTolerance);
+    }
+
+    [Fact]
+    public void Winograd_SameBitsForOneAndTwoThreads()
+    {
+        var opt = new Conv2dOptions((1, 1), (1, 1), (1, 1), 1);
+        float[][] RunWith(int threads)
+        {
+            int saved = Workers.Count;
+            Workers.Count = threads;
+            try { return [.. Run(true, 11, 17, 13, 15, 24, 1, true, opt), .. Run(true, 5, 16, 12, 12, 16, 1, true, opt, relu: true)]; }
+            finally { Workers.Count = saved; }
+        }
+        Assert.Equal(RunWith(1), RunWith(2));
+    }
+
+    [Fact]
+    public void Dispatch_OtherShapesIgnoreTheWinogradSwitch()
+    {
+        // Stride 2, dilation 2, 5x5 kernels and groups stay on im2col even when Winograd is forced.
+        var rng = new Rng(3);
+        var x = Tensor.Randn(rng, 2, 4, 11, 11);
+        foreach (var (wShape, opt) in new (int[], Conv2dOptions)[]
+        {
+            ([6, 4, 3, 3], new((2, 2), (1, 1), (1, 1), 1)),
+            ([6, 4, 3, 3], new((1, 1), (1, 1), (2, 2), 1)),
+            ([6, 4, 5, 5], new((1, 1), (2, 2), (1, 1), 1)),
+            ([6, 2, 3, 3], new((1, 1), (1, 1), (1, 1), 2)),
+        })
+        {
+            var wt = Tensor.Randn(rng, wShape);
+            float[] Forward(bool? force)
+            {
+                F.t_forceWinograd = force;
+                try { return F.Conv2d(x, wt, null, opt).ToArray(); }
+                finally { F.t_forceWinograd = null; }
+            }
+            Assert.Equal(Forward(false), Forward(true));
+        }
+    }
+
+    /// <summary>y, dX, dW and db (db empty without bias) of sum(y ⊙ r) for a fixed random r (y with the ReLU, fused or not, when asked).</summary>
+    private static float[][] Run(bool winograd, int n, int cin, int h, int w, int cout, int pad, bool withBias, Conv2dOptions opt, bool relu = false, bool fuse = true)
+    {
+        var rng = new Rng((ulong)(n * 1000 + cin * 10 + h));
+        var x = Tensor.Randn(rng, n, cin, h, w); x.RequiresGrad = true;
+        var wt = Tensor.Randn(rng, cout, cin, 3, 3); wt.RequiresGrad = true;
+        Tensor? b = null;
+        if (withBias) { b = Tensor.Randn(rng, cout); b.RequiresGrad = true; }
+        int oh = h + 2 * pad - 2, ow = w + 2 * pad - 2;
+        var r = Tensor.Randn(rng, n, cout, oh, ow);
+        F.t_forceWinograd = winograd;
+        Tensor y;
+        try { y = !relu ? F.Conv2d(x, wt, b, opt) : fuse ? F.Conv2dRelu(x, wt, b, opt) : F.Relu(F.Conv2d(x, wt, b, opt)); }
+        finally { F.t_forceWinograd = null; }
+        F.Sum(F.Mul(y, r)).Backward();
+        return [y.ToArray(), x.Grad!.ToArray(), wt.Grad!.ToArray(), b?.Grad!.ToArray() ?? []];
+    }
+}
