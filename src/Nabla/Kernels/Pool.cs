@@ -200,6 +200,59 @@ public static class Pool
         }
     }
 
+    /// <summary>The gradient of max pooling: <c>dx[plane, arg[o]] += g[plane, o]</c> for every output o with an index
+    /// (arg ≥ 0), plane by plane, in output order (so windows that overlap add in a fixed order).</summary>
+    /// <param name="g">Output gradient, planes x <paramref name="outPlane"/>.</param>
+    /// <param name="arg">The in-plane indices <see cref="MaxPool2d"/> wrote.</param>
+    /// <param name="planes">Number of planes.</param>
+    /// <param name="inPlane">Elements per input plane (H·W).</param>
+    /// <param name="outPlane">Elements per output plane (OH·OW).</param>
+    /// <param name="dx">Input gradient, planes x <paramref name="inPlane"/>; accumulated into.</param>
+    /// <exception cref="ArgumentException">Spans too short, or an index outside its plane.</exception>
+    public static unsafe void MaxPool2dBackward(ReadOnlySpan<float> g, ReadOnlySpan<int> arg, int planes, int inPlane, int outPlane, Span<float> dx)
+    {
+        CheckBackward(g.Length, arg.Length, planes, inPlane, outPlane, dx.Length);
+        fixed (float* pg = g, pd = dx)
+        fixed (int* pa = arg)
+        {
+            for (int plane = 0; plane < planes; plane++)
+            {
+                float* gp = pg + (long)plane * outPlane, dp = pd + (long)plane * inPlane;
+                int* ap = pa + (long)plane * outPlane;
+                for (int o = 0; o < outPlane; o++)
+                {
+                    uint at = (uint)ap[o];
+                    if (at < (uint)inPlane) dp[at] += gp[o];
+                    else if (ap[o] >= 0) throw new ArgumentException($"Pool.MaxPool2dBackward: index {ap[o]} outside a plane of {inPlane}");
+                }
+            }
+        }
+    }
+
+    /// <summary>The reference, with span indexing. Same contract as <see cref="MaxPool2dBackward"/>.</summary>
+    /// <exception cref="ArgumentException">Spans too short, or an index outside its plane.</exception>
+    public static void MaxPool2dBackwardNaive(ReadOnlySpan<float> g, ReadOnlySpan<int> arg, int planes, int inPlane, int outPlane, Span<float> dx)
+    {
+        CheckBackward(g.Length, arg.Length, planes, inPlane, outPlane, dx.Length);
+        for (int plane = 0; plane < planes; plane++)
+            for (int o = 0; o < outPlane; o++)
+            {
+                int at = arg[plane * outPlane + o];
+                if (at < 0) continue;
+                if (at >= inPlane) throw new ArgumentException($"Pool.MaxPool2dBackwardNaive: index {at} outside a plane of {inPlane}");
+                dx[plane * inPlane + at] += g[plane * outPlane + o];
+            }
+    }
+
+    private static void CheckBackward(int gLength, int argLength, int planes, int inPlane, int outPlane, int dxLength)
+    {
+        if (planes < 0 || inPlane < 0 || outPlane < 0)
+            throw new ArgumentException($"Pool: sizes out of range: planes={planes} in-plane {inPlane} out-plane {outPlane}");
+        long outs = (long)planes * outPlane, ins = (long)planes * inPlane;
+        if (gLength < outs || argLength < outs) throw new ArgumentException($"Pool: gradient and index spans need {outs} elements, have {gLength} and {argLength}");
+        if (dxLength < ins) throw new ArgumentException($"Pool: input gradient span needs {ins} elements, has {dxLength}");
+    }
+
     /// <summary>The reference: the window loop straight from the definition. Same contract as <see cref="MaxPool2d"/>.</summary>
     /// <exception cref="ArgumentException">Spans too short or sizes out of range.</exception>
     public static void MaxPool2dNaive(ReadOnlySpan<float> x, int planes, int h, int w, int kh, int kw, int sh, int sw,

@@ -33,6 +33,9 @@ public static partial class F
             throw new ArgumentException($"{op}: kernel {k.h}x{k.w} is larger than the padded input {h + 2 * p.h}x{w + 2 * p.w} (output would be {oh}x{ow})");
     }
 
+    /// <summary>Runs of planes the max-pool backward is split into.</summary>
+    private const int MaxPoolBackwardRuns = 8;
+
     /// <summary>2-D max pooling, as <c>nn.MaxPool2d</c> (stride defaults to the kernel size; padding counts as −∞;
     /// dilation spaces the window's taps).</summary>
     public static Tensor MaxPool2d(Tensor x, (int h, int w) kernel, (int h, int w)? stride = null, (int h, int w) padding = default,
@@ -58,11 +61,13 @@ public static partial class F
         if (!Graph.ShouldRecord(x)) return y;
         return Graph.Record(y, "max_pool2d", [x], g =>
         {
-            float[] dx = Graph.GradOf(x).Data, gd = g.Data;
-            Kernels.Workers.Run(n * c, plane =>
+            // Planes in a fixed number of runs (planes are independent: any split gives the same bits).
+            int runs = Math.Min(planes, MaxPoolBackwardRuns);
+            Kernels.Workers.Run(runs, (g.Data, arg, Graph.GradOf(x).Data, planes, runs, hw: h * w, ohw: oh * ow), static (j, run) =>
             {
-                int xb = plane * h * w, yb = plane * oh * ow;
-                for (int o = 0; o < oh * ow; o++) if (arg[yb + o] >= 0) dx[xb + arg[yb + o]] += gd[yb + o];
+                int p0 = (int)((long)j.planes * run / j.runs), p1 = (int)((long)j.planes * (run + 1) / j.runs);
+                Kernels.Pool.MaxPool2dBackward(j.Item1.AsSpan(p0 * j.ohw, (p1 - p0) * j.ohw), j.arg.AsSpan(p0 * j.ohw, (p1 - p0) * j.ohw),
+                    p1 - p0, j.hw, j.ohw, j.Item3.AsSpan(p0 * j.hw, (p1 - p0) * j.hw));
             });
         });
     }

@@ -45,6 +45,33 @@ public class PoolActivationTests
     }
 
     [Theory]
+    [MemberData(nameof(Windows))]
+    public void MaxPool2dBackward_MatchesNaive(int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw)
+    {
+        const int planes = 3;
+        var rng = new Random(h * 17 + w);
+        int oh = (h + 2 * ph - dh * (kh - 1) - 1) / sh + 1, ow = (w + 2 * pw - dw * (kw - 1) - 1) / sw + 1;
+        var x = GemmTests.Random(rng, planes * h * w);
+        var y = new float[planes * oh * ow]; var arg = new int[y.Length];
+        Pool.MaxPool2d(x, planes, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, y, arg);
+        var g = GemmTests.Random(rng, y.Length);
+        var dx = GemmTests.Random(rng, x.Length);
+        var dxn = (float[])dx.Clone();
+        var before = (float[])dx.Clone();
+        Pool.MaxPool2dBackward(g, arg, planes, h * w, oh * ow, dx);
+        Pool.MaxPool2dBackwardNaive(g, arg, planes, h * w, oh * ow, dxn);
+        Assert.Equal(dxn, dx);
+        Assert.NotEqual(before, dx);
+    }
+
+    [Fact]
+    public void MaxPool2dBackward_IndexOutsidePlane_Throws()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => Pool.MaxPool2dBackward(new float[2], [0, 4], 1, 4, 2, new float[4]));
+        Assert.Contains("index 4 outside a plane of 4", ex.Message);
+    }
+
+    [Theory]
     [InlineData(0)]
     [InlineData(17)]
     [InlineData(31)]
