@@ -87,6 +87,124 @@ public static class SmallGemm
         else { Avx512F.MaskStore(d, mask0, v0); Avx512F.MaskStore(d + 16, mask1, v1); }
     }
 
+    /// <summary>C (m x n, ldc) = (or +=, with <paramref name="accumulate"/>) A (m x k, lda) · Bᵀ, B stored n x k (ldb): dot
+    /// products of A's rows with B's rows (a convolution's weight gradient dY·colsᵀ with few output channels). A's rows
+    /// and two of B's rows are read once per 16-wide step of k into 16 accumulators.</summary>
+    /// <remarks>Each element is <see cref="DotLanes"/>: sixteen fused multiply-add chains over p ≡ lane (mod 16)
+    /// (the last step zero-padded), summed lane 0 to 15 in float; the same bits as <see cref="MultiplyTransposedBNaive"/>.</remarks>
+    /// <exception cref="ArgumentException">m outside [1, <see cref="MaxM"/>], a leading dimension too small or a span too short.</exception>
+    public static unsafe void MultiplyTransposedB(int m, int n, int k, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
+        Span<float> c, int ldc, bool accumulate)
+    {
+        CheckTransposed(m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
+        if (!IsAccelerated)
+        {
+            MultiplyTransposedBNaive(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+            return;
+        }
+        float* lanes = stackalloc float[16];
+        fixed (float* pa = a, pb = b, pc = c)
+        {
+            for (int j = 0; j < n; j += 2)
+            {
+                bool two = j + 1 < n;
+                float* b0 = pb + (long)j * ldb, b1 = two ? b0 + ldb : b0;
+                Vector512<float> a00 = default, a01 = default, a10 = default, a11 = default, a20 = default, a21 = default, a30 = default, a31 = default;
+                Vector512<float> a40 = default, a41 = default, a50 = default, a51 = default, a60 = default, a61 = default, a70 = default, a71 = default;
+                for (int p = 0; p < k; p += 16)
+                {
+                    var mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(k - p)).AsSingle();
+                    var v0 = Avx512F.MaskLoad(b0 + p, mask, Vector512<float>.Zero);
+                    var v1 = Avx512F.MaskLoad(b1 + p, mask, Vector512<float>.Zero);
+                    Row(pa, 0, lda, m, p, mask, v0, v1, ref a00, ref a01);
+                    Row(pa, 1, lda, m, p, mask, v0, v1, ref a10, ref a11);
+                    Row(pa, 2, lda, m, p, mask, v0, v1, ref a20, ref a21);
+                    Row(pa, 3, lda, m, p, mask, v0, v1, ref a30, ref a31);
+                    Row(pa, 4, lda, m, p, mask, v0, v1, ref a40, ref a41);
+                    Row(pa, 5, lda, m, p, mask, v0, v1, ref a50, ref a51);
+                    Row(pa, 6, lda, m, p, mask, v0, v1, ref a60, ref a61);
+                    Row(pa, 7, lda, m, p, mask, v0, v1, ref a70, ref a71);
+                }
+                Put(pc, 0, j, ldc, m, two, accumulate, lanes, a00, a01);
+                Put(pc, 1, j, ldc, m, two, accumulate, lanes, a10, a11);
+                Put(pc, 2, j, ldc, m, two, accumulate, lanes, a20, a21);
+                Put(pc, 3, j, ldc, m, two, accumulate, lanes, a30, a31);
+                Put(pc, 4, j, ldc, m, two, accumulate, lanes, a40, a41);
+                Put(pc, 5, j, ldc, m, two, accumulate, lanes, a50, a51);
+                Put(pc, 6, j, ldc, m, two, accumulate, lanes, a60, a61);
+                Put(pc, 7, j, ldc, m, two, accumulate, lanes, a70, a71);
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Row(float* a, int row, int lda, int m, int p, Vector512<float> mask, Vector512<float> v0, Vector512<float> v1,
+        ref Vector512<float> s0, ref Vector512<float> s1)
+    {
+        if (row >= m) return;
+        var u = Avx512F.MaskLoad(a + (long)row * lda + p, mask, Vector512<float>.Zero);
+        s0 = Vector512.FusedMultiplyAdd(u, v0, s0);
+        s1 = Vector512.FusedMultiplyAdd(u, v1, s1);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Put(float* c, int row, int j, int ldc, int m, bool two, bool accumulate, float* lanes,
+        Vector512<float> s0, Vector512<float> s1)
+    {
+        if (row >= m) return;
+        float* d = c + (long)row * ldc + j;
+        s0.Store(lanes);
+        float t = SumLanes(lanes);
+        d[0] = accumulate ? d[0] + t : t;
+        if (!two) return;
+        s1.Store(lanes);
+        t = SumLanes(lanes);
+        d[1] = accumulate ? d[1] + t : t;
+    }
+
+    private static unsafe float SumLanes(float* lanes)
+    {
+        float t = 0f;
+        for (int l = 0; l < 16; l++) t += lanes[l];
+        return t;
+    }
+
+    /// <summary>The reference for <see cref="MultiplyTransposedB"/>: each element by <see cref="DotLanes"/>.</summary>
+    /// <exception cref="ArgumentException">As <see cref="MultiplyTransposedB"/>.</exception>
+    public static void MultiplyTransposedBNaive(int m, int n, int k, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
+        Span<float> c, int ldc, bool accumulate)
+    {
+        CheckTransposed(m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+            {
+                float t = DotLanes(a.Slice(i * lda, k), b.Slice(j * ldb, k));
+                c[i * ldc + j] = accumulate ? c[i * ldc + j] + t : t;
+            }
+    }
+
+    /// <summary>Σ x[p]·y[p] as sixteen fused multiply-add chains (lane l takes p = l, l + 16, ...), then the lanes added
+    /// 0 to 15 in float.</summary>
+    public static float DotLanes(ReadOnlySpan<float> x, ReadOnlySpan<float> y)
+    {
+        Span<float> lanes = stackalloc float[16];
+        lanes.Clear();
+        for (int p = 0; p < x.Length; p++) lanes[p % 16] = MathF.FusedMultiplyAdd(x[p], y[p], lanes[p % 16]);
+        float t = 0f;
+        for (int l = 0; l < 16; l++) t += lanes[l];
+        return t;
+    }
+
+    private static void CheckTransposed(int m, int n, int k, int aLength, int lda, int bLength, int ldb, int cLength, int ldc)
+    {
+        if (m < 1 || m > MaxM) throw new ArgumentException($"SmallGemm: m must be in [1, {MaxM}], got {m}");
+        if (n < 0 || k < 0) throw new ArgumentException($"SmallGemm: sizes must be non-negative, got n={n} k={k}");
+        if (lda < k || ldb < k || ldc < n) throw new ArgumentException($"SmallGemm: leading dimensions too small: lda {lda}, ldb {ldb} (k {k}), ldc {ldc} (n {n})");
+        if (n == 0) return;
+        if (aLength < (long)(m - 1) * lda + k || bLength < (long)(n - 1) * ldb + k || cLength < (long)(m - 1) * ldc + n)
+            throw new ArgumentException($"SmallGemm: a span is too short for m={m} n={n} k={k}");
+    }
+
     /// <summary>The reference: for each element, fused multiply-adds in k order from 0. Same contract as <see cref="Multiply"/>.</summary>
     /// <exception cref="ArgumentException">As <see cref="Multiply"/>.</exception>
     public static void MultiplyNaive(int m, int n, int k, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc)

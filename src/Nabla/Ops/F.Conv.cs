@@ -209,7 +209,9 @@ public static partial class F
                         Im2ColBatch.Unfold(j.X.AsSpan((first * s.Cin + gi * s.Cpg) * s.H * s.W), count, s.Cin * s.H * s.W, s.Cpg, s.H, s.W,
                             s.Kh, s.Kw, s.Sh, s.Sw, s.Ph, s.Pw, s.Dh, s.Dw, c);
                     }
-                    Gemm.Sgemm(false, true, cpo, k, cols, dy, cols, c, cols, j.PartW.AsSpan(slot * wn + gi * cpo * k, cpo * k), k, 1f);
+                    var pw = j.PartW.AsSpan(slot * wn + gi * cpo * k, cpo * k);
+                    if (cpo <= SmallGemm.MaxM && SmallGemm.IsAccelerated) SmallGemm.MultiplyTransposedB(cpo, k, cols, dy, cols, c, cols, pw, k, accumulate: true);
+                    else Gemm.Sgemm(false, true, cpo, k, cols, dy, cols, c, cols, pw, k, 1f);
                 }
                 if (j.PartB is not null)
                     for (int o = 0; o < cpo; o++) // in double, as the gradient check of small biases needs

@@ -38,6 +38,38 @@ public class SmallGemmTests
             }
     }
 
+    public static IEnumerable<object[]> TransposedShapes() =>
+        from m in new[] { 1, 6, 8 }
+        from n in new[] { 0, 1, 2, 25, 33 }
+        from k in new[] { 1, 15, 16, 17, 2352 }
+        select new object[] { m, n, k };
+
+    [Theory]
+    [MemberData(nameof(TransposedShapes))]
+    public void MultiplyTransposedB_MatchesNaive(int m, int n, int k)
+    {
+        var rng = new Random(m * 1000 + n * 10 + k);
+        int lda = k + 3, ldb = k + 1, ldc = n + 2;
+        var a = GemmTests.Random(rng, m * lda);
+        var b = GemmTests.Random(rng, Math.Max(n, 1) * ldb);
+        foreach (bool accumulate in new[] { false, true })
+        {
+            var c = GemmTests.Random(rng, m * ldc);
+            var cn = (float[])c.Clone();
+            var reference = (float[])c.Clone();
+            SmallGemm.MultiplyTransposedB(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+            SmallGemm.MultiplyTransposedBNaive(m, n, k, a, lda, b, ldb, cn, ldc, accumulate);
+            Assert.Equal(cn, c);
+            Gemm.Naive(false, true, m, n, k, a, lda, b, ldb, reference, ldc, accumulate ? 1f : 0f);
+            for (int i = 0; i < m; i++)
+                for (int j = 0; j < n; j++)
+                {
+                    float want = reference[i * ldc + j], got = c[i * ldc + j];
+                    Assert.True(Math.Abs(want - got) <= RelativeTolerance * (1 + Math.Abs(want)) * k, $"C[{i},{j}] = {got}, Gemm.Naive {want}");
+                }
+        }
+    }
+
     [Fact]
     public void Multiply_TooManyRows_Throws()
     {
