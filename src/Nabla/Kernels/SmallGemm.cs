@@ -89,10 +89,11 @@ public static class SmallGemm
 
     /// <summary>C (m x n, ldc) = (or +=, with <paramref name="accumulate"/>) A (m x k, lda) · Bᵀ, B stored n x k (ldb): dot
     /// products of A's rows with B's rows (a convolution's weight gradient dY·colsᵀ with few output channels). A's rows
-    /// and two of B's rows are read once per 16-wide step of k into 16 accumulators.</summary>
+    /// and two of B's rows are read once per 16-wide step of k into 16 accumulators, k in L1-sized blocks.</summary>
     /// <remarks>Each element is <see cref="DotLanes"/>: sixteen fused multiply-add chains over p ≡ lane (mod 16)
     /// (the last step zero-padded), summed lane 0 to 15 in float; the same bits as <see cref="MultiplyTransposedBNaive"/>.</remarks>
     /// <exception cref="ArgumentException">m outside [1, <see cref="MaxM"/>], a leading dimension too small or a span too short.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static unsafe void MultiplyTransposedB(int m, int n, int k, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
         Span<float> c, int ldc, bool accumulate)
     {
@@ -102,65 +103,75 @@ public static class SmallGemm
             MultiplyTransposedBNaive(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
             return;
         }
-        float* lanes = stackalloc float[16];
-        fixed (float* pa = a, pb = b, pc = c)
+        // Sixteen lanes of partial sums per element of C, kept across blocks of k so that a block of A and of B stays
+        // in L1 while every pair of B's rows passes over it; each lane's chain still runs in p order.
+        int accLength = m * n * 16;
+        var accBuf = t_acc is { } buf && buf.Length >= accLength ? buf : (t_acc = new float[Math.Max(accLength, 1024)]);
+        Array.Clear(accBuf, 0, accLength);
+        fixed (float* pa = a, pb = b, pc = c, acc = accBuf)
         {
-            for (int j = 0; j < n; j += 2)
+            for (int p0 = 0; p0 < k; p0 += KBlock)
             {
-                bool two = j + 1 < n;
-                float* b0 = pb + (long)j * ldb, b1 = two ? b0 + ldb : b0;
-                Vector512<float> a00 = default, a01 = default, a10 = default, a11 = default, a20 = default, a21 = default, a30 = default, a31 = default;
-                Vector512<float> a40 = default, a41 = default, a50 = default, a51 = default, a60 = default, a61 = default, a70 = default, a71 = default;
-                for (int p = 0; p < k; p += 16)
+                int p1 = Math.Min(k, p0 + KBlock);
+                for (int j = 0; j < n; j += 2)
                 {
-                    var mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(k - p)).AsSingle();
-                    var v0 = Avx512F.MaskLoad(b0 + p, mask, Vector512<float>.Zero);
-                    var v1 = Avx512F.MaskLoad(b1 + p, mask, Vector512<float>.Zero);
-                    Row(pa, 0, lda, m, p, mask, v0, v1, ref a00, ref a01);
-                    Row(pa, 1, lda, m, p, mask, v0, v1, ref a10, ref a11);
-                    Row(pa, 2, lda, m, p, mask, v0, v1, ref a20, ref a21);
-                    Row(pa, 3, lda, m, p, mask, v0, v1, ref a30, ref a31);
-                    Row(pa, 4, lda, m, p, mask, v0, v1, ref a40, ref a41);
-                    Row(pa, 5, lda, m, p, mask, v0, v1, ref a50, ref a51);
-                    Row(pa, 6, lda, m, p, mask, v0, v1, ref a60, ref a61);
-                    Row(pa, 7, lda, m, p, mask, v0, v1, ref a70, ref a71);
+                    bool two = j + 1 < n;
+                    float* b0 = pb + (long)j * ldb, b1 = two ? b0 + ldb : b0;
+                    float* s0 = acc + j * 16, s1 = two ? s0 + 16 : s0;
+                    int rs = n * 16; // distance between rows of partial sums
+                    Vector512<float> a00 = Vector512.Load(s0), a01 = Vector512.Load(s1), a10 = default, a11 = default, a20 = default, a21 = default, a30 = default, a31 = default;
+                    Vector512<float> a40 = default, a41 = default, a50 = default, a51 = default, a60 = default, a61 = default, a70 = default, a71 = default;
+                    if (m > 1) { a10 = Vector512.Load(s0 + rs); a11 = Vector512.Load(s1 + rs); }
+                    if (m > 2) { a20 = Vector512.Load(s0 + 2 * rs); a21 = Vector512.Load(s1 + 2 * rs); }
+                    if (m > 3) { a30 = Vector512.Load(s0 + 3 * rs); a31 = Vector512.Load(s1 + 3 * rs); }
+                    if (m > 4) { a40 = Vector512.Load(s0 + 4 * rs); a41 = Vector512.Load(s1 + 4 * rs); }
+                    if (m > 5) { a50 = Vector512.Load(s0 + 5 * rs); a51 = Vector512.Load(s1 + 5 * rs); }
+                    if (m > 6) { a60 = Vector512.Load(s0 + 6 * rs); a61 = Vector512.Load(s1 + 6 * rs); }
+                    if (m > 7) { a70 = Vector512.Load(s0 + 7 * rs); a71 = Vector512.Load(s1 + 7 * rs); }
+                    float* r0 = pa, r1 = pa + lda, r2 = pa + 2L * lda, r3 = pa + 3L * lda;
+                    float* r4 = pa + 4L * lda, r5 = pa + 5L * lda, r6 = pa + 6L * lda, r7 = pa + 7L * lda;
+                    for (int p = p0; p < p1; p += 16)
+                    {
+                        // Rows past m are never loaded: their accumulators stay zero and are never stored.
+                        var mask = p + 16 <= k ? Vector512<float>.AllBitsSet
+                            : Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(k - p)).AsSingle();
+                        var v0 = Avx512F.MaskLoad(b0 + p, mask, Vector512<float>.Zero);
+                        var v1 = Avx512F.MaskLoad(b1 + p, mask, Vector512<float>.Zero);
+                        var u = Avx512F.MaskLoad(r0 + p, mask, Vector512<float>.Zero);
+                        a00 = Vector512.FusedMultiplyAdd(u, v0, a00); a01 = Vector512.FusedMultiplyAdd(u, v1, a01);
+                        if (m > 1) { u = Avx512F.MaskLoad(r1 + p, mask, Vector512<float>.Zero); a10 = Vector512.FusedMultiplyAdd(u, v0, a10); a11 = Vector512.FusedMultiplyAdd(u, v1, a11); }
+                        if (m > 2) { u = Avx512F.MaskLoad(r2 + p, mask, Vector512<float>.Zero); a20 = Vector512.FusedMultiplyAdd(u, v0, a20); a21 = Vector512.FusedMultiplyAdd(u, v1, a21); }
+                        if (m > 3) { u = Avx512F.MaskLoad(r3 + p, mask, Vector512<float>.Zero); a30 = Vector512.FusedMultiplyAdd(u, v0, a30); a31 = Vector512.FusedMultiplyAdd(u, v1, a31); }
+                        if (m > 4) { u = Avx512F.MaskLoad(r4 + p, mask, Vector512<float>.Zero); a40 = Vector512.FusedMultiplyAdd(u, v0, a40); a41 = Vector512.FusedMultiplyAdd(u, v1, a41); }
+                        if (m > 5) { u = Avx512F.MaskLoad(r5 + p, mask, Vector512<float>.Zero); a50 = Vector512.FusedMultiplyAdd(u, v0, a50); a51 = Vector512.FusedMultiplyAdd(u, v1, a51); }
+                        if (m > 6) { u = Avx512F.MaskLoad(r6 + p, mask, Vector512<float>.Zero); a60 = Vector512.FusedMultiplyAdd(u, v0, a60); a61 = Vector512.FusedMultiplyAdd(u, v1, a61); }
+                        if (m > 7) { u = Avx512F.MaskLoad(r7 + p, mask, Vector512<float>.Zero); a70 = Vector512.FusedMultiplyAdd(u, v0, a70); a71 = Vector512.FusedMultiplyAdd(u, v1, a71); }
+                    }
+                    // Store the pair's second row first: with an odd n the last pair aliases s1 to s0.
+                    a01.Store(s1); a00.Store(s0);
+                    if (m > 1) { a11.Store(s1 + rs); a10.Store(s0 + rs); }
+                    if (m > 2) { a21.Store(s1 + 2 * rs); a20.Store(s0 + 2 * rs); }
+                    if (m > 3) { a31.Store(s1 + 3 * rs); a30.Store(s0 + 3 * rs); }
+                    if (m > 4) { a41.Store(s1 + 4 * rs); a40.Store(s0 + 4 * rs); }
+                    if (m > 5) { a51.Store(s1 + 5 * rs); a50.Store(s0 + 5 * rs); }
+                    if (m > 6) { a61.Store(s1 + 6 * rs); a60.Store(s0 + 6 * rs); }
+                    if (m > 7) { a71.Store(s1 + 7 * rs); a70.Store(s0 + 7 * rs); }
                 }
-                Put(pc, 0, j, ldc, m, two, accumulate, lanes, a00, a01);
-                Put(pc, 1, j, ldc, m, two, accumulate, lanes, a10, a11);
-                Put(pc, 2, j, ldc, m, two, accumulate, lanes, a20, a21);
-                Put(pc, 3, j, ldc, m, two, accumulate, lanes, a30, a31);
-                Put(pc, 4, j, ldc, m, two, accumulate, lanes, a40, a41);
-                Put(pc, 5, j, ldc, m, two, accumulate, lanes, a50, a51);
-                Put(pc, 6, j, ldc, m, two, accumulate, lanes, a60, a61);
-                Put(pc, 7, j, ldc, m, two, accumulate, lanes, a70, a71);
             }
+            for (int i = 0; i < m; i++)
+                for (int j = 0; j < n; j++)
+                {
+                    float t = SumLanes(acc + (i * n + j) * 16);
+                    float* d = pc + (long)i * ldc + j;
+                    *d = accumulate ? *d + t : t;
+                }
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void Row(float* a, int row, int lda, int m, int p, Vector512<float> mask, Vector512<float> v0, Vector512<float> v1,
-        ref Vector512<float> s0, ref Vector512<float> s1)
-    {
-        if (row >= m) return;
-        var u = Avx512F.MaskLoad(a + (long)row * lda + p, mask, Vector512<float>.Zero);
-        s0 = Vector512.FusedMultiplyAdd(u, v0, s0);
-        s1 = Vector512.FusedMultiplyAdd(u, v1, s1);
-    }
+    /// <summary>Columns of k per block of <see cref="MultiplyTransposedB"/> (8 rows of A and 2 of B: 40 KiB, in L1).</summary>
+    private const int KBlock = 1024;
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void Put(float* c, int row, int j, int ldc, int m, bool two, bool accumulate, float* lanes,
-        Vector512<float> s0, Vector512<float> s1)
-    {
-        if (row >= m) return;
-        float* d = c + (long)row * ldc + j;
-        s0.Store(lanes);
-        float t = SumLanes(lanes);
-        d[0] = accumulate ? d[0] + t : t;
-        if (!two) return;
-        s1.Store(lanes);
-        t = SumLanes(lanes);
-        d[1] = accumulate ? d[1] + t : t;
-    }
+    [ThreadStatic] private static float[]? t_acc;
 
     private static unsafe float SumLanes(float* lanes)
     {
