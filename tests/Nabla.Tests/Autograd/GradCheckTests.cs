@@ -8,12 +8,21 @@ namespace Nabla.Tests.Autograd;
 
 public class GradCheckTests
 {
+    /// <summary>Built-in layers have a float64 twin: the check must use it, agree on the forward, and pass every tensor
+    /// with every sampled element compared (no element skipped as non-smooth).</summary>
     private static void AssertPasses(Module m, params int[] inputShape)
     {
         var x = Tensor.Randn(new Rng(42), inputShape);
-        var results = GradCheck.Check(m, x);
-        foreach (var r in results)
+        var report = GradCheck.Check(m, x);
+        bool builtIn = m is not FunctionModule;
+        Assert.Equal(builtIn, report.Float64);
+        Assert.True(report.ForwardPassed, $"{m.GetType().Name}: float32 forward vs float64 reference {report.ForwardError:G3}");
+        foreach (var r in report.Tensors)
+        {
             Assert.True(r.Passed, $"{m.GetType().Name}: {r.Name} rel error {r.MaxRelError:G3} (abs {r.MaxAbsError:G3}) over {r.Checked} elements");
+            Assert.True(r.Checked > 0, $"{m.GetType().Name}: {r.Name} has no checked element");
+            if (builtIn) Assert.Equal(0, r.NonSmooth);
+        }
     }
 
     private static Rng R() => new(7);
@@ -27,6 +36,10 @@ public class GradCheckTests
     [Fact] public void Conv2d_Depthwise_Passes() => AssertPasses(new Conv2d(3, 3, (3, 3), groups: 3, rng: R()), 2, 3, 5, 6);
     [Fact] public void MaxPool2d_Passes() => AssertPasses(new MaxPool2d((2, 2)), 2, 3, 6, 6);
     [Fact] public void MaxPool2d_StridePadding_Passes() => AssertPasses(new MaxPool2d((3, 3), (2, 2), (1, 1)), 2, 2, 7, 7);
+    [Fact] public void MaxPool2d_CeilModeDilation_Passes() => AssertPasses(new MaxPool2d((2, 3), (2, 2), (1, 1), ceilMode: true, dilation: (2, 1)), 2, 2, 8, 7);
+    [Fact] public void AvgPool2d_CeilMode_Passes() => AssertPasses(new AvgPool2d((3, 2), (2, 2), (1, 1), countIncludePad: true, ceilMode: true), 2, 2, 8, 7);
+    [Fact] public void Conv2d_Stride2Dilation2Groups_Passes() => AssertPasses(new Conv2d(4, 6, (3, 2), stride: (2, 3), padding: (2, 1), dilation: (2, 2), groups: 2, rng: R()), 2, 4, 9, 8);
+    [Fact] public void BatchNorm1d_3DInput_Train_Passes() => AssertPasses(new BatchNorm1d(3), 3, 3, 4);
     [Fact] public void AvgPool2d_Passes() => AssertPasses(new AvgPool2d((3, 3), (2, 2), (1, 1)), 2, 2, 7, 7);
     [Fact] public void AvgPool2d_ExcludePad_Passes() => AssertPasses(new AvgPool2d((3, 3), (2, 2), (1, 1), countIncludePad: false), 2, 2, 7, 7);
     [Fact] public void AdaptiveAvgPool2d_Passes() => AssertPasses(new AdaptiveAvgPool2d((3, 2)), 2, 2, 7, 5);
@@ -97,10 +110,12 @@ public class GradCheckTests
     }
 
     [Fact]
-    public void GradCheck_DetectsWrongBackward()
+    public void GradCheck_DetectsWrongBackward_Float32Fallback()
     {
-        var results = GradCheck.Check(new BrokenLinear(), Tensor.Randn(new Rng(1), 4, 3));
-        Assert.False(results.Single(r => r.Name == "input").Passed);
-        Assert.True(results.Single(r => r.Name == "weight").Passed);
+        var report = GradCheck.Check(new BrokenLinear(), Tensor.Randn(new Rng(1), 4, 3));
+        Assert.False(report.Float64);
+        Assert.False(report["input"].Passed);
+        Assert.True(report["weight"].Passed);
+        Assert.False(report.Passed);
     }
 }
