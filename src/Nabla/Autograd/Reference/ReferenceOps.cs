@@ -72,10 +72,8 @@ internal static class ReferenceOps
         for (int r = 0; r < rows; r++)
             for (int o = 0; o < outF; o++)
             {
-                double acc = b?.Data[o] ?? 0;
-                int xb = r * inF, wb = o * inF;
-                for (int k = 0; k < inF; k++) acc += x.Data[xb + k] * w.Data[wb + k];
-                y.Data[r * outF + o] = acc;
+                y.Data[r * outF + o] = (b?.Data[o] ?? 0) + System.Numerics.Tensors.TensorPrimitives.Dot(
+                    new ReadOnlySpan<double>(x.Data, r * inF, inF), new ReadOnlySpan<double>(w.Data, o * inF, inF));
             }
         return y;
     }
