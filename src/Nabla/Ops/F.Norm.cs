@@ -59,7 +59,7 @@ public static partial class F
             else
             {
                 mean[ch] = runningMean!.Data[ch];
-                invStd[ch] = 1f / MathF.Sqrt(runningVar!.Data[ch] + eps);
+                invStd[ch] = 1.0 / Math.Sqrt((double)runningVar!.Data[ch] + eps);
             }
         }
         var y = StepScope.RentTensor(x.Shape, clear: false);
@@ -110,11 +110,11 @@ public static partial class F
                 }
                 else
                 {
-                    float k1 = gamma * (float)istd;
+                    double k1 = gamma * istd;
                     for (int i = 0; i < n; i++)
                     {
                         int b = (i * c + ch) * inner;
-                        for (int k = 0; k < inner; k++) dx[b + k] += k1 * gd[b + k];
+                        for (int k = 0; k < inner; k++) dx[b + k] += (float)(k1 * gd[b + k]);
                     }
                 }
             }
