@@ -130,11 +130,25 @@ public static class SmallGemm
                     if (m > 7) { a70 = Vector512.Load(s0 + 7 * rs); a71 = Vector512.Load(s1 + 7 * rs); }
                     float* r0 = pa, r1 = pa + lda, r2 = pa + 2L * lda, r3 = pa + 3L * lda;
                     float* r4 = pa + 4L * lda, r5 = pa + 5L * lda, r6 = pa + 6L * lda, r7 = pa + 7L * lda;
-                    for (int p = p0; p < p1; p += 16)
+                    // Rows past m are never loaded: their accumulators stay zero and are never stored.
+                    int p = p0;
+                    for (; p + 16 <= p1; p += 16)
                     {
-                        // Rows past m are never loaded: their accumulators stay zero and are never stored.
-                        var mask = p + 16 <= k ? Vector512<float>.AllBitsSet
-                            : Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(k - p)).AsSingle();
+                        var v0 = Vector512.Load(b0 + p);
+                        var v1 = Vector512.Load(b1 + p);
+                        var u = Vector512.Load(r0 + p);
+                        a00 = Vector512.FusedMultiplyAdd(u, v0, a00); a01 = Vector512.FusedMultiplyAdd(u, v1, a01);
+                        if (m > 1) { u = Vector512.Load(r1 + p); a10 = Vector512.FusedMultiplyAdd(u, v0, a10); a11 = Vector512.FusedMultiplyAdd(u, v1, a11); }
+                        if (m > 2) { u = Vector512.Load(r2 + p); a20 = Vector512.FusedMultiplyAdd(u, v0, a20); a21 = Vector512.FusedMultiplyAdd(u, v1, a21); }
+                        if (m > 3) { u = Vector512.Load(r3 + p); a30 = Vector512.FusedMultiplyAdd(u, v0, a30); a31 = Vector512.FusedMultiplyAdd(u, v1, a31); }
+                        if (m > 4) { u = Vector512.Load(r4 + p); a40 = Vector512.FusedMultiplyAdd(u, v0, a40); a41 = Vector512.FusedMultiplyAdd(u, v1, a41); }
+                        if (m > 5) { u = Vector512.Load(r5 + p); a50 = Vector512.FusedMultiplyAdd(u, v0, a50); a51 = Vector512.FusedMultiplyAdd(u, v1, a51); }
+                        if (m > 6) { u = Vector512.Load(r6 + p); a60 = Vector512.FusedMultiplyAdd(u, v0, a60); a61 = Vector512.FusedMultiplyAdd(u, v1, a61); }
+                        if (m > 7) { u = Vector512.Load(r7 + p); a70 = Vector512.FusedMultiplyAdd(u, v0, a70); a71 = Vector512.FusedMultiplyAdd(u, v1, a71); }
+                    }
+                    if (p < p1) // the last, partial step of k (blocks are multiples of 16 long)
+                    {
+                        var mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(p1 - p)).AsSingle();
                         var v0 = Avx512F.MaskLoad(b0 + p, mask, Vector512<float>.Zero);
                         var v1 = Avx512F.MaskLoad(b1 + p, mask, Vector512<float>.Zero);
                         var u = Avx512F.MaskLoad(r0 + p, mask, Vector512<float>.Zero);
