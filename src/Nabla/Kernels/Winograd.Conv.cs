@@ -106,7 +106,7 @@ public static partial class Winograd
             if (stage is not null)
             {
                 src = pStage;
-                Stage(j.X + (long)first * cin * s.H * s.W, count * cin, s, pStage);
+                Stage(j.X + (long)first * cin * s.H * s.W, count * cin, s.H, s.W, s.Hs, s.Ws, s.Ph, s.Pw, pStage);
             }
             // Per tile: source offset (within a channel's planes), output offset, live rows and columns.
             int* srcOff = pt, dstOff = pt + t16, liveRows = pt + 2 * t16, liveCols = pt + 3 * t16;
@@ -130,20 +130,21 @@ public static partial class Winograd
         }
     }
 
-    /// <summary>Copies <paramref name="planes"/> H x W planes into Hs x Ws planes shifted by the padding, zeros elsewhere.</summary>
-    private static unsafe void Stage(float* x, int planes, in ConvShape s, float* dst)
+    /// <summary>Copies <paramref name="planes"/> h x w planes into hs x ws planes shifted down and right by
+    /// (ph, pw) (negative: cropped), zeros elsewhere.</summary>
+    private static unsafe void Stage(float* x, int planes, int h, int w, int hs, int ws, int ph, int pw, float* dst)
     {
-        int hs = s.Hs, ws = s.Ws, c0 = Math.Max(0, s.Pw), c1 = Math.Min(ws, s.W + s.Pw);
+        int c0 = Math.Max(0, pw), c1 = Math.Min(ws, w + pw);
         for (int p = 0; p < planes; p++)
         {
-            float* plane = x + (long)p * s.H * s.W;
+            float* plane = x + (long)p * h * w;
             for (int r = 0; r < hs; r++)
             {
                 var row = new Span<float>(dst + ((long)p * hs + r) * ws, ws);
-                int sr = r - s.Ph;
-                if (sr < 0 || sr >= s.H || c0 >= c1) { row.Clear(); continue; }
+                int sr = r - ph;
+                if (sr < 0 || sr >= h || c0 >= c1) { row.Clear(); continue; }
                 row[..c0].Clear();
-                new ReadOnlySpan<float>(plane + (long)sr * s.W + (c0 - s.Pw), c1 - c0).CopyTo(row[c0..c1]);
+                new ReadOnlySpan<float>(plane + (long)sr * w + (c0 - pw), c1 - c0).CopyTo(row[c0..c1]);
                 row[c1..].Clear();
             }
         }

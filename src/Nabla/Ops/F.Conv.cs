@@ -148,15 +148,15 @@ public static partial class F
     /// into its own partial, and the partials are added in run order.</summary>
     /// <param name="yRelu">The output of a fused ReLU (the gradient passes where it is positive), or null.</param>
     /// <param name="saved">The forward's columns, or null to recompute them.</param>
-    /// <param name="winograd">dX by Winograd (<see cref="WinogradInputGrad"/>) instead of col2im.</param>
+    /// <param name="winograd">dX and dW by Winograd (<see cref="WinogradInputGrad"/>, <see cref="WinogradWeightGrad"/>) instead of im2col.</param>
     private static void ConvBackward(ConvGeometry s, Tensor x, Tensor weight, Tensor? bias, float[] gd, float[]? yRelu, float[]? saved, bool winograd)
     {
         bool needW = weight.RequiresGrad, needB = bias is { RequiresGrad: true }, needX = x.RequiresGrad;
         int slots = Math.Min(s.Chunks, ConvSlots), wn = weight.Numel;
-        var partW = needW ? StepScope.RentFloats(slots * wn, clear: true) : [];
+        var partW = needW && !winograd ? StepScope.RentFloats(slots * wn, clear: true) : [];
         var partB = needB ? StepScope.RentDoubles(slots * s.Cout, clear: true) : [];
         var dx = needX ? Graph.GradOf(x).Data : null;
-        if (needX && winograd)
+        if (winograd && (needX || needW))
         {
             if (yRelu is not null) // mask once for the whole batch; the slots below then take the masked gradient
             {
@@ -166,11 +166,12 @@ public static partial class F
                 gd = masked;
                 yRelu = null;
             }
-            WinogradInputGrad(s, weight.Data, gd, dx!);
+            if (needX) WinogradInputGrad(s, weight.Data, gd, dx!);
+            if (needW) WinogradWeightGrad(s, x.Data, gd, Graph.GradOf(weight).Span);
         }
-        var job = new ConvBackwardJob(s, slots, x.Data, weight.Data, gd, winograd ? null : dx, needW ? partW : null, needB ? partB : null, yRelu, saved);
-        if (needW || needB || (needX && !winograd)) Workers.Run(slots, job, static (j, slot) => ConvBackwardSlot(j, slot));
-        if (needW)
+        var job = new ConvBackwardJob(s, slots, x.Data, weight.Data, gd, winograd ? null : dx, needW && !winograd ? partW : null, needB ? partB : null, yRelu, saved);
+        if ((needW && !winograd) || needB || (needX && !winograd)) Workers.Run(slots, job, static (j, slot) => ConvBackwardSlot(j, slot));
+        if (needW && !winograd)
         {
             var dW = Graph.GradOf(weight).Span;
             for (int i = 0; i < slots; i++) Elementwise.AddInPlace(dW, partW.AsSpan(i * wn, wn));
@@ -273,5 +274,14 @@ public static partial class F
         var u = StepScope.RentFloats(Winograd.WeightLength(s.Cout, s.Cin), clear: false);
         Winograd.TransformWeights(w, s.Cout, s.Cin, flipTranspose: true, u);
         Winograd.Conv(gd, s.N, s.Cout, s.Oh, s.Ow, u, s.Cin, s.H, s.W, 2 - s.Ph, 2 - s.Pw, default, dx, accumulate: true);
+    }
+
+    /// <summary>dW += Σ over Winograd's fixed runs of chunks of their partial weight gradients, in run order.</summary>
+    private static void WinogradWeightGrad(in ConvGeometry s, float[] x, float[] gd, Span<float> dW)
+    {
+        int slots = Winograd.FilterGradSlots(s.N, s.Cin, s.Cout, s.Oh, s.Ow, ConvSlots), wn = s.Cout * s.Cin * 9;
+        var part = StepScope.RentFloats(slots * wn, clear: false);
+        Winograd.FilterGrad(x, s.N, s.Cin, s.H, s.W, gd, s.Cout, s.Oh, s.Ow, s.Ph, s.Pw, slots, part);
+        for (int i = 0; i < slots; i++) Elementwise.AddInPlace(dW, part.AsSpan(i * wn, wn));
     }
 }

@@ -16,6 +16,10 @@ public class WinogradTests(ITestOutputHelper output)
     /// <summary>F(4x4,3x3) in float32 against float64: max error relative to the largest |y| (measured 4e-6 at
     /// 32 channels, 7.6e-6 to 9.5e-6 at 256; PyTorch/oneDNN accept about 1e-5).</summary>
     private const double F4AccuracyTolerance = 1.5e-5;
+    /// <summary>The direct weight gradient summed in float: max error relative to the largest |dW|.</summary>
+    private const double NaiveFilterGradTolerance = 1e-5;
+    /// <summary>The Winograd weight gradient against float64: max error relative to the largest |dW|.</summary>
+    private const double FilterGradTolerance = 2e-5;
     /// <summary>F(2x2,3x3) in float32 against float64 (smaller transforms, smaller error).</summary>
     private const double F2AccuracyTolerance = 2e-6;
 
@@ -56,6 +60,41 @@ public class WinogradTests(ITestOutputHelper output)
             output.WriteLine($"accumulate={accumulate}: fast vs naive {err:E2}");
             Assert.True(err <= FastVsNaiveTolerance, $"error {err:E2}");
         }
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void FilterGrad_MatchesNaiveTwinAndFloat64(int n, int cin, int h, int w, int cout, int ph, int pw)
+    {
+        var rng = new Random(n * 31 + cin * 7 + h * 5 + w * 3 + cout + ph);
+        int oh = h + 2 * ph - 2, ow = w + 2 * pw - 2, wn = cout * cin * 9;
+        var x = GemmTests.Random(rng, n * cin * h * w);
+        var dy = GemmTests.Random(rng, n * cout * oh * ow);
+        int slots = Winograd.FilterGradSlots(n, cin, cout, oh, ow, 4);
+        var partials = Enumerable.Repeat(float.NaN, slots * wn).ToArray();
+        Winograd.FilterGrad(x, n, cin, h, w, dy, cout, oh, ow, ph, pw, slots, partials);
+        var fast = new float[wn];
+        for (int s = 0; s < slots; s++)
+            for (int i = 0; i < wn; i++) fast[i] += partials[s * wn + i];
+        var naive = new float[wn];
+        Winograd.FilterGradNaive(x, n, cin, h, w, dy, cout, oh, ow, ph, pw, naive);
+        var reference = new double[wn];
+        for (int b = 0; b < n; b++)
+            for (int o = 0; o < cout; o++)
+                for (int i = 0; i < oh; i++)
+                    for (int j = 0; j < ow; j++)
+                        for (int c = 0; c < cin; c++)
+                            for (int a = 0; a < 3; a++)
+                                for (int e = 0; e < 3; e++)
+                                {
+                                    int r = i - ph + a, q = j - pw + e;
+                                    if (r < 0 || r >= h || q < 0 || q >= w) continue;
+                                    reference[((o * cin + c) * 3 + a) * 3 + e] += (double)dy[((b * cout + o) * oh + i) * ow + j] * x[((b * cin + c) * h + r) * w + q];
+                                }
+        double errFast = RelativeError(fast, reference), errNaive = RelativeError(naive, reference);
+        output.WriteLine($"dW: fast {errFast:E2}, naive {errNaive:E2}");
+        Assert.True(errNaive <= NaiveFilterGradTolerance, $"naive error {errNaive:E2}");
+        Assert.True(errFast <= FilterGradTolerance, $"fast error {errFast:E2}");
     }
 
     [Theory]
@@ -161,7 +200,10 @@ public class WinogradTests(ITestOutputHelper output)
                 Winograd.TransformWeights(wt, cout, cin, false, u);
                 var y = new float[n * cout * hw * hw];
                 Winograd.Conv(x, n, cin, hw, hw, u, cout, hw, hw, 1, 1, bias, y, false);
-                return [.. u, .. y];
+                int slots = Winograd.FilterGradSlots(n, cin, cout, hw, hw, 4);
+                var dw = new float[slots * cout * cin * 9];
+                Winograd.FilterGrad(x, n, cin, hw, hw, y, cout, hw, hw, 1, 1, slots, dw);
+                return [.. u, .. y, .. dw];
             }
             finally { Workers.Count = saved; }
         }

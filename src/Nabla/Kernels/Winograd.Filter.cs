@@ -1,0 +1,239 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Nabla.Kernels;
+
+public static partial class Winograd
+{
+    [ThreadStatic] private static float[]? t_stageG, t_du;
+
+    /// <summary>How many partial sums <see cref="FilterGrad"/> writes: its chunks (those of <see cref="Conv"/> for
+    /// the same shape) split into at most <paramref name="maxSlots"/> runs. A function of the shape only.</summary>
+    public static int FilterGradSlots(int n, int cin, int cout, int oh, int ow, int maxSlots)
+    {
+        var s = new ConvShape(Math.Max(1, n), cin, 1, 1, cout, oh, ow, 0, 0);
+        return Math.Clamp(s.Chunks, 1, Math.Max(1, maxSlots));
+    }
+
+    /// <summary>
+    /// The weight gradient of a 3x3 stride-1 convolution by F(4x4, 3x3):
+    /// <c>dW[o, c, a, e] = Σ_{b,i,j} dY[b, o, i, j] · x[b, c, i − ph + a, j − pw + e]</c>, as the adjoint of
+    /// <see cref="Conv"/>: per position ξ, <c>dU[ξ] = dM[ξ]·V[ξ]ᵀ</c> with <c>dM = A dY Aᵀ</c> and <c>V = Bᵀ x B</c>
+    /// per tile, then <c>dW = Gᵀ dU G</c>.
+    /// </summary>
+    /// <remarks>Chunks of images are split into <paramref name="slots"/> fixed runs (see
+    /// <see cref="FilterGradSlots"/>); run s sums its chunks in order and writes its transformed sum to partial s.
+    /// Adding the partials in order gives the same bits for any <see cref="Workers.Count"/>.</remarks>
+    /// <param name="x">Input (N, C_in, H, W).</param>
+    /// <param name="n">N.</param>
+    /// <param name="cin">C_in.</param>
+    /// <param name="h">H.</param>
+    /// <param name="w">W.</param>
+    /// <param name="dy">Output gradient (N, C_out, OH, OW).</param>
+    /// <param name="cout">C_out.</param>
+    /// <param name="oh">OH.</param>
+    /// <param name="ow">OW.</param>
+    /// <param name="ph">Padding above (as the forward).</param>
+    /// <param name="pw">Padding left.</param>
+    /// <param name="slots">Partial sums, from <see cref="FilterGradSlots"/>.</param>
+    /// <param name="partials">slots x C_out·C_in·9 floats, each partial overwritten.</param>
+    /// <exception cref="ArgumentException">A size is not positive, slots is not the value of <see cref="FilterGradSlots"/> for some bound, or a span is too short.</exception>
+    public static unsafe void FilterGrad(ReadOnlySpan<float> x, int n, int cin, int h, int w, ReadOnlySpan<float> dy, int cout,
+        int oh, int ow, int ph, int pw, int slots, Span<float> partials)
+    {
+        if (n <= 0 || cin <= 0 || h <= 0 || w <= 0 || cout <= 0 || oh <= 0 || ow <= 0)
+            throw new ArgumentException($"Winograd: sizes must be positive, got N={n} C_in={cin} H={h} W={w} C_out={cout} OH={oh} OW={ow}");
+        var s = new ConvShape(n, cin, h, w, cout, oh, ow, ph, pw);
+        if (slots < 1 || slots > s.Chunks) throw new ArgumentException($"Winograd: slots must be 1..{s.Chunks}, got {slots}");
+        long wn = (long)cout * cin * 9;
+        if (x.Length < (long)n * cin * h * w) throw new ArgumentException($"Winograd: input needs {(long)n * cin * h * w} floats, span has {x.Length}");
+        if (dy.Length < (long)n * cout * oh * ow) throw new ArgumentException($"Winograd: output gradient needs {(long)n * cout * oh * ow} floats, span has {dy.Length}");
+        if (partials.Length < slots * wn) throw new ArgumentException($"Winograd: partials need {slots * wn} floats, span has {partials.Length}");
+        fixed (float* px = x, pg = dy, pp = partials)
+        {
+            var job = new FilterJob(s, px, pg, pp, slots);
+            Workers.Run(slots, job, static (j, slot) => FilterSlot(j, slot));
+        }
+    }
+
+    private readonly unsafe struct FilterJob(ConvShape s, float* x, float* g, float* partials, int slots)
+    {
+        public readonly ConvShape S = s;
+        public readonly float* X = x, G = g, Partials = partials;
+        public readonly int Slots = slots;
+    }
+
+    private static unsafe void FilterSlot(FilterJob j, int slot)
+    {
+        var s = j.S;
+        int c0 = (int)((long)s.Chunks * slot / j.Slots), c1 = (int)((long)s.Chunks * (slot + 1) / j.Slots);
+        int cin = s.Cin, cout = s.Cout, kernels = cin * cout;
+        int tpi = s.TilesPerImage, tilesH = s.TilesH, tilesW = s.TilesW;
+        int gh = TileOut * tilesH, gw = TileOut * tilesW;
+        bool gInPlace = gh == s.Oh && gw == s.Ow;
+        var du = Grow(ref t_du, (long)Positions * kernels);
+        fixed (float* pdu = du)
+        {
+            for (int ch = c0; ch < c1; ch++)
+            {
+                int first = ch * s.PerChunk, count = Math.Min(s.PerChunk, s.N - first);
+                int t = count * tpi, t16 = (t + Lanes - 1) / Lanes * Lanes;
+                int rowStride = s.InPlace ? s.W : s.Ws, planeStride = s.InPlace ? s.H * s.W : s.Hs * s.Ws;
+                var stage = s.InPlace ? null : Grow(ref t_stage, (long)count * cin * planeStride);
+                var stageG = gInPlace ? null : Grow(ref t_stageG, (long)count * cout * gh * gw);
+                var tiles = t_tiles is { } tt && tt.Length >= 4 * t16 ? tt : (t_tiles = new int[4 * t16]);
+                long vStride = SkewedStride((long)cin * t16), mStride = SkewedStride((long)cout * t16);
+                var v = Grow(ref t_v, Positions * vStride);
+                var m = Grow(ref t_m, Positions * mStride);
+                fixed (float* pStage = stage, pStageG = stageG, pv = v, pm = m)
+                fixed (int* pt = tiles)
+                {
+                    float* x = j.X + (long)first * cin * s.H * s.W, g = j.G + (long)first * cout * s.Oh * s.Ow;
+                    float* src = x, gsrc = g;
+                    if (pStage != null) { Stage(x, count * cin, s.H, s.W, s.Hs, s.Ws, s.Ph, s.Pw, pStage); src = pStage; }
+                    if (pStageG != null) { Stage(g, count * cout, s.Oh, s.Ow, gh, gw, 0, 0, pStageG); gsrc = pStageG; }
+                    int* srcOff = pt, gOff = pt + t16;
+                    for (int i = 0; i < t16; i++)
+                    {
+                        int ti = Math.Min(i, t - 1), b = ti / tpi, r = ti - b * tpi, th = r / tilesW, tw = r - th * tilesW;
+                        srcOff[i] = b * cin * planeStride + TileOut * th * rowStride + TileOut * tw;
+                        gOff[i] = b * cout * gh * gw + TileOut * th * gw + TileOut * tw;
+                    }
+                    InputTransform(src, cin, planeStride, rowStride, srcOff, t16, pv, vStride);
+                    GradTransform(gsrc, cout, gh * gw, gw, gOff, t16, pm, mStride);
+                    // dU[ξ] (+)= dM[ξ] · V[ξ]ᵀ over this chunk's t tiles (the spare lanes are not summed).
+                    for (int xi = 0; xi < Positions; xi++)
+                        Gemm.Sgemm(false, true, cout, cin, t,
+                            new ReadOnlySpan<float>(pm + xi * mStride, cout * t16), t16,
+                            new ReadOnlySpan<float>(pv + xi * vStride, cin * t16), t16,
+                            new Span<float>(pdu + (long)xi * kernels, kernels), cin, ch == c0 ? 0f : 1f);
+                }
+            }
+            FilterTransform(pdu, kernels, j.Partials + (long)slot * kernels * 9);
+        }
+    }
+
+    /// <summary>dM[ξ][o][tile] = (A dY Aᵀ)[ξ] for the 4x4 gradient tile of every tile and output channel.</summary>
+    private static unsafe void GradTransform(float* src, int cout, int planeStride, int rowStride, int* off, int t16, float* m, long xiStride)
+    {
+        Vector512<float>* blk = stackalloc Vector512<float>[Lanes];
+        float* outv = (float*)blk;
+        float* tmp = stackalloc float[TileIn * TileOut * Lanes];
+        bool shuffles = Avx512F.IsSupported;
+        for (int o = 0; o < cout; o++)
+        {
+            float* plane = src + (long)o * planeStride;
+            for (int g = 0; g < t16; g += Lanes)
+            {
+                if (shuffles)
+                {
+                    for (int l = 0; l < Lanes; l++)
+                    {
+                        float* d = plane + off[g + l];
+                        blk[l] = Vector512.Create(
+                            Vector256.Create(Vector128.Load(d), Vector128.Load(d + rowStride)),
+                            Vector256.Create(Vector128.Load(d + 2 * rowStride), Vector128.Load(d + 3 * rowStride)));
+                    }
+                    Transpose16(blk); // blk[4·row + column][lane]
+                }
+                else
+                {
+                    for (int l = 0; l < Lanes; l++)
+                    {
+                        float* d = plane + off[g + l];
+                        for (int r = 0; r < TileOut; r++)
+                            for (int e = 0; e < TileOut; e++) outv[(r * TileOut + e) * Lanes + l] = d[r * rowStride + e];
+                    }
+                }
+                // Aᵀ-adjoint along the rows: column e of 4 -> 6 into tmp[k][e], then each row k of 4 -> 6 positions.
+                for (int e = 0; e < TileOut; e++) GradRow(outv + e * Lanes, TileOut * Lanes, tmp + e * Lanes, TileOut * Lanes);
+                float* dst = m + (long)o * t16 + g;
+                for (int k = 0; k < TileIn; k++) GradRow(tmp + k * TileOut * Lanes, Lanes, dst + k * TileIn * xiStride, xiStride);
+            }
+        }
+    }
+
+    /// <summary>6 = A·4 on vectors (the adjoint of <see cref="OutputRow"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void GradRow(float* p, long ps, float* q, long qs)
+    {
+        var g0 = Vector512.Load(p); var g1 = Vector512.Load(p + ps); var g2 = Vector512.Load(p + 2 * ps); var g3 = Vector512.Load(p + 3 * ps);
+        var even = g0 + g2; var odd = g1 + g3;
+        var even4 = Vector512.FusedMultiplyAdd(Vector512.Create(4f), g2, g0);
+        var odd4 = Vector512.FusedMultiplyAdd(Vector512.Create(8f), g3, g1 + g1);
+        g0.Store(q);
+        (even + odd).Store(q + qs);
+        (even - odd).Store(q + 2 * qs);
+        (even4 + odd4).Store(q + 3 * qs);
+        (even4 - odd4).Store(q + 4 * qs);
+        g3.Store(q + 5 * qs);
+    }
+
+    /// <summary>dW[i] = Gᵀ dU[·][i] G for each of the <paramref name="kernels"/> (C_out·C_in) kernels, 16 at a time.</summary>
+    private static unsafe void FilterTransform(float* du, int kernels, float* dw)
+    {
+        float* buf = stackalloc float[Positions * Lanes];
+        float* tmp = stackalloc float[TileIn * 3 * Lanes];
+        float* outv = stackalloc float[9 * Lanes];
+        for (int i0 = 0; i0 < kernels; i0 += Lanes)
+        {
+            int live = Math.Min(Lanes, kernels - i0);
+            for (int x = 0; x < Positions; x++)
+            {
+                float* q = buf + x * Lanes;
+                if (live == Lanes) Vector512.Load(du + (long)x * kernels + i0).Store(q);
+                else for (int l = 0; l < Lanes; l++) q[l] = l < live ? du[(long)x * kernels + i0 + l] : 0f;
+            }
+            for (int k = 0; k < TileIn; k++) FilterRow(buf + k * TileIn * Lanes, Lanes, tmp + k * 3 * Lanes, Lanes);          // along columns: [k][e]
+            for (int e = 0; e < 3; e++) FilterRow(tmp + e * Lanes, 3 * Lanes, outv + e * Lanes, 3 * Lanes);                    // along rows: [a][e]
+            for (int l = 0; l < live; l++)
+            {
+                float* d = dw + (long)(i0 + l) * 9;
+                for (int tap = 0; tap < 9; tap++) d[tap] = outv[tap * Lanes + l];
+            }
+        }
+    }
+
+    /// <summary>3 = Gᵀ·6 on vectors (the adjoint of <see cref="WeightRow"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void FilterRow(float* p, long ps, float* q, long qs)
+    {
+        var d0 = Vector512.Load(p); var d1 = Vector512.Load(p + ps); var d2 = Vector512.Load(p + 2 * ps);
+        var d3 = Vector512.Load(p + 3 * ps); var d4 = Vector512.Load(p + 4 * ps); var d5 = Vector512.Load(p + 5 * ps);
+        var sixth = Vector512.Create(1f / 6f);
+        var s12 = d1 + d2; var s34 = d3 + d4;
+        ((d0 * Vector512.Create(0.25f)) - (s12 * sixth) + (s34 * Vector512.Create(1f / 24f))).Store(q);
+        (((d2 - d1) * sixth) + ((d3 - d4) * Vector512.Create(1f / 12f))).Store(q + qs);
+        (((s34 - s12) * sixth) + d5).Store(q + 2 * qs);
+    }
+
+    /// <summary>The reference of <see cref="FilterGrad"/>: the direct sum over images and outputs, in float, into
+    /// <paramref name="dw"/> (C_out·C_in·9, overwritten).</summary>
+    /// <exception cref="ArgumentException">A span is too short.</exception>
+    public static void FilterGradNaive(ReadOnlySpan<float> x, int n, int cin, int h, int w, ReadOnlySpan<float> dy, int cout,
+        int oh, int ow, int ph, int pw, Span<float> dw)
+    {
+        if (x.Length < n * cin * h * w || dy.Length < n * cout * oh * ow || dw.Length < cout * cin * 9) throw new ArgumentException("Winograd: span too short");
+        for (int o = 0; o < cout; o++)
+            for (int c = 0; c < cin; c++)
+                for (int a = 0; a < 3; a++)
+                    for (int e = 0; e < 3; e++)
+                    {
+                        float sum = 0;
+                        for (int b = 0; b < n; b++)
+                            for (int i = 0; i < oh; i++)
+                            {
+                                int r = i - ph + a;
+                                if (r < 0 || r >= h) continue;
+                                for (int q = 0; q < ow; q++)
+                                {
+                                    int col = q - pw + e;
+                                    if (col < 0 || col >= w) continue;
+                                    sum += dy[((b * cout + o) * oh + i) * ow + q] * x[((b * cin + c) * h + r) * w + col];
+                                }
+                            }
+                        dw[((o * cin + c) * 3 + a) * 3 + e] = sum;
+                    }
+    }
+}
