@@ -38,10 +38,12 @@ public static partial class Winograd
     /// <param name="bias">C_out biases, or empty for none.</param>
     /// <param name="y">Output (N, C_out, OH, OW).</param>
     /// <param name="accumulate">Add into <paramref name="y"/> instead of overwriting it.</param>
-    /// <exception cref="ArgumentException">A size is not positive or a span is too short.</exception>
+    /// <param name="relu">Store <c>max(value, 0)</c> (as <see cref="Activation.Relu"/>); not with <paramref name="accumulate"/>.</param>
+    /// <exception cref="ArgumentException">A size is not positive, a span is too short, or relu is asked with accumulate.</exception>
     public static unsafe void Conv(ReadOnlySpan<float> x, int n, int cin, int h, int w, ReadOnlySpan<float> u, int cout,
-        int oh, int ow, int ph, int pw, ReadOnlySpan<float> bias, Span<float> y, bool accumulate)
+        int oh, int ow, int ph, int pw, ReadOnlySpan<float> bias, Span<float> y, bool accumulate, bool relu = false)
     {
+        if (relu && accumulate) throw new ArgumentException("Winograd: relu applies to stored outputs, not with accumulate");
         if (n < 0 || cin <= 0 || h <= 0 || w <= 0 || cout <= 0 || oh <= 0 || ow <= 0)
             throw new ArgumentException($"Winograd: sizes must be positive, got N={n} C_in={cin} H={h} W={w} C_out={cout} OH={oh} OW={ow}");
         if (x.Length < (long)n * cin * h * w) throw new ArgumentException($"Winograd: input needs {(long)n * cin * h * w} floats, span has {x.Length}");
@@ -52,7 +54,7 @@ public static partial class Winograd
         var geo = new ConvShape(n, cin, h, w, cout, oh, ow, ph, pw);
         fixed (float* px = x, pu = u, pb = bias, py = y)
         {
-            var job = new ConvJob(geo, px, pu, bias.IsEmpty ? null : pb, py, accumulate);
+            var job = new ConvJob(geo, px, pu, bias.IsEmpty ? null : pb, py, accumulate, relu);
             Workers.Run(geo.Chunks, job, static (j, ch) => ConvChunk(j, ch));
         }
     }
@@ -71,11 +73,11 @@ public static partial class Winograd
         public int Chunks => (N + PerChunk - 1) / PerChunk;
     }
 
-    private readonly unsafe struct ConvJob(ConvShape s, float* x, float* u, float* bias, float* y, bool accumulate)
+    private readonly unsafe struct ConvJob(ConvShape s, float* x, float* u, float* bias, float* y, bool accumulate, bool relu)
     {
         public readonly ConvShape S = s;
         public readonly float* X = x, U = u, Bias = bias, Y = y;
-        public readonly bool Accumulate = accumulate;
+        public readonly bool Accumulate = accumulate, Relu = relu;
     }
 
     private static unsafe void ConvChunk(ConvJob j, int ch)
@@ -126,7 +128,7 @@ public static partial class Winograd
                     new ReadOnlySpan<float>(pv + xi * vStride, cin * t16), t16,
                     new Span<float>(pm + xi * mStride, cout * t16), t16, 0f);
             OutputTransform(pm, mStride, cout, t16, j.Bias, j.Y + (long)first * cout * s.Oh * s.Ow, s.Oh * s.Ow, s.Ow,
-                dstOff, liveRows, liveCols, j.Accumulate);
+                dstOff, liveRows, liveCols, j.Accumulate, j.Relu);
         }
     }
 
@@ -153,28 +155,30 @@ public static partial class Winograd
     /// <summary>v[ξ][c][tile] = (Bᵀ d B)[ξ] for the 6x6 input tile d of every tile and channel.</summary>
     private static unsafe void InputTransform(float* src, int cin, int planeStride, int rowStride, int* srcOff, int t16, float* v, long xiStride)
     {
-        float* buf = stackalloc float[Positions * Lanes];
-        Vector512<float>* blk = stackalloc Vector512<float>[Lanes];
+        // blk[8·row + column] holds tile element (row, column) of the 16 lanes (columns 6, 7 unused).
+        Vector512<float>* blk = stackalloc Vector512<float>[3 * Lanes];
+        float* buf = (float*)blk;
+        const int RowStride = 8 * Lanes;
         bool shuffles = Avx512F.IsSupported;
         for (int c = 0; c < cin; c++)
         {
             float* plane = src + (long)c * planeStride;
             for (int g = 0; g < t16; g += Lanes)
             {
-                if (shuffles) GatherTiles(plane, srcOff + g, rowStride, buf, blk);
+                if (shuffles) GatherTiles(plane, srcOff + g, rowStride, blk);
                 else for (int l = 0; l < Lanes; l++)
                 {
                     float* d = plane + srcOff[g + l];
                     float* q = buf + l;
-                    for (int a = 0; a < TileIn; a++, d += rowStride, q += TileIn * Lanes)
+                    for (int a = 0; a < TileIn; a++, d += rowStride, q += RowStride)
                     {
                         q[0] = d[0]; q[Lanes] = d[1]; q[2 * Lanes] = d[2];
                         q[3 * Lanes] = d[3]; q[4 * Lanes] = d[4]; q[5 * Lanes] = d[5];
                     }
                 }
-                for (int e = 0; e < TileIn; e++) InputRow(buf + e * Lanes, TileIn * Lanes, buf + e * Lanes, TileIn * Lanes);
+                for (int e = 0; e < TileIn; e++) InputRow(buf + e * Lanes, RowStride, buf + e * Lanes, RowStride);
                 float* dst = v + (long)c * t16 + g;
-                for (int a = 0; a < TileIn; a++) InputRow(buf + a * TileIn * Lanes, Lanes, dst + a * TileIn * xiStride, xiStride);
+                for (int a = 0; a < TileIn; a++) InputRow(buf + a * RowStride, Lanes, dst + a * TileIn * xiStride, xiStride);
             }
         }
     }
@@ -200,7 +204,7 @@ public static partial class Winograd
 
     /// <summary>y (+)= Aᵀ m A + bias for every tile and output channel, clipped to the output planes.</summary>
     private static unsafe void OutputTransform(float* m, long xiStride, int cout, int t16, float* bias, float* y, int plane, int ow,
-        int* dstOff, int* liveRows, int* liveCols, bool accumulate)
+        int* dstOff, int* liveRows, int* liveCols, bool accumulate, bool relu)
     {
         float* tmp = stackalloc float[TileOut * TileIn * Lanes];
         Vector512<float>* blk = stackalloc Vector512<float>[Lanes];
@@ -219,6 +223,8 @@ public static partial class Winograd
                 // A along the columns: row r of 6 -> 4 outputs (plus bias) into outv[r][s].
                 for (int r = 0; r < TileOut; r++)
                     OutputRow(tmp + r * TileIn * Lanes, Lanes, outv + r * TileOut * Lanes, Lanes, bv);
+                if (relu)
+                    for (int k = 0; k < TileOut * TileOut; k++) blk[k] = Vector512.Max(blk[k], Vector512<float>.Zero);
                 if (shuffles)
                 {
                     Transpose16(blk); // blk[lane] = the lane's 4x4 outputs, row-major

@@ -80,8 +80,9 @@ public static partial class Winograd
     /// <see cref="TransformWeightsNaive"/> with the same tileOut.</summary>
     /// <exception cref="ArgumentException">A size is not positive, a span is too short or tileOut is not 2 or 4.</exception>
     public static void ConvNaive(ReadOnlySpan<float> x, int n, int cin, int h, int w, ReadOnlySpan<float> u, int cout,
-        int oh, int ow, int ph, int pw, ReadOnlySpan<float> bias, Span<float> y, bool accumulate, int tileOut = TileOut)
+        int oh, int ow, int ph, int pw, ReadOnlySpan<float> bias, Span<float> y, bool accumulate, int tileOut = TileOut, bool relu = false)
     {
+        if (relu && accumulate) throw new ArgumentException("Winograd: relu applies to stored outputs, not with accumulate");
         var (bt, _, at) = Matrices(tileOut);
         int alpha = tileOut + 2, pos = alpha * alpha;
         if (n < 0 || cin <= 0 || h <= 0 || w <= 0 || cout <= 0 || oh <= 0 || ow <= 0) throw new ArgumentException("Winograd: sizes must be positive");
@@ -121,6 +122,7 @@ public static partial class Winograd
                                 float sum = 0;
                                 for (int e = 0; e < alpha; e++) sum += mt[r * alpha + e] * at[s * alpha + e]; // (Aᵀ m) A
                                 if (!bias.IsEmpty) sum += bias[o];
+                                if (relu) sum = Math.Max(sum, 0f);
                                 ref float dst = ref y[((b * cout + o) * oh + th + r) * ow + tw + s];
                                 dst = accumulate ? dst + sum : sum;
                             }

@@ -60,26 +60,21 @@ public static partial class Winograd
         r[11] = Avx512F.Shuffle4x128(t3, t11, 0xDD); r[15] = Avx512F.Shuffle4x128(t7, t15, 0xDD);
     }
 
-    /// <summary>The 6x6 input tiles of 16 lanes into <paramref name="buf"/>[element][lane] (element = 6·row + column):
-    /// two tile rows per vector, then three 16 x 16 transposes. Loads only the 6 columns a tile covers.</summary>
+    /// <summary>The 6x6 input tiles of 16 lanes into <paramref name="blk"/>[8·row + column][lane]: two tile rows per
+    /// vector (8 columns each, the last 2 zero), then three 16 x 16 transposes. Loads only the 6 columns a tile covers.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void GatherTiles(float* plane, int* offsets, int rowStride, float* buf, Vector512<float>* blk)
+    private static unsafe void GatherTiles(float* plane, int* offsets, int rowStride, Vector512<float>* blk)
     {
         var mask = Vector256.Create(-1, -1, -1, -1, -1, -1, 0, 0).AsSingle();
         for (int p = 0; p < 3; p++)
         {
+            Vector512<float>* b = blk + p * Lanes;
             for (int l = 0; l < Lanes; l++)
             {
                 float* d = plane + offsets[l] + 2 * p * rowStride;
-                blk[l] = Vector512.Create(Avx.MaskLoad(d, mask), Avx.MaskLoad(d + rowStride, mask));
+                b[l] = Vector512.Create(Avx.MaskLoad(d, mask), Avx.MaskLoad(d + rowStride, mask));
             }
-            Transpose16(blk);
-            float* q = buf + 2 * p * TileIn * Lanes;
-            for (int e = 0; e < TileIn; e++)
-            {
-                blk[e].Store(q + e * Lanes);
-                blk[8 + e].Store(q + (TileIn + e) * Lanes);
-            }
+            Transpose16(b); // b[8·(row − 2p) + column]
         }
     }
 }

@@ -264,8 +264,7 @@ public static partial class F
     {
         var u = StepScope.RentFloats(Winograd.WeightLength(s.Cout, s.Cin), clear: false);
         Winograd.TransformWeights(w, s.Cout, s.Cin, flipTranspose: false, u);
-        Winograd.Conv(x, s.N, s.Cin, s.H, s.W, u, s.Cout, s.Oh, s.Ow, s.Ph, s.Pw, b, y.Data, accumulate: false);
-        if (relu) Activation.Relu(y.Span, y.Span);
+        Winograd.Conv(x, s.N, s.Cin, s.H, s.W, u, s.Cout, s.Oh, s.Ow, s.Ph, s.Pw, b, y.Data, accumulate: false, relu);
     }
 
     /// <summary>dX += the 3x3 convolution of dY, padded by 2 − p, with the flipped, transposed kernels.</summary>

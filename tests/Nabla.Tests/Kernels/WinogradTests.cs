@@ -60,6 +60,12 @@ public class WinogradTests(ITestOutputHelper output)
             output.WriteLine($"accumulate={accumulate}: fast vs naive {err:E2}");
             Assert.True(err <= FastVsNaiveTolerance, $"error {err:E2}");
         }
+        var fastRelu = new float[n * cout * oh * ow];
+        var naiveRelu = new float[fastRelu.Length];
+        Winograd.Conv(x, n, cin, h, w, u, cout, oh, ow, ph, pw, bias, fastRelu, false, relu: true);
+        Winograd.ConvNaive(x, n, cin, h, w, u, cout, oh, ow, ph, pw, bias, naiveRelu, false, relu: true);
+        Assert.True(RelativeError(fastRelu, naiveRelu.Select(v => (double)v).ToArray()) <= FastVsNaiveTolerance);
+        Assert.All(fastRelu, v => Assert.True(v >= 0f));
     }
 
     [Theory]
