@@ -41,6 +41,49 @@ public static class SmallGemm
             for (int j = 0; j < n; j += 32) Block(m, Math.Min(32, n - j), k, panel, pb + j, ldb, pc + j, ldc);
     }
 
+    /// <summary>C (m x n, ldc) = Aᵀ · B with A stored k x m (lda ≥ m): the same kernel with A's panel read down its
+    /// columns (a convolution's column gradient Wᵀ·dY, taken 8 columns of W at a time).</summary>
+    /// <exception cref="ArgumentException">As <see cref="Multiply"/>, with A's shape k x m.</exception>
+    public static unsafe void MultiplyTransposedA(int m, int n, int k, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc)
+    {
+        CheckTransposedA(m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
+        if (!IsAccelerated)
+        {
+            MultiplyTransposedANaive(m, n, k, a, lda, b, ldb, c, ldc);
+            return;
+        }
+        float* panel = stackalloc float[MaxM * k];
+        for (int p = 0; p < k; p++)
+            for (int r = 0; r < MaxM; r++) panel[p * MaxM + r] = r < m ? a[p * lda + r] : 0f;
+        fixed (float* pb = b, pc = c)
+            for (int j = 0; j < n; j += 32) Block(m, Math.Min(32, n - j), k, panel, pb + j, ldb, pc + j, ldc);
+    }
+
+    /// <summary>The reference for <see cref="MultiplyTransposedA"/>: fused multiply-adds in k order from 0.</summary>
+    /// <exception cref="ArgumentException">As <see cref="MultiplyTransposedA"/>.</exception>
+    public static void MultiplyTransposedANaive(int m, int n, int k, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc)
+    {
+        CheckTransposedA(m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+            {
+                float s = 0f;
+                for (int p = 0; p < k; p++) s = MathF.FusedMultiplyAdd(a[p * lda + i], b[p * ldb + j], s);
+                c[i * ldc + j] = s;
+            }
+    }
+
+    private static void CheckTransposedA(int m, int n, int k, int aLength, int lda, int bLength, int ldb, int cLength, int ldc)
+    {
+        if (m < 1 || m > MaxM) throw new ArgumentException($"SmallGemm: m must be in [1, {MaxM}], got {m}");
+        if (k < 1 || k > MaxK) throw new ArgumentException($"SmallGemm: k must be in [1, {MaxK}], got {k}");
+        if (n < 0) throw new ArgumentException($"SmallGemm: n must be non-negative, got {n}");
+        if (lda < m || ldb < n || ldc < n) throw new ArgumentException($"SmallGemm: leading dimensions too small: lda {lda} (m {m}), ldb {ldb}, ldc {ldc} (n {n})");
+        if (n == 0) return;
+        if (aLength < (long)(k - 1) * lda + m || bLength < (long)(k - 1) * ldb + n || cLength < (long)(m - 1) * ldc + n)
+            throw new ArgumentException($"SmallGemm: a span is too short for m={m} n={n} k={k} (A transposed)");
+    }
+
     /// <summary>One block of up to 32 columns: 8 rows x 2 vectors of accumulators.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Block(int m, int cols, int k, float* panel, float* b, int ldb, float* c, int ldc)

@@ -229,7 +229,10 @@ public static partial class F
                 if (j.Dx is not null)
                 {
                     var dCols = Scratch(ref t_cols2, k * cols);
-                    Gemm.Sgemm(true, false, k, cols, cpo, wg, k, dy, cols, dCols, cols, 0f);
+                    if (UseSmallGemm(cpo, k)) // Wᵀ·dY, 8 columns of W at a time
+                        for (int r0 = 0; r0 < k; r0 += SmallGemm.MaxM)
+                            SmallGemm.MultiplyTransposedA(Math.Min(SmallGemm.MaxM, k - r0), cols, cpo, wg.Slice(r0), k, dy, cols, dCols.Slice(r0 * cols), cols);
+                    else Gemm.Sgemm(true, false, k, cols, cpo, wg, k, dy, cols, dCols, cols, 0f);
                     Im2ColBatch.Fold(dCols, count, s.Cin * s.H * s.W, s.Cpg, s.H, s.W, s.Kh, s.Kw, s.Sh, s.Sw, s.Ph, s.Pw, s.Dh, s.Dw,
                         j.Dx.AsSpan((first * s.Cin + gi * s.Cpg) * s.H * s.W));
                 }

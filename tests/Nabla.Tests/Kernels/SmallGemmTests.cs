@@ -38,6 +38,29 @@ public class SmallGemmTests
             }
     }
 
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void MultiplyTransposedA_MatchesNaive(int m, int n, int k)
+    {
+        var rng = new Random(m * 1000 + n * 10 + k + 7);
+        int lda = m + 3, ldb = n + 5, ldc = n + 2;
+        var a = GemmTests.Random(rng, k * lda);
+        var b = GemmTests.Random(rng, k * ldb);
+        var c = GemmTests.Random(rng, m * ldc);
+        var cn = (float[])c.Clone();
+        var reference = (float[])c.Clone();
+        SmallGemm.MultiplyTransposedA(m, n, k, a, lda, b, ldb, c, ldc);
+        SmallGemm.MultiplyTransposedANaive(m, n, k, a, lda, b, ldb, cn, ldc);
+        Assert.Equal(cn, c);
+        Gemm.Naive(true, false, m, n, k, a, lda, b, ldb, reference, ldc, 0f);
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+            {
+                float want = reference[i * ldc + j], got = c[i * ldc + j];
+                Assert.True(Math.Abs(want - got) <= RelativeTolerance * (1 + Math.Abs(want)) * k, $"C[{i},{j}] = {got}, Gemm.Naive {want}");
+            }
+    }
+
     public static IEnumerable<object[]> TransposedShapes() =>
         from m in new[] { 1, 6, 8 }
         from n in new[] { 0, 1, 2, 25, 33 }
