@@ -117,4 +117,57 @@ public class ReferenceForwardTests
         reference.Value(target).Data[5] -= 0.25;
         Assert.NotEqual(reference.Forward(x).Data, partial);
     }
+
+    /// <summary>Every layer kind of the spec format, with non-default options, in one model.</summary>
+    private const string EveryKindSpec = """
+        input 2 7 6
+        conv2d out_channels=4 kernel_size=3x2 stride=1x2 padding=2x1 dilation=2x1 groups=2 bias=false
+        batchnorm2d eps=0.001
+        leakyrelu negative_slope=0.1
+        concat
+          branch
+            maxpool2d kernel_size=3x2 stride=2 padding=1 ceil_mode=true
+          branch
+            avgpool2d kernel_size=3 stride=2 padding=1 ceil_mode=true count_include_pad=false
+            sigmoid
+        end
+        residual
+          conv2d out_channels=8 kernel_size=3 padding=1
+          batchnorm2d affine=false
+          tanh
+        end
+        residual
+          conv2d out_channels=3 kernel_size=1
+        shortcut
+          conv2d out_channels=3 kernel_size=1 bias=false
+          batchnorm2d
+        end
+        adaptiveavgpool2d output_size=2x3
+        relu
+        softmax
+        dropout p=0.3
+        flatten
+        linear out_features=5
+        batchnorm1d
+        logsoftmax
+        """;
+
+    [Theory]
+    [InlineData("train")]
+    [InlineData("eval")]
+    public void EveryLayerKind_HasAFloat64Twin_AndPassesGradcheck(string mode)
+    {
+        var used = EveryKindSpec.Split('\n').Select(l => l.Trim().Split(' ')[0]).ToHashSet();
+        foreach (var keyword in LayerKinds.Keywords) Assert.Contains(keyword, used);
+        var model = ModelFactory.Build(SpecParser.Parse(EveryKindSpec, "every-kind.spec"), new Rng(4), new Rng(5));
+        model.Train(mode == "train");
+        foreach (var (_, m) in model.NamedModules())
+            if (m is Dropout) m.Eval();
+        Assert.Null(ReferenceForward.FindUnsupported(model));
+        var report = GradCheck.Check(model, Tensor.Randn(new Rng(6), 3, 2, 7, 6), maxPerTensor: 4);
+        Assert.True(report.Float64);
+        Assert.True(report.ForwardPassed, $"forward {report.ForwardError:G3}");
+        foreach (var r in report.Tensors)
+            Assert.True(r.Passed && r.Checked > 0, $"{mode} {r.Name}: rel {r.MaxRelError:G3} over {r.Checked}");
+    }
 }
