@@ -101,6 +101,11 @@ public sealed class GradcheckCommand : ICommand
             ? $"all {entries.Count} tensors pass" + (report.Float64 ? " and the forward agrees" : "")
             : $"{failed} of {entries.Count + (report.Float64 ? 1 : 0)} rows FAIL";
         if (unchecked_ > 0) verdict += $" ({unchecked_} with no smooth element)";
+        if (!report.ForwardPassed)
+            w.WriteLine("note: the float32 forward itself is off the float64 one, so the model is ill-conditioned in float32 at this input"
+                + (mode == "train" && model.NamedModules().Any(m => m.Module is BatchNorm)
+                    ? " (training-mode BatchNorm over few values per channel?); try a larger --input or --batch, or --mode eval"
+                    : ""));
         w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{verdict} ({sw.Elapsed.TotalSeconds:F1} s, CPU {(System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds:F1} s)"));
         return failed == 0 ? 0 : 1;
     }

@@ -64,6 +64,7 @@ public class GradcheckCommandTests
             "mlp", "--input", "12", "--samples", "1");
         Assert.True(code == 1, output);
         Assert.Contains("FAIL", Row(output, "forward"));
+        Assert.Contains("note: the float32 forward itself is off the float64 one", output);
     }
 
     [Fact]
