@@ -115,6 +115,16 @@ public static partial class F
 
     private static bool UseSmallGemm(int cpo, int k) => cpo <= SmallGemmMaxChannels && k <= SmallGemm.MaxK && SmallGemm.IsAccelerated;
 
+    /// <summary>Stride 1 and dilation 1: unfold and fold on <see cref="Im2ColUnit"/> (the same bits as <see cref="Im2ColBatch"/>).</summary>
+    private static bool UnitStride(in ConvGeometry s) => s.Sh == 1 && s.Sw == 1 && s.Dh == 1 && s.Dw == 1;
+
+    /// <summary>The columns of <paramref name="count"/> images of one group (x starts at the group's first channel).</summary>
+    private static void Unfold(in ConvGeometry s, ReadOnlySpan<float> x, int count, Span<float> cols)
+    {
+        if (UnitStride(s)) Im2ColUnit.Unfold(x, count, s.Cin * s.H * s.W, s.Cpg, s.H, s.W, s.Kh, s.Kw, s.Ph, s.Pw, cols);
+        else Im2ColBatch.Unfold(x, count, s.Cin * s.H * s.W, s.Cpg, s.H, s.W, s.Kh, s.Kw, s.Sh, s.Sw, s.Ph, s.Pw, s.Dh, s.Dw, cols);
+    }
+
     /// <summary>Y = W·cols for one chunk of images (one product per group), scattered to NCHW with the bias added
     /// (and the ReLU applied, when fused). The columns go to <paramref name="saved"/> when given.</summary>
     private static void ConvForwardChunk(in ConvGeometry s, int ch, float[] xd, float[] wd, float[]? bd, float[] yd, bool relu, float[]? saved)
@@ -125,8 +135,7 @@ public static partial class F
         for (int gi = 0; gi < s.G; gi++)
         {
             var c = saved is null ? Scratch(ref t_cols, k * cols) : saved.AsSpan(s.SavedOffset(first, count, gi), k * cols);
-            Im2ColBatch.Unfold(xd.AsSpan((first * s.Cin + gi * s.Cpg) * s.H * s.W), count, s.Cin * s.H * s.W, s.Cpg, s.H, s.W,
-                s.Kh, s.Kw, s.Sh, s.Sw, s.Ph, s.Pw, s.Dh, s.Dw, c);
+            Unfold(s, xd.AsSpan((first * s.Cin + gi * s.Cpg) * s.H * s.W), count, c);
             if (UseSmallGemm(cpo, k)) // few output channels: blocks of 8 rows, no packing
                 for (int r0 = 0; r0 < cpo; r0 += SmallGemm.MaxM)
                     SmallGemm.Multiply(Math.Min(SmallGemm.MaxM, cpo - r0), cols, k, wd.AsSpan((gi * cpo + r0) * k), k, c, cols, yt.Slice(r0 * cols), cols);
@@ -214,8 +223,7 @@ public static partial class F
                     else
                     {
                         c = Scratch(ref t_cols, k * cols);
-                        Im2ColBatch.Unfold(j.X.AsSpan((first * s.Cin + gi * s.Cpg) * s.H * s.W), count, s.Cin * s.H * s.W, s.Cpg, s.H, s.W,
-                            s.Kh, s.Kw, s.Sh, s.Sw, s.Ph, s.Pw, s.Dh, s.Dw, c);
+                        Unfold(s, j.X.AsSpan((first * s.Cin + gi * s.Cpg) * s.H * s.W), count, c);
                     }
                     var pw = j.PartW.AsSpan(slot * wn + gi * cpo * k, cpo * k);
                     if (UseSmallGemm(cpo, k))
@@ -233,8 +241,9 @@ public static partial class F
                         for (int r0 = 0; r0 < k; r0 += SmallGemm.MaxM)
                             SmallGemm.MultiplyTransposedA(Math.Min(SmallGemm.MaxM, k - r0), cols, cpo, wg.Slice(r0), k, dy, cols, dCols.Slice(r0 * cols), cols);
                     else Gemm.Sgemm(true, false, k, cols, cpo, wg, k, dy, cols, dCols, cols, 0f);
-                    Im2ColBatch.Fold(dCols, count, s.Cin * s.H * s.W, s.Cpg, s.H, s.W, s.Kh, s.Kw, s.Sh, s.Sw, s.Ph, s.Pw, s.Dh, s.Dw,
-                        j.Dx.AsSpan((first * s.Cin + gi * s.Cpg) * s.H * s.W));
+                    var dxPart = j.Dx.AsSpan((first * s.Cin + gi * s.Cpg) * s.H * s.W);
+                    if (UnitStride(s)) Im2ColUnit.Fold(dCols, count, s.Cin * s.H * s.W, s.Cpg, s.H, s.W, s.Kh, s.Kw, s.Ph, s.Pw, dxPart);
+                    else Im2ColBatch.Fold(dCols, count, s.Cin * s.H * s.W, s.Cpg, s.H, s.W, s.Kh, s.Kw, s.Sh, s.Sw, s.Ph, s.Pw, s.Dh, s.Dw, dxPart);
                 }
             }
         }

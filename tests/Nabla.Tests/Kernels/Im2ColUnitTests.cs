@@ -1,0 +1,59 @@
+using Nabla.Kernels;
+using Xunit;
+
+namespace Nabla.Tests.Kernels;
+
+/// <summary>The stride-1 unfold/fold against the naive twins and <see cref="Im2ColBatch"/> (bit for bit), with runs
+/// shorter than, equal to and longer than a vector, padding on either side, and gaps between images.</summary>
+public class Im2ColUnitTests
+{
+    /// <summary>Fold adds the same terms in another order than the naive loop.</summary>
+    private const float FoldTolerance = 1e-5f;
+
+    // images, extra stride, c, h, w, kh, kw, ph, pw
+    public static IEnumerable<object[]> Geometries() => new int[][]
+    {
+        [1, 0, 1, 5, 5, 3, 3, 0, 0],
+        [3, 0, 3, 7, 9, 3, 3, 1, 1],
+        [4, 0, 1, 28, 28, 5, 5, 2, 2],
+        [3, 5, 6, 14, 14, 5, 5, 0, 0],
+        [2, 1, 2, 9, 20, 3, 4, 2, 3],
+        [2, 0, 1, 3, 40, 1, 7, 0, 3],
+        [1, 0, 1, 2, 17, 2, 1, 0, 0],
+        [2, 0, 2, 4, 4, 5, 5, 2, 2],
+        [2, 3, 1, 6, 8, 1, 1, 0, 0],
+        [0, 0, 2, 5, 5, 3, 3, 0, 0],
+    }.Select(g => g.Cast<object>().ToArray());
+
+    [Theory]
+    [MemberData(nameof(Geometries))]
+    public void Unfold_And_Fold_MatchNaiveAndBatch(int images, int extra, int c, int h, int w, int kh, int kw, int ph, int pw)
+    {
+        var rng = new Random(images * 1000 + c * 100 + h + w);
+        int oh = h + 2 * ph - kh + 1, ow = w + 2 * pw - kw + 1;
+        int stride = c * h * w + extra, length = Math.Max(0, images * stride);
+        var x = GemmTests.Random(rng, length);
+        var fast = Enumerable.Repeat(float.NaN, c * kh * kw * images * oh * ow).ToArray();
+        var naive = new float[fast.Length];
+        Im2ColUnit.Unfold(x, images, stride, c, h, w, kh, kw, ph, pw, fast);
+        Im2ColBatch.UnfoldNaive(x, images, stride, c, h, w, kh, kw, 1, 1, ph, pw, 1, 1, naive);
+        Assert.Equal(naive, fast);
+
+        var cols = GemmTests.Random(rng, fast.Length);
+        var dxFast = GemmTests.Random(rng, length);
+        var dxBatch = (float[])dxFast.Clone();
+        var dxNaive = (float[])dxFast.Clone();
+        Im2ColUnit.Fold(cols, images, stride, c, h, w, kh, kw, ph, pw, dxFast);
+        Im2ColBatch.Fold(cols, images, stride, c, h, w, kh, kw, 1, 1, ph, pw, 1, 1, dxBatch);
+        Im2ColBatch.FoldNaive(cols, images, stride, c, h, w, kh, kw, 1, 1, ph, pw, 1, 1, dxNaive);
+        Assert.Equal(dxBatch, dxFast);
+        for (int i = 0; i < length; i++) Assert.Equal(dxNaive[i], dxFast[i], FoldTolerance);
+    }
+
+    [Fact]
+    public void Unfold_ShortColumnSpan_Throws()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => Im2ColUnit.Unfold(new float[50], 2, 25, 1, 5, 5, 3, 3, 0, 0, new float[81]));
+        Assert.Contains("columns span needs 162", ex.Message);
+    }
+}
