@@ -2,6 +2,7 @@
 """Random-architecture parity: PyTorch against `nabla grad` (CONTRACTS §2, §3).
 
     /usr/bin/python3 tools/random_archs.py [--n 200] [--seed 1] [--work DIR] [--jobs 2] [--fixtures 12]
+                                           [--min-bn-values 16 | --ill-conditioned]
 
 For each of N seeded random architectures it writes a spec file, random weights (BatchNorm with random
 running statistics) and a random batch as safetensors, runs the PyTorch twin (nested nn.Sequential named
@@ -24,6 +25,16 @@ adaptiveavgpool2d, concat blocks, residual blocks with and without a shortcut, r
 leakyrelu, softmax, logsoftmax, dropout, flatten, linear. Dropout layers are random in training mode, so
 the --train comparison uses the same spec with every dropout at p=0 (model_train.spec); PyTorch and
 Nabla draw different masks and could not agree otherwise.
+
+Conditioning. Training-mode BatchNorm normalises each channel over the N*H*W values of the batch (N for a
+BatchNorm1d on (N, C)). Over 2 values the normalised output is +-1 whatever the input, and over 2-4 values
+the result hinges on small differences of float32 activations, with gradients that scale with eps: float32
+itself cannot resolve them (PyTorch refuses 1 value per channel outright). By default the batch size is
+therefore raised, architecture by architecture, until every BatchNorm normalises over at least
+--min-bn-values (16) values per channel: N = max(N0, ceil(16 / (H*W))) over the BatchNorms, N0 in 2..4 drawn
+as before, so the architectures themselves (the same random stream) are unchanged. --ill-conditioned keeps
+N = N0 (the old behaviour) and reports, for the architectures with a BatchNorm over fewer than 16 values per
+channel, Nabla's error against PyTorch float32's own error tensor by tensor.
 
 --fixtures K copies the K smallest agreeing architectures (spec, weights, batch and PyTorch's results) to
 tests/Nabla.Tests/Fixtures/random_archs/, which RandomArchitectureTests replays through GradCommand.
@@ -260,6 +271,19 @@ def shape_of(input_line):
     return tuple(int(v) for v in input_line.split()[1:])
 
 
+def batchnorm_spatial(model, shape):
+    """H*W (1 for BatchNorm1d on (N, C)) seen by each BatchNorm: a training-mode BatchNorm over a batch of N
+    normalises each channel over N * this many values."""
+    seen, hooks = [], []
+    for m in model.modules():
+        if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
+            hooks.append(m.register_forward_hook(lambda mod, inp, out: seen.append(inp[0][0, 0].numel())))
+    out_shape(model, shape)
+    for h in hooks:
+        h.remove()
+    return seen
+
+
 def randomize_batchnorm(model, gen):
     for m in model.modules():
         if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
@@ -306,8 +330,9 @@ def abs_err(a, b, scale):
     return float((a - b).abs().max()) / scale if a.numel() else 0.0
 
 
-def run_arch(index, seed, work):
-    """Returns (index, rows, size_bytes, folder, errors); rows: (mode, name, zero, nabla_err, f32_err), where for a
+def run_arch(index, seed, work, min_bn_values=16):
+    """Returns (index, rows, size_bytes, folder, errors, bn_values); bn_values is the fewest values per channel any
+    training-mode BatchNorm normalises over (None without BatchNorm); rows: (mode, name, zero, nabla_err, f32_err), where for a
     zero-in-theory tensor both errors are absolute (relative to the run's largest gradient), else relative."""
     rng = random.Random(seed * 100003 + index)
     torch.manual_seed(seed * 100003 + index)
@@ -325,6 +350,10 @@ def run_arch(index, seed, work):
         f.write(train_spec)
     save(os.path.join(folder, "weights.safetensors"), {k: v for k, v in model.state_dict().items()})
     n = rng.randint(2, 4)
+    spatial = batchnorm_spatial(model, shape)
+    if spatial and min_bn_values > 0:  # well conditioned: every BatchNorm over >= min_bn_values values per channel
+        n = max([n] + [-(-min_bn_values // s) for s in spatial])
+    bn_values = n * min(spatial) if spatial else None
     x = torch.randn((n,) + shape, generator=gen, dtype=torch.float32)
     target = torch.randint(0, classes, (n,), generator=gen, dtype=torch.int64)
     save(os.path.join(folder, "batch.safetensors"), {"input": x, "target": target})
@@ -361,13 +390,13 @@ def run_arch(index, seed, work):
         if extra:
             errors.append(f"{mode}: unexpected tensors {sorted(extra)}")
     size_bytes = sum(os.path.getsize(os.path.join(folder, f)) for f in os.listdir(folder) if not f.startswith("nabla_"))
-    return index, rows, size_bytes, folder, errors
+    return index, rows, size_bytes, folder, errors, bn_values
 
 
 def agrees(res, col, floor_rule):
     """Every tensor within TOL: relative, or absolute for zero-in-theory tensors under the floor rule (strict: such
     a tensor cannot pass, its relative error being rounding noise over ~1e-17)."""
-    _, rows, _, _, errors = res
+    rows, errors = res[1], res[4]
     if errors:
         return False
     return all(r[col] <= TOL if (floor_rule or not r[2]) else False for r in rows)
@@ -391,6 +420,38 @@ def pick_fixtures(results, count, max_bytes=16384):
     return sorted(chosen)
 
 
+def report_ill_conditioned(ill):
+    """Nabla's error against PyTorch float32's own error (both against float64) on the --train tensors of the
+    architectures with a BatchNorm over fewer than 16 values per channel."""
+    rows = [row for r in ill for row in r[1] if row[0] == "train"]
+
+    def ratio(row):
+        return row[3] / row[4] if row[4] > 0 else (1.0 if row[3] == 0 else float("inf"))
+
+    def summary(rs):
+        rs = sorted(rs, key=ratio)
+        if not rs:
+            return "none"
+        below = sum(1 for row in rs if row[3] <= row[4])
+        return (f"{len(rs)} tensors, Nabla at or below PyTorch float32 on {below}; Nabla/PyTorch-float32 error ratio "
+                f"median {ratio(rs[len(rs) // 2]):.2f}, max {ratio(rs[-1]):.2f}")
+
+    n_ok = sum(agrees(r, 3, True) for r in ill)
+    f_ok = sum(agrees(r, 4, True) for r in ill)
+    print(f"ill-conditioned family ({len(ill)} architectures with a training-mode BatchNorm over 2-15 values per channel): "
+          f"with the floor rule Nabla agrees on {n_ok}, PyTorch float32 on {f_ok}")
+    over = [row for row in rows if row[3] > TOL or row[4] > TOL]
+    print(f"  --train tensors over the bound for Nabla or PyTorch float32: {summary(over)}; "
+          f"Nabla over on {sum(row[3] > TOL for row in over)}, PyTorch float32 on {sum(row[4] > TOL for row in over)}, both on "
+          f"{sum(row[3] > TOL and row[4] > TOL for row in over)}")
+    print(f"  all --train tensors of these architectures: {summary(rows)}")
+    for r in ill:
+        for row in r[1]:
+            if row in over:
+                print(f"    arch {r[0]:03d} ({r[5]} values) {row[1]}{' (zero in theory, absolute)' if row[2] else ''}: "
+                      f"Nabla {row[3]:.3e}, PyTorch float32 {row[4]:.3e}, ratio {ratio(row):.2f}")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--n", type=int, default=200)
@@ -399,7 +460,13 @@ def main():
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--only", type=int, nargs="*", help="run only these architecture indices (from a previous report)")
     ap.add_argument("--fixtures", type=int, default=0, help="copy the K smallest agreeing architectures to the test fixtures")
+    ap.add_argument("--min-bn-values", type=int, default=16,
+                    help="raise the batch size until every BatchNorm normalises over at least this many values per channel")
+    ap.add_argument("--ill-conditioned", action="store_true",
+                    help="keep the drawn batch size of 2-4 (BatchNorm over as few as 2 values per channel) and compare "
+                         "Nabla's error with PyTorch float32's own error on those architectures")
     args = ap.parse_args()
+    min_bn = 0 if args.ill_conditioned else args.min_bn_values
     if not os.path.exists(DLL):
         subprocess.run([os.path.join(ROOT, "nabla"), "--help"], check=True, capture_output=True)
     torch.set_num_threads(1)
@@ -407,12 +474,12 @@ def main():
     results = []
     with concurrent.futures.ProcessPoolExecutor(args.jobs) as pool:
         indices = args.only if args.only else list(range(args.n))
-        for res in pool.map(run_arch, indices, [args.seed] * len(indices), [args.work] * len(indices)):
+        for res in pool.map(run_arch, indices, [args.seed] * len(indices), [args.work] * len(indices), [min_bn] * len(indices)):
             results.append(res)
-            index, rows, _, folder, errors = res
+            index, rows, _, folder, errors, bn_values = res
             if not agrees(res, 3, True):
                 bad = [r for r in rows if r[3] > TOL]
-                print(f"arch {index:03d} DIFFERS {folder}: " + "; ".join(errors + [
+                print(f"arch {index:03d} DIFFERS {folder} (BatchNorm over >= {bn_values} values per channel): " + "; ".join(errors + [
                     f"{m} {n}: {e:.3e}{' (absolute, zero in theory)' if z else ''} (PyTorch float32: {f:.3e})" for m, n, z, e, f in bad[:6]]), flush=True)
     n = len(indices)
     nabla_strict = [r for r in results if agrees(r, 3, False)]
@@ -426,6 +493,11 @@ def main():
     def worst(rs, col):
         return max((row[col] for row in rs), default=0.0)
 
+    with_bn = [r[5] for r in results if r[5] is not None]
+    ill = [r for r in results if r[5] is not None and r[5] < 16]
+    print(f"conditioning: {'--ill-conditioned, batch size 2-4 as drawn' if not min_bn else f'batch size raised until every BatchNorm normalises over >= {min_bn} values per channel'}; "
+          f"{len(with_bn)} of {n} architectures have BatchNorm, fewest values per channel in training mode: {min(with_bn, default=0)}; "
+          f"{len(ill)} architectures have a BatchNorm over fewer than 16")
     print(f"metric: per tensor ||a-b||inf/||b||inf against PyTorch float64 (output, loss, grad.input, every grad.<param>; eval and --train); "
           f"bound {TOL:g}")
     print(f"strict (relative on every tensor): Nabla {len(nabla_strict)} of {n} architectures agree; PyTorch float32 {f32_strict} of {n}")
@@ -442,6 +514,8 @@ def main():
         print(f"of the {len(differ)} architectures that differ, {len(alike)} are within 10x of PyTorch float32's own error on every tensor "
               f"(max(1e-4, 10 x PyTorch float32's error)); worst Nabla/PyTorch-float32 error ratio among the tensors over the bound: "
               f"{max(row[3] / max(row[4], 1e-300) for row in over):.2f}")
+    if ill:
+        report_ill_conditioned(ill)
     strict = nabla_strict
     if args.fixtures:
         if os.path.isdir(FIXTURES):
