@@ -28,15 +28,23 @@ Nabla draw different masks and could not agree otherwise.
 
 Conditioning. Training-mode BatchNorm normalises each channel over the N*H*W values of the batch (N for a
 BatchNorm1d on (N, C)). Over 2 values the normalised output is +-1 whatever the input, and over 2-4 values
-the result hinges on small differences of float32 activations, with gradients that scale with eps: float32
-itself cannot resolve them (PyTorch refuses 1 value per channel outright). By default the batch size is
-therefore raised, architecture by architecture, until every BatchNorm normalises over at least
---min-bn-values (16) values per channel: N = max(N0, ceil(16 / (H*W))) over the BatchNorms, N0 in 2..4 drawn
-as before, so the architectures themselves (the same random stream) are unchanged. --ill-conditioned keeps
-N = N0 (the old behaviour) and reports, for the architectures with a BatchNorm over fewer than 16 values per
-channel, Nabla's error against PyTorch float32's own error tensor by tensor.
+the result hinges on small differences of float32 activations: float32 itself cannot resolve it (PyTorch
+refuses 1 value per channel outright). By default the batch size is therefore raised, architecture by
+architecture, until every BatchNorm normalises over at least --min-bn-values (16) values per channel:
+N = max(N0, ceil(16 / (H*W))) over the BatchNorms, N0 in 2..4 drawn as before, so the architectures themselves
+(the same random stream) are unchanged. --ill-conditioned keeps N = N0 (the old behaviour) and reports, for the
+architectures with a BatchNorm over fewer than 16 values per channel, Nabla's error against PyTorch float32's
+own error tensor by tensor.
 
---fixtures K copies the K smallest agreeing architectures (spec, weights, batch and PyTorch's results) to
+Two diagnostics label the tensors over the bound (they change no count): a miss confined to elements whose
+gradient exists only through a BatchNorm's eps (the float64 gradient with every eps set to 0 vanishes there:
+gamma of a BatchNorm feeding another, a 1x1 conv from one channel into a BatchNorm, a gamma channel whose ReLU
+is always on; the next training-mode BatchNorm normalises their scale away, whatever N), and the number of
+channels on which a training-mode BatchNorm sees a constant in theory (after a softmax over one channel), where
+it divides rounding noise by sqrt(eps).
+
+--fixtures K copies K small strictly agreeing architectures (up to 32 KB each, covering as many layer kinds as possible;
+a BatchNorm1d one needs a batch of 16, hence the size) (spec, weights, batch and PyTorch's results) to
 tests/Nabla.Tests/Fixtures/random_archs/, which RandomArchitectureTests replays through GradCommand.
 """
 import argparse
@@ -454,7 +462,7 @@ FEATURES = ["concat", "residual", "shortcut", "batchnorm2d", "batchnorm1d", "max
             "sigmoid", "tanh", "leakyrelu", "softmax", "logsoftmax", "relu"]
 
 
-def pick_fixtures(results, count, max_bytes=16384):
+def pick_fixtures(results, count, max_bytes=32768):
     """Small architectures that together cover as many layer kinds and options as possible."""
     small = sorted((r for r in results if r[2] <= max_bytes), key=lambda r: r[2])
     texts = {r[3]: open(os.path.join(r[3], "model.spec")).read() for r in small}
