@@ -25,7 +25,7 @@ public sealed class RandomArchitectureTests(ITestOutputHelper log)
     [Fact]
     public void Fixtures_ArePresent()
     {
-        Assert.True(Archs().Count >= 12, $"expected at least 12 architectures under {Root}");
+        Assert.True(Archs().Count >= 13, $"expected at least 13 architectures under {Root}");
     }
 
     [Theory]
