@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Random-architecture parity: PyTorch against `nabla grad` (CONTRACTS §2, §3).
 
-    /usr/bin/python3 tools/random_archs.py [--n 200] [--seed 1] [--work DIR] [--jobs 2] [--fixtures 12]
+    /usr/bin/python3 tools/random_archs.py [--n 200] [--seed 1] [--work DIR] [--jobs 2] [--fixtures 13]
                                            [--min-bn-values 16 | --ill-conditioned]
 
 For each of N seeded random architectures it writes a spec file, random weights (BatchNorm with random
