@@ -5,75 +5,76 @@ namespace Nabla.Analysis;
 /// <summary>Output shape, counts and receptive field of one leaf layer (the conventions of docs/counting.md).</summary>
 internal static class LayerMath
 {
-    /// <remarks>Arithmetic is checked: sizes whose counts exceed the 64-bit range throw <see cref="OverflowException"/>,
+    /// <remarks>Arithmetic is checked (the whole body is a <c>checked</c> block; the context is lexical, so the helpers
+    /// it calls check their own): sizes whose counts exceed the 64-bit range throw <see cref="OverflowException"/>,
     /// which <see cref="ModelAnalyzer"/> reports as a spec error.</remarks>
-    public static (int[] Shape, Counts Counts, ReceptiveField? Rf) Apply(LayerSpec layer, int[] input, ReceptiveField? rf, string where) =>
-        checked(ApplyUnchecked(layer, input, rf, where));
-
-    private static (int[] Shape, Counts Counts, ReceptiveField? Rf) ApplyUnchecked(LayerSpec layer, int[] input, ReceptiveField? rf, string where)
+    public static (int[] Shape, Counts Counts, ReceptiveField? Rf) Apply(LayerSpec layer, int[] input, ReceptiveField? rf, string where)
     {
-        long elements = Elements(input);
-        switch (layer)
+        checked
         {
-            case Conv2dSpec c:
+            long elements = Elements(input);
+            switch (layer)
             {
-                Image(input, where);
-                int cin = input[0];
-                if (cin % c.Groups != 0)
-                    throw new NablaInputException($"{where}: expected in_channels divisible by groups={c.Groups}, found input {Show(input)}");
-                int[] shape = [c.OutChannels,
-                    OutSize(input[1], c.KernelSize.H, c.Stride.H, c.Padding.H, c.Dilation.H, false),
-                    OutSize(input[2], c.KernelSize.W, c.Stride.W, c.Padding.W, c.Dilation.W, false)];
-                Positive(shape, input, where);
-                long outElements = Elements(shape);
-                long taps = (long)(cin / c.Groups) * c.KernelSize.H * c.KernelSize.W;
-                long mults = outElements * taps;
-                var counts = new Counts(c.OutChannels * taps + (c.Bias ? c.OutChannels : 0), mults, c.Bias ? mults : mults - outElements, 0);
-                return (shape, counts, Window(rf, c.KernelSize, c.Stride, c.Padding, c.Dilation));
+                case Conv2dSpec c:
+                {
+                    Image(input, where);
+                    int cin = input[0];
+                    if (cin % c.Groups != 0)
+                        throw new NablaInputException($"{where}: expected in_channels divisible by groups={c.Groups}, found input {Show(input)}");
+                    int[] shape = [c.OutChannels,
+                        OutSize(input[1], c.KernelSize.H, c.Stride.H, c.Padding.H, c.Dilation.H, false),
+                        OutSize(input[2], c.KernelSize.W, c.Stride.W, c.Padding.W, c.Dilation.W, false)];
+                    Positive(shape, input, where);
+                    long outElements = Elements(shape);
+                    long taps = (long)(cin / c.Groups) * c.KernelSize.H * c.KernelSize.W;
+                    long mults = outElements * taps;
+                    var counts = new Counts(c.OutChannels * taps + (c.Bias ? c.OutChannels : 0), mults, c.Bias ? mults : mults - outElements, 0);
+                    return (shape, counts, Window(rf, c.KernelSize, c.Stride, c.Padding, c.Dilation));
+                }
+                case LinearSpec l:
+                {
+                    Flat(input, where);
+                    long inF = input[0], outF = l.OutFeatures;
+                    var counts = new Counts(outF * inF + (l.Bias ? outF : 0), outF * inF, l.Bias ? outF * inF : outF * (inF - 1), 0);
+                    return ([l.OutFeatures], counts, null);
+                }
+                case BatchNormSpec b:
+                {
+                    if (b is BatchNorm2dSpec) Image(input, where); else Flat(input, where);
+                    return (input, new Counts(b.Affine ? 2L * input[0] : 0, elements, elements, 0), rf);
+                }
+                case ActivationSpec or LeakyReLUSpec:
+                    return (input, new Counts(0, 0, 0, elements), rf);
+                case SoftmaxSpec s:
+                {
+                    int rank = input.Length + 1;
+                    if (s.Dim < -rank || s.Dim >= rank || s.Dim == 0 || s.Dim == -rank)
+                        throw new NablaInputException($"{where}: expected dim in 1..{rank - 1} (or -{rank - 1}..-1) for input {Show(input)} with a batch dimension, found {s.Dim}");
+                    return (input, new Counts(0, 0, 0, elements), rf);
+                }
+                case MaxPool2dSpec m:
+                {
+                    var shape = Pool(input, m.KernelSize, m.Stride, m.Padding, m.Dilation, m.CeilMode, where);
+                    return (shape, Counts.Zero, Window(rf, m.KernelSize, m.Stride, m.Padding, m.Dilation));
+                }
+                case AvgPool2dSpec a:
+                {
+                    var shape = Pool(input, a.KernelSize, a.Stride, a.Padding, 1, a.CeilMode, where);
+                    long outElements = Elements(shape);
+                    long window = (long)a.KernelSize.H * a.KernelSize.W;
+                    return (shape, new Counts(0, outElements, outElements * (window - 1), 0), Window(rf, a.KernelSize, a.Stride, a.Padding, 1));
+                }
+                case AdaptiveAvgPool2dSpec ap:
+                    return Adaptive(ap, input, rf, where);
+                case DropoutSpec:
+                    return (input, Counts.Zero, rf);
+                case FlattenSpec:
+                    if (elements > int.MaxValue)
+                        throw new NablaInputException($"{where}: expected at most {int.MaxValue} features per sample, found {Show(input)} = {elements}");
+                    return ([(int)elements], Counts.Zero, null);
+                default:
+                    throw new ArgumentException($"unexpected layer {layer.Kind}", nameof(layer));
             }
-            case LinearSpec l:
-            {
-                Flat(input, where);
-                long inF = input[0], outF = l.OutFeatures;
-                var counts = new Counts(outF * inF + (l.Bias ? outF : 0), outF * inF, l.Bias ? outF * inF : outF * (inF - 1), 0);
-                return ([l.OutFeatures], counts, null);
-            }
-            case BatchNormSpec b:
-            {
-                if (b is BatchNorm2dSpec) Image(input, where); else Flat(input, where);
-                return (input, new Counts(b.Affine ? 2L * input[0] : 0, elements, elements, 0), rf);
-            }
-            case ActivationSpec or LeakyReLUSpec:
-                return (input, new Counts(0, 0, 0, elements), rf);
-            case SoftmaxSpec s:
-            {
-                int rank = input.Length + 1;
-                if (s.Dim < -rank || s.Dim >= rank || s.Dim == 0 || s.Dim == -rank)
-                    throw new NablaInputException($"{where}: expected dim in 1..{rank - 1} (or -{rank - 1}..-1) for input {Show(input)} with a batch dimension, found {s.Dim}");
-                return (input, new Counts(0, 0, 0, elements), rf);
-            }
-            case MaxPool2dSpec m:
-            {
-                var shape = Pool(input, m.KernelSize, m.Stride, m.Padding, m.Dilation, m.CeilMode, where);
-                return (shape, Counts.Zero, Window(rf, m.KernelSize, m.Stride, m.Padding, m.Dilation));
-            }
-            case AvgPool2dSpec a:
-            {
-                var shape = Pool(input, a.KernelSize, a.Stride, a.Padding, 1, a.CeilMode, where);
-                long outElements = Elements(shape);
-                long window = (long)a.KernelSize.H * a.KernelSize.W;
-                return (shape, new Counts(0, outElements, outElements * (window - 1), 0), Window(rf, a.KernelSize, a.Stride, a.Padding, 1));
-            }
-            case AdaptiveAvgPool2dSpec ap:
-                return Adaptive(ap, input, rf, where);
-            case DropoutSpec:
-                return (input, Counts.Zero, rf);
-            case FlattenSpec:
-                if (elements > int.MaxValue)
-                    throw new NablaInputException($"{where}: expected at most {int.MaxValue} features per sample, found {Show(input)} = {elements}");
-                return ([(int)elements], Counts.Zero, null);
-            default:
-                throw new ArgumentException($"unexpected layer {layer.Kind}", nameof(layer));
         }
     }
 

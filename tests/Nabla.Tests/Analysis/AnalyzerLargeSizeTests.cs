@@ -124,4 +124,13 @@ public class AnalyzerLargeSizeTests
         for (int j = 0; j < 3; j++) cols += ((long)(j + 1) * 7 + 3 - 1) / 3 - (long)j * 7 / 3;
         Assert.Equal(2 * (rows * cols - 1_000_003L * 3), s.Layers[0].Counts.Adds);
     }
+
+    [Fact]
+    public void ConvWithHugeKernel_IsRefusedNamingTheLayer_NotWrapped()
+    {
+        // 4 outputs of 2^62 taps each: the multiplications exceed 64 bits (they used to print as negative numbers).
+        var e = Assert.Throws<NablaInputException>(() => ModelAnalyzer.Analyze(
+            SpecParser.Parse("input 1 2147483647 2147483647\nconv2d out_channels=4 kernel_size=2147483647\n", "ov.spec")));
+        Assert.StartsWith("ov.spec:2: layer 0 (conv2d): expected counts and receptive field to fit in 64 bits", e.Message);
+    }
 }
