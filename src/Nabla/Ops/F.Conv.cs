@@ -21,8 +21,10 @@ public static partial class F
     /// are added in run order, so the result is the same bit for bit whatever the number of threads.</summary>
     private const int ConvSlots = 4;
 
-    /// <summary>The most floats of columns a convolution keeps from its forward for the weight gradient (16 MiB);
-    /// above it the backward recomputes them chunk by chunk.</summary>
+    /// <summary>The most floats of columns a strided or dilated convolution keeps from its forward for the weight
+    /// gradient (16 MiB); above it, and always at stride 1 and dilation 1 (where <see cref="Im2ColUnit"/> unfolds
+    /// into a cache-resident scratch faster than the saved columns stream through memory twice), the backward
+    /// recomputes them chunk by chunk.</summary>
     private const int ConvSavedColsBudget = 1 << 22;
 
     [ThreadStatic] private static float[]? t_cols, t_cols2, t_rows;
@@ -87,7 +89,7 @@ public static partial class F
         // Columns kept for the weight gradient (backward then skips recomputing them), within a budget.
         long savedLength = (long)g * geo.K * geo.P * n;
         bool winograd = UseWinograd(geo);
-        float[]? saved = !winograd && record && weight.RequiresGrad && savedLength <= ConvSavedColsBudget ? StepScope.RentFloats((int)savedLength, clear: false) : null;
+        float[]? saved = !winograd && !UnitStride(geo) && record && weight.RequiresGrad && savedLength <= ConvSavedColsBudget ? StepScope.RentFloats((int)savedLength, clear: false) : null;
         if (winograd) WinogradForward(geo, x.Data, weight.Data, bias?.Data, y, relu);
         else Workers.Run(geo.Chunks, (geo, x.Data, weight.Data, bias?.Data, y.Data, relu, saved),
             static (s, ch) => ConvForwardChunk(s.geo, ch, s.Item2, s.Item3, s.Item4, s.Item5, s.relu, s.saved));
