@@ -10,7 +10,6 @@ usage: /usr/bin/python3 bench/rss_compare.py [--subset 6400] [--threads 2] [--da
 """
 import argparse
 import os
-import resource
 import subprocess
 import sys
 import tempfile
