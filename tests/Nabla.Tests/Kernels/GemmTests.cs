@@ -95,15 +95,12 @@ public class GemmTests
             int lda = ta ? m : k, ldb = tb ? k : n;
             float[] Run(int threads)
             {
-                int saved = Workers.Count;
-                Workers.Count = threads;
-                try
+                return WithThreads.Run<float[]>(threads, () =>
                 {
                     var c = (float[])c0.Clone();
                     Gemm.Sgemm(ta, tb, m, n, k, a, lda, b, ldb, c, n, 1f);
                     return c;
-                }
-                finally { Workers.Count = saved; }
+                });
             }
             Assert.Equal(Run(1), Run(2));
         }

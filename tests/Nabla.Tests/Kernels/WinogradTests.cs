@@ -198,9 +198,7 @@ public class WinogradTests(ITestOutputHelper output)
         var bias = GemmTests.Random(rng, cout);
         float[] RunWith(int threads)
         {
-            int saved = Workers.Count;
-            Workers.Count = threads;
-            try
+            return WithThreads.Run<float[]>(threads, () =>
             {
                 var u = new float[Winograd.WeightLength(cout, cin)];
                 Winograd.TransformWeights(wt, cout, cin, false, u);
@@ -210,8 +208,7 @@ public class WinogradTests(ITestOutputHelper output)
                 var dw = new float[slots * cout * cin * 9];
                 Winograd.FilterGrad(x, n, cin, hw, hw, y, cout, hw, hw, 1, 1, slots, dw);
                 return [.. u, .. y, .. dw];
-            }
-            finally { Workers.Count = saved; }
+            });
         }
         Assert.Equal(RunWith(1), RunWith(2));
     }

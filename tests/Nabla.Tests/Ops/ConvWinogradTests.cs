@@ -59,10 +59,8 @@ public class ConvWinogradTests
         var opt = new Conv2dOptions((1, 1), (1, 1), (1, 1), 1);
         float[][] RunWith(int threads)
         {
-            int saved = Workers.Count;
-            Workers.Count = threads;
-            try { return [.. Run(true, 11, 17, 13, 15, 24, 1, true, opt), .. Run(true, 5, 16, 12, 12, 16, 1, true, opt, relu: true)]; }
-            finally { Workers.Count = saved; }
+            return WithThreads.Run<float[][]>(threads, () =>
+                [.. Run(true, 11, 17, 13, 15, 24, 1, true, opt), .. Run(true, 5, 16, 12, 12, 16, 1, true, opt, relu: true)]);
         }
         Assert.Equal(RunWith(1), RunWith(2));
     }

@@ -90,17 +90,14 @@ public class FusedReluTests
     {
         float[] RunWith(int threads)
         {
-            int saved = Workers.Count;
-            Workers.Count = threads;
-            try
+            return WithThreads.Run<float[]>(threads, () =>
             {
                 var rng = new Rng(5);
                 var x = Tensor.Randn(rng, 37, 3, 13, 11); x.RequiresGrad = true;
                 var w = Tensor.Randn(rng, 8, 3, 5, 5); w.RequiresGrad = true;
                 var b = Tensor.Randn(rng, 8); b.RequiresGrad = true;
                 return Outputs(t => F.Conv2dRelu(t, w, b, new Conv2dOptions((1, 1), (2, 2), (1, 1), 1)), x, [w, b], 8);
-            }
-            finally { Workers.Count = saved; }
+            });
         }
         Assert.Equal(RunWith(1), RunWith(2));
     }

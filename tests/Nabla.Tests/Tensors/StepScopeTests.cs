@@ -102,9 +102,7 @@ public class StepScopeTests
     {
         float[] RunWith(int threads)
         {
-            int saved = Workers.Count;
-            Workers.Count = threads;
-            try
+            return WithThreads.Run<float[]>(threads, () =>
             {
                 var rng = new Rng(5);
                 var x = Tensor.Randn(rng, 37, 3, 13, 11); x.RequiresGrad = true;
@@ -113,8 +111,7 @@ public class StepScopeTests
                 var y = F.Conv2d(x, w, b, new Conv2dOptions((1, 2), (1, 0), (1, 1), 1));
                 F.Sum(F.Mul(y, y)).Backward();
                 return [.. y.ToArray(), .. x.Grad!.ToArray(), .. w.Grad!.ToArray(), .. b.Grad!.ToArray()];
-            }
-            finally { Workers.Count = saved; }
+            });
         }
         Assert.Equal(RunWith(1), RunWith(2));
     }
