@@ -154,9 +154,14 @@ public static partial class F
         }
     }
 
-    /// <summary>dX = col2im(Wᵀ·dY), dW = Σ dY·colsᵀ, db = Σ dY, chunk by chunk (the columns are recomputed, not
-    /// kept from the forward). Chunks run in <see cref="ConvSlots"/> fixed runs; each run sums its chunks in order
+    /// <summary>dX = col2im(Wᵀ·dY), dW = Σ dY·colsᵀ, db = Σ dY, chunk by chunk (the columns are recomputed unless the
+    /// forward kept them). Chunks run in <see cref="ConvSlots"/> fixed runs; each run sums its chunks in order
     /// into its own partial, and the partials are added in run order.</summary>
+    /// <param name="s">The call's sizes and chunking.</param>
+    /// <param name="x">The forward's input.</param>
+    /// <param name="weight">The forward's weight.</param>
+    /// <param name="bias">The forward's bias, or null.</param>
+    /// <param name="gd">The output gradient dY (N, C_out, OH, OW).</param>
     /// <param name="yRelu">The output of a fused ReLU (the gradient passes where it is positive), or null.</param>
     /// <param name="saved">The forward's columns, or null to recompute them.</param>
     /// <param name="winograd">dX and dW by Winograd (<see cref="WinogradInputGrad"/>, <see cref="WinogradWeightGrad"/>) instead of im2col.</param>
