@@ -33,6 +33,16 @@ public static class Graph
     /// <summary>The gradient buffer of <paramref name="t"/>, created (zero) on first use (from the open <see cref="StepScope"/>, if any).</summary>
     internal static Tensor GradOf(Tensor t) => t.Grad ??= StepScope.NewGrad(t);
 
+    /// <summary>The gradient buffer of <paramref name="t"/> for an op that adds to every one of its elements. When
+    /// <paramref name="t"/> is not a leaf and has no gradient yet, the buffer is made without clearing it and
+    /// <paramref name="accumulate"/> is false: the op must write every element instead of adding (saving a clear
+    /// and a read of the buffer). Otherwise it is <see cref="GradOf"/>'s buffer and <paramref name="accumulate"/> is true.</summary>
+    internal static Tensor GradToWrite(Tensor t, out bool accumulate)
+    {
+        accumulate = t.Grad is not null || t.IsLeaf;
+        return accumulate ? GradOf(t) : t.Grad = StepScope.RentTensor(t.Shape, clear: false);
+    }
+
     /// <summary>Reverse pass from <paramref name="root"/>.</summary>
     internal static void Backward(Tensor root, Tensor? gradient)
     {

@@ -122,17 +122,27 @@ public static partial class F
     }
 
     /// <summary>Inverted dropout: in training, zeroes each element with probability p and scales the rest by 1/(1−p).</summary>
+    /// <param name="x">Input, any shape.</param>
+    /// <param name="p">Drop probability in [0, 1]; 1 zeroes everything.</param>
+    /// <param name="training">Off: returns <paramref name="x"/> itself.</param>
+    /// <param name="rng">The layer's generator: each call in training (p &gt; 0) draws one 64-bit key from it, and the
+    /// mask is a hash of (key, element index) (<see cref="Kernels.DropoutMask"/>), so it does not depend on the
+    /// thread count and the generator's state after the call (saved in checkpoints) is one draw further.</param>
     /// <exception cref="ArgumentOutOfRangeException">p is outside [0, 1].</exception>
     public static Tensor Dropout(Tensor x, float p, bool training, Rng rng)
     {
         if (p is < 0f or > 1f || float.IsNaN(p)) throw new ArgumentOutOfRangeException(nameof(p), $"dropout probability has to be between 0 and 1, but got {p}");
         if (!training || p == 0f) return x;
-        var mask = StepScope.RentFloats(x.Numel, clear: false);
-        float keep = p >= 1f ? 0f : 1f / (1f - p);
-        rng.FillDropoutMask(mask, p, keep);
+        ulong key = rng.NextUInt64();
         var y = StepScope.RentTensor(x.Shape, clear: false);
-        System.Numerics.Tensors.TensorPrimitives.Multiply(x.Span, mask, y.Span);
+        Kernels.DropoutMask.Apply(key, p, x.Span, y.Span, accumulate: false);
         if (!Graph.ShouldRecord(x)) return y;
-        return Graph.Record(y, "dropout", [x], g => Kernels.Elementwise.AddProductInPlace(Graph.GradOf(x).Span, g.Span, mask));
+        // The backward draws the same mask again from the key instead of keeping it (hashing is cheaper than a
+        // buffer written here and read back there).
+        return Graph.Record(y, "dropout", [x], g =>
+        {
+            var dx = Graph.GradToWrite(x, out bool accumulate);
+            Kernels.DropoutMask.Apply(key, p, g.Span, dx.Span, accumulate);
+        });
     }
 }

@@ -47,26 +47,6 @@ public sealed class Rng
 
     private static ulong RotL(ulong x, int k) => (x << k) | (x >> (64 - k));
 
-    /// <summary>Fills a dropout mask: <c>mask[i] = NextFloat() &gt;= p ? keep : 0</c>, element by element in order
-    /// (the same stream as that many <see cref="NextFloat"/> calls), with the state kept in registers.</summary>
-    internal void FillDropoutMask(Span<float> mask, float p, float keep)
-    {
-        ulong s0 = _s0, s1 = _s1, s2 = _s2, s3 = _s3;
-        // u = (result >> 40)·2⁻²⁴ is exact in float32, as is p·2²⁴, so u >= p exactly when result >> 40 >= ⌈p·2²⁴⌉:
-        // an integer comparison turned into an all-ones/all-zeros mask, with no branch to mispredict on random data.
-        long threshold = (long)MathF.Ceiling(p * (1 << 24));
-        int keepBits = BitConverter.SingleToInt32Bits(keep);
-        for (int i = 0; i < mask.Length; i++)
-        {
-            ulong result = RotL(s1 * 5, 7) * 9;
-            ulong t = s1 << 17;
-            s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = RotL(s3, 45);
-            long drop = ((long)(result >> 40) - threshold) >> 63; // -1 when u < p, else 0
-            mask[i] = BitConverter.Int32BitsToSingle(keepBits & ~(int)drop);
-        }
-        _s0 = s0; _s1 = s1; _s2 = s2; _s3 = s3;
-    }
-
     /// <summary>Uniform in [0, 1) with 24 bits (every float32 step).</summary>
     public float NextFloat() => (NextUInt64() >> 40) * (1.0f / (1 << 24));
 

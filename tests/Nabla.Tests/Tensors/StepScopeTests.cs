@@ -115,31 +115,4 @@ public class StepScopeTests
         }
         Assert.Equal(RunWith(1), RunWith(2));
     }
-
-    [Theory]
-    [InlineData(0.3f)]
-    [InlineData(0.25f)]   // p·2^24 an integer: u == p must keep
-    [InlineData(0.5f)]
-    [InlineData(1e-7f)]
-    [InlineData(0.99999994f)]
-    [InlineData(1f)]
-    public void DropoutMask_IsTheNextFloatStream(float p)
-    {
-        var a = new Rng(77); var b = new Rng(77);
-        var mask = new float[100_001];
-        float keep = p >= 1f ? 0f : 1f / (1f - p);
-        a.FillDropoutMask(mask, p, keep);
-        for (int i = 0; i < mask.Length; i++) Assert.Equal(b.NextFloat() >= p ? keep : 0f, mask[i]);
-        Assert.Equal(b.NextUInt64(), a.NextUInt64());
-    }
-
-    [Fact]
-    public void Dropout_UsesTheMaskStream()
-    {
-        var a = new Rng(77); var b = new Rng(77);
-        var mask = new float[1001];
-        Nabla.Ops.F.Dropout(Tensor.Ones(1001), 0.3f, training: true, a).Span.CopyTo(mask);
-        for (int i = 0; i < mask.Length; i++) Assert.Equal(b.NextFloat() >= 0.3f ? 1f / 0.7f : 0f, mask[i]);
-        Assert.Equal(b.NextUInt64(), a.NextUInt64());
-    }
 }
