@@ -39,83 +39,17 @@ public static partial class Winograd
     /// <param name="slots">Partial sums, from <see cref="FilterGradSlots"/>.</param>
     /// <param name="partials">slots x C_out·C_in·9 floats, each partial overwritten.</param>
     /// <exception cref="ArgumentException">A size is not positive, slots is not the value of <see cref="FilterGradSlots"/> for some bound, or a span is too short.</exception>
-    public static unsafe void FilterGrad(ReadOnlySpan<float> x, int n, int cin, int h, int w, ReadOnlySpan<float> dy, int cout,
+    public static void FilterGrad(ReadOnlySpan<float> x, int n, int cin, int h, int w, ReadOnlySpan<float> dy, int cout,
         int oh, int ow, int ph, int pw, int slots, Span<float> partials)
     {
-        if (n <= 0 || cin <= 0 || h <= 0 || w <= 0 || cout <= 0 || oh <= 0 || ow <= 0)
-            throw new ArgumentException($"Winograd: sizes must be positive, got N={n} C_in={cin} H={h} W={w} C_out={cout} OH={oh} OW={ow}");
-        var s = new ConvShape(n, cin, h, w, cout, oh, ow, ph, pw);
-        if (slots < 1 || slots > s.Chunks) throw new ArgumentException($"Winograd: slots must be 1..{s.Chunks}, got {slots}");
-        long wn = (long)cout * cin * 9;
-        if (x.Length < (long)n * cin * h * w) throw new ArgumentException($"Winograd: input needs {(long)n * cin * h * w} floats, span has {x.Length}");
-        if (dy.Length < (long)n * cout * oh * ow) throw new ArgumentException($"Winograd: output gradient needs {(long)n * cout * oh * ow} floats, span has {dy.Length}");
-        if (partials.Length < slots * wn) throw new ArgumentException($"Winograd: partials need {slots * wn} floats, span has {partials.Length}");
-        fixed (float* px = x, pg = dy, pp = partials)
-        {
-            var job = new FilterJob(s, px, pg, pp, slots);
-            Workers.Run(slots, job, static (j, slot) => FilterSlot(j, slot));
-        }
+        if (partials.IsEmpty) throw new ArgumentException("Winograd: partials need at least one slot of C_out·C_in·9 floats, span is empty");
+        Backward(x, n, cin, h, w, dy, default, cout, oh, ow, ph, pw, default, default, slots, partials);
     }
 
-    private readonly unsafe struct FilterJob(ConvShape s, float* x, float* g, float* partials, int slots)
-    {
-        public readonly ConvShape S = s;
-        public readonly float* X = x, G = g, Partials = partials;
-        public readonly int Slots = slots;
-    }
-
-    private static unsafe void FilterSlot(FilterJob j, int slot)
-    {
-        var s = j.S;
-        int c0 = (int)((long)s.Chunks * slot / j.Slots), c1 = (int)((long)s.Chunks * (slot + 1) / j.Slots);
-        int cin = s.Cin, cout = s.Cout, kernels = cin * cout;
-        int tpi = s.TilesPerImage, tilesH = s.TilesH, tilesW = s.TilesW;
-        int gh = TileOut * tilesH, gw = TileOut * tilesW;
-        bool gInPlace = gh == s.Oh && gw == s.Ow;
-        var du = Grow(ref t_du, (long)Positions * kernels);
-        fixed (float* pdu = du)
-        {
-            for (int ch = c0; ch < c1; ch++)
-            {
-                int first = ch * s.PerChunk, count = Math.Min(s.PerChunk, s.N - first);
-                int t = count * tpi, t16 = (t + Lanes - 1) / Lanes * Lanes;
-                int rowStride = s.InPlace ? s.W : s.Ws, planeStride = s.InPlace ? s.H * s.W : s.Hs * s.Ws;
-                var stage = s.InPlace ? null : Grow(ref t_stage, (long)count * cin * planeStride);
-                var stageG = gInPlace ? null : Grow(ref t_stageG, (long)count * cout * gh * gw);
-                var tiles = t_tiles is { } tt && tt.Length >= 4 * t16 ? tt : (t_tiles = new int[4 * t16]);
-                long vStride = SkewedStride((long)cin * t16), mStride = SkewedStride((long)cout * t16);
-                var v = Grow(ref t_v, Positions * vStride);
-                var m = Grow(ref t_m, Positions * mStride);
-                fixed (float* pStage = stage, pStageG = stageG, pv = v, pm = m)
-                fixed (int* pt = tiles)
-                {
-                    float* x = j.X + (long)first * cin * s.H * s.W, g = j.G + (long)first * cout * s.Oh * s.Ow;
-                    float* src = x, gsrc = g;
-                    if (pStage != null) { Stage(x, count * cin, s.H, s.W, s.Hs, s.Ws, s.Ph, s.Pw, pStage); src = pStage; }
-                    if (pStageG != null) { Stage(g, count * cout, s.Oh, s.Ow, gh, gw, 0, 0, pStageG); gsrc = pStageG; }
-                    int* srcOff = pt, gOff = pt + t16;
-                    for (int i = 0; i < t16; i++)
-                    {
-                        int ti = Math.Min(i, t - 1), b = ti / tpi, r = ti - b * tpi, th = r / tilesW, tw = r - th * tilesW;
-                        srcOff[i] = b * cin * planeStride + TileOut * th * rowStride + TileOut * tw;
-                        gOff[i] = b * cout * gh * gw + TileOut * th * gw + TileOut * tw;
-                    }
-                    InputTransform(src, cin, planeStride, rowStride, srcOff, t16, pv, vStride);
-                    GradTransform(gsrc, cout, gh * gw, gw, gOff, t16, pm, mStride);
-                    // dU[ξ] (+)= dM[ξ] · V[ξ]ᵀ over this chunk's t tiles (the spare lanes are not summed).
-                    for (int xi = 0; xi < Positions; xi++)
-                        Gemm.Sgemm(false, true, cout, cin, t,
-                            new ReadOnlySpan<float>(pm + xi * mStride, cout * t16), t16,
-                            new ReadOnlySpan<float>(pv + xi * vStride, cin * t16), t16,
-                            new Span<float>(pdu + (long)xi * kernels, kernels), cin, ch == c0 ? 0f : 1f);
-                }
-            }
-            FilterTransform(pdu, kernels, j.Partials + (long)slot * kernels * 9);
-        }
-    }
-
-    /// <summary>dM[ξ][o][tile] = (A dY Aᵀ)[ξ] for the 4x4 gradient tile of every tile and output channel.</summary>
-    private static unsafe void GradTransform(float* src, int cout, int planeStride, int rowStride, int* off, int t16, float* m, long xiStride)
+    /// <summary>dM[ξ][o][tile] = (A dY Aᵀ)[ξ] for the 4x4 gradient tile of every tile and output channel; with
+    /// <c>relu</c> (the forward's ReLU outputs, laid out as <c>src</c>) dY passes only where they are positive, as
+    /// <see cref="Activation.ReluMask"/>.</summary>
+    private static unsafe void GradTransform(float* src, float* relu, int cout, int planeStride, int rowStride, int* off, int t16, float* m, long xiStride)
     {
         Vector512<float>* blk = stackalloc Vector512<float>[Lanes];
         float* outv = (float*)blk;
@@ -124,6 +58,7 @@ public static partial class Winograd
         for (int o = 0; o < cout; o++)
         {
             float* plane = src + (long)o * planeStride;
+            float* yPlane = relu == null ? null : relu + (long)o * planeStride;
             for (int g = 0; g < t16; g += Lanes)
             {
                 if (shuffles)
@@ -131,9 +66,18 @@ public static partial class Winograd
                     for (int l = 0; l < Lanes; l++)
                     {
                         float* d = plane + off[g + l];
-                        blk[l] = Vector512.Create(
+                        var tile = Vector512.Create(
                             Vector256.Create(Vector128.Load(d), Vector128.Load(d + rowStride)),
                             Vector256.Create(Vector128.Load(d + 2 * rowStride), Vector128.Load(d + 3 * rowStride)));
+                        if (yPlane != null)
+                        {
+                            float* y = yPlane + off[g + l];
+                            var yt = Vector512.Create(
+                                Vector256.Create(Vector128.Load(y), Vector128.Load(y + rowStride)),
+                                Vector256.Create(Vector128.Load(y + 2 * rowStride), Vector128.Load(y + 3 * rowStride)));
+                            tile = Vector512.ConditionalSelect(Vector512.GreaterThan(yt, Vector512<float>.Zero), tile, Vector512<float>.Zero);
+                        }
+                        blk[l] = tile;
                     }
                     Transpose16(blk); // blk[4·row + column][lane]
                 }
@@ -142,8 +86,10 @@ public static partial class Winograd
                     for (int l = 0; l < Lanes; l++)
                     {
                         float* d = plane + off[g + l];
+                        float* y = yPlane == null ? null : yPlane + off[g + l];
                         for (int r = 0; r < TileOut; r++)
-                            for (int e = 0; e < TileOut; e++) outv[(r * TileOut + e) * Lanes + l] = d[r * rowStride + e];
+                            for (int e = 0; e < TileOut; e++)
+                                outv[(r * TileOut + e) * Lanes + l] = y == null || y[r * rowStride + e] > 0f ? d[r * rowStride + e] : 0f;
                     }
                 }
                 // Aᵀ-adjoint along the rows: column e of 4 -> 6 into tmp[k][e], then each row k of 4 -> 6 positions.

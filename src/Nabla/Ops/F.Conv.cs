@@ -90,11 +90,11 @@ public static partial class F
         long savedLength = (long)g * geo.K * geo.P * n;
         bool winograd = UseWinograd(geo);
         float[]? saved = !winograd && !UnitStride(geo) && record && weight.RequiresGrad && savedLength <= ConvSavedColsBudget ? StepScope.RentFloats((int)savedLength, clear: false) : null;
-        if (winograd) WinogradForward(geo, x.Data, weight.Data, bias?.Data, y, relu);
-        else Workers.Run(geo.Chunks, (geo, x.Data, weight.Data, bias?.Data, y.Data, relu, saved),
+        float[]? u = winograd ? WinogradForward(geo, x.Data, weight.Data, bias?.Data, y, relu) : null;
+        if (!winograd) Workers.Run(geo.Chunks, (geo, x.Data, weight.Data, bias?.Data, y.Data, relu, saved),
             static (s, ch) => ConvForwardChunk(s.geo, ch, s.Item2, s.Item3, s.Item4, s.Item5, s.relu, s.saved));
         if (!record) return y;
-        return Graph.Record(y, relu ? "conv2d_relu" : "conv2d", inputs, gOut => ConvBackward(geo, x, weight, bias, gOut.Data, relu ? y.Data : null, saved, winograd));
+        return Graph.Record(y, relu ? "conv2d_relu" : "conv2d", inputs, gOut => ConvBackward(geo, x, weight, bias, gOut.Data, relu ? y.Data : null, saved, u));
     }
 
     /// <summary>The sizes of one convolution call and its chunking into groups of images.</summary>
@@ -164,27 +164,17 @@ public static partial class F
     /// <param name="gd">The output gradient dY (N, C_out, OH, OW).</param>
     /// <param name="yRelu">The output of a fused ReLU (the gradient passes where it is positive), or null.</param>
     /// <param name="saved">The forward's columns, or null to recompute them.</param>
-    /// <param name="winograd">dX and dW by Winograd (<see cref="WinogradInputGrad"/>, <see cref="WinogradWeightGrad"/>) instead of im2col.</param>
-    private static void ConvBackward(ConvGeometry s, Tensor x, Tensor weight, Tensor? bias, float[] gd, float[]? yRelu, float[]? saved, bool winograd)
+    /// <param name="u">The forward's Winograd-transformed weights when it took that path: dX and dW then come from
+    /// <see cref="WinogradBackward"/> instead of im2col; else null.</param>
+    private static void ConvBackward(ConvGeometry s, Tensor x, Tensor weight, Tensor? bias, float[] gd, float[]? yRelu, float[]? saved, float[]? u)
     {
+        bool winograd = u is not null;
         bool needW = weight.RequiresGrad, needB = bias is { RequiresGrad: true }, needX = x.RequiresGrad;
         int slots = Math.Min(s.Chunks, ConvSlots), wn = weight.Numel;
         var partW = needW && !winograd ? StepScope.RentFloats(slots * wn, clear: true) : [];
         var partB = needB ? StepScope.RentDoubles(slots * s.Cout, clear: true) : [];
         var dx = needX ? Graph.GradOf(x).Data : null;
-        if (winograd && (needX || needW))
-        {
-            if (yRelu is not null) // mask once for the whole batch; the slots below then take the masked gradient
-            {
-                int len = s.N * s.Cout * s.P;
-                var masked = StepScope.RentFloats(len, clear: false);
-                Activation.ReluMask(yRelu.AsSpan(0, len), gd.AsSpan(0, len), masked.AsSpan(0, len));
-                gd = masked;
-                yRelu = null;
-            }
-            if (needX) WinogradInputGrad(s, weight.Data, gd, dx!);
-            if (needW) WinogradWeightGrad(s, x.Data, gd, Graph.GradOf(weight).Span);
-        }
+        if (winograd && (needX || needW)) WinogradBackward(s, x.Data, gd, yRelu, u!, needX ? dx : null, needW ? Graph.GradOf(weight).Span : default);
         var job = new ConvBackwardJob(s, slots, x.Data, weight.Data, gd, winograd ? null : dx, needW && !winograd ? partW : null, needB ? partB : null, yRelu, saved);
         if ((needW && !winograd) || needB || (needX && !winograd)) Workers.Run(slots, job, static (j, slot) => ConvBackwardSlot(j, slot));
         if (needW && !winograd)
@@ -279,27 +269,23 @@ public static partial class F
     /// batch-1 inference).</summary>
     private const int WinogradMinChannels = 16, WinogradMinSide = 8, WinogradMinTiles = 128;
 
-    private static void WinogradForward(in ConvGeometry s, float[] x, float[] w, float[]? b, Tensor y, bool relu)
+    /// <summary>y = the convolution by F(4x4,3x3); returns the transformed weights, which the backward reuses.</summary>
+    private static float[] WinogradForward(in ConvGeometry s, float[] x, float[] w, float[]? b, Tensor y, bool relu)
     {
         var u = StepScope.RentFloats(Winograd.WeightLength(s.Cout, s.Cin), clear: false);
         Winograd.TransformWeights(w, s.Cout, s.Cin, flipTranspose: false, u);
         Winograd.Conv(x, s.N, s.Cin, s.H, s.W, u, s.Cout, s.Oh, s.Ow, s.Ph, s.Pw, b, y.Data, accumulate: false, relu);
+        return u;
     }
 
-    /// <summary>dX += the 3x3 convolution of dY, padded by 2 − p, with the flipped, transposed kernels.</summary>
-    private static void WinogradInputGrad(in ConvGeometry s, float[] w, float[] gd, float[] dx)
-    {
-        var u = StepScope.RentFloats(Winograd.WeightLength(s.Cout, s.Cin), clear: false);
-        Winograd.TransformWeights(w, s.Cout, s.Cin, flipTranspose: true, u);
-        Winograd.Conv(gd, s.N, s.Cout, s.Oh, s.Ow, u, s.Cin, s.H, s.W, 2 - s.Ph, 2 - s.Pw, default, dx, accumulate: true);
-    }
-
-    /// <summary>dW += Σ over Winograd's fixed runs of chunks of their partial weight gradients, in run order.</summary>
-    private static void WinogradWeightGrad(in ConvGeometry s, float[] x, float[] gd, Span<float> dW)
+    /// <summary>dX += and dW += by <see cref="Winograd.Backward"/> (one transform of dY for both, the ReLU mask applied
+    /// as it is read); dW as the sum of Winograd's fixed runs of chunks, in run order.</summary>
+    private static void WinogradBackward(in ConvGeometry s, float[] x, float[] gd, float[]? yRelu, float[] u, float[]? dx, Span<float> dW)
     {
         int slots = Winograd.FilterGradSlots(s.N, s.Cin, s.Cout, s.Oh, s.Ow, ConvSlots), wn = s.Cout * s.Cin * 9;
-        var part = StepScope.RentFloats(slots * wn, clear: false);
-        Winograd.FilterGrad(x, s.N, s.Cin, s.H, s.W, gd, s.Cout, s.Oh, s.Ow, s.Ph, s.Pw, slots, part);
+        var part = dW.IsEmpty ? null : StepScope.RentFloats(slots * wn, clear: false);
+        Winograd.Backward(x, s.N, s.Cin, s.H, s.W, gd, yRelu, s.Cout, s.Oh, s.Ow, s.Ph, s.Pw, u, dx, slots, part);
+        if (part is null) return;
         for (int i = 0; i < slots; i++) Elementwise.AddInPlace(dW, part.AsSpan(i * wn, wn));
     }
 }

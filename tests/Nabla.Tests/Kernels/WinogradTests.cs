@@ -104,6 +104,65 @@ public class WinogradTests(ITestOutputHelper output)
     }
 
     [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Backward_InputGrad_MatchesNaiveTwinAndFloat64(int n, int cin, int h, int w, int cout, int ph, int pw)
+    {
+        var rng = new Random(n * 17 + cin * 5 + h * 3 + w + cout * 11 + pw);
+        int oh = h + 2 * ph - 2, ow = w + 2 * pw - 2;
+        var dy = GemmTests.Random(rng, n * cout * oh * ow);
+        var wt = GemmTests.Random(rng, cout * cin * 9);
+        var start = GemmTests.Random(rng, n * cin * h * w);
+        var u = new float[Winograd.WeightLength(cout, cin)];
+        Winograd.TransformWeights(wt, cout, cin, false, u);
+        var reference = DirectInputGrad(dy, n, cin, h, w, wt, cout, oh, ow, ph, pw);
+        var naive = new float[start.Length];
+        Winograd.InputGradNaive(wt, dy, n, cin, h, w, cout, oh, ow, ph, pw, naive);
+        Assert.True(RelativeError(naive, reference) <= NaiveFilterGradTolerance, "naive twin");
+        int slots = Winograd.FilterGradSlots(n, cin, cout, oh, ow, 4);
+        foreach (bool scalar in new[] { false, true })
+        {
+            var dx = (float[])start.Clone(); // added to
+            Winograd.t_scalarScatter = scalar;
+            try { Winograd.Backward(default, n, cin, h, w, dy, default, cout, oh, ow, ph, pw, u, dx, slots, default); }
+            finally { Winograd.t_scalarScatter = false; }
+            var got = dx.Select((v, i) => v - start[i]).ToArray();
+            double err = RelativeError(got, reference), errNaive = RelativeError(got, naive.Select(v => (double)v).ToArray());
+            output.WriteLine($"dX scalar={scalar}: vs float64 {err:E2}, vs naive twin {errNaive:E2}");
+            Assert.True(err <= F4AccuracyTolerance, $"error {err:E2}");
+            Assert.True(errNaive <= FastVsNaiveTolerance, $"vs naive {errNaive:E2}");
+        }
+    }
+
+    [Theory]
+    [InlineData(3, 16, 14, 15, 16, 0, 2)]
+    [InlineData(4, 5, 26, 26, 7, 0, 0)]
+    [InlineData(2, 3, 7, 9, 5, 1, 1)]
+    public void Backward_ReluOutputs_SameBitsAsPremaskedGradient(int n, int cin, int h, int w, int cout, int ph, int pw)
+    {
+        // The mask applied as dY is read gives the same dX and dW, bit for bit, as masking dY first; dW also equals FilterGrad's.
+        var rng = new Random(n + cin + h + w + cout + ph + pw);
+        int oh = h + 2 * ph - 2, ow = w + 2 * pw - 2, wn = cout * cin * 9;
+        var x = GemmTests.Random(rng, n * cin * h * w);
+        var dy = GemmTests.Random(rng, n * cout * oh * ow);
+        var y = GemmTests.Random(rng, dy.Length); // about half positive
+        var u = new float[Winograd.WeightLength(cout, cin)];
+        Winograd.TransformWeights(GemmTests.Random(rng, wn), cout, cin, false, u);
+        var masked = new float[dy.Length];
+        Activation.ReluMask(y, dy, masked);
+        int slots = Winograd.FilterGradSlots(n, cin, cout, oh, ow, 4);
+        var dxFused = new float[x.Length]; var pFused = new float[slots * wn];
+        var dxMasked = new float[x.Length]; var pMasked = new float[slots * wn];
+        var pFilter = new float[slots * wn];
+        Winograd.Backward(x, n, cin, h, w, dy, y, cout, oh, ow, ph, pw, u, dxFused, slots, pFused);
+        Winograd.Backward(x, n, cin, h, w, masked, default, cout, oh, ow, ph, pw, u, dxMasked, slots, pMasked);
+        Winograd.FilterGrad(x, n, cin, h, w, masked, cout, oh, ow, ph, pw, slots, pFilter);
+        Assert.Equal(dxMasked, dxFused);
+        Assert.Equal(pMasked, pFused);
+        Assert.Equal(pFilter, pFused);
+        Assert.Contains(dxFused, v => v != 0f);
+    }
+
+    [Theory]
     [InlineData(1, 1, false)]
     [InlineData(3, 5, true)]
     [InlineData(16, 1, false)]
@@ -207,7 +266,9 @@ public class WinogradTests(ITestOutputHelper output)
                 int slots = Winograd.FilterGradSlots(n, cin, cout, hw, hw, 4);
                 var dw = new float[slots * cout * cin * 9];
                 Winograd.FilterGrad(x, n, cin, hw, hw, y, cout, hw, hw, 1, 1, slots, dw);
-                return [.. u, .. y, .. dw];
+                var dx = new float[x.Length];
+                Winograd.Backward(x, n, cin, hw, hw, y, y, cout, hw, hw, 1, 1, u, dx, slots, dw); // dY = y, masked by y > 0
+                return [.. u, .. y, .. dw, .. dx];
             });
         }
         Assert.Equal(RunWith(1), RunWith(2));
@@ -219,8 +280,31 @@ public class WinogradTests(ITestOutputHelper output)
         var u = new float[Winograd.WeightLength(2, 3)];
         var ex = Assert.Throws<ArgumentException>(() => Winograd.Conv(new float[10], 1, 3, 4, 4, u, 2, 2, 2, 0, 0, default, new float[8], false));
         Assert.Contains("input needs 48", ex.Message);
+        ex = Assert.Throws<ArgumentException>(() => Winograd.Backward(default, 1, 3, 4, 4, new float[8], default, 2, 2, 2, 0, 0, u, new float[47], 1, default));
+        Assert.Contains("input gradient needs 48", ex.Message);
+        ex = Assert.Throws<ArgumentException>(() => Winograd.Backward(default, 1, 3, 4, 4, new float[8], default, 2, 2, 2, 0, 0, default, new float[48], 1, default));
+        Assert.Contains("transformed weights need 216", ex.Message);
         ex = Assert.Throws<ArgumentException>(() => Winograd.TransformWeights(new float[54], 2, 3, false, new float[10]));
         Assert.Contains("transformed weights need 216", ex.Message);
+    }
+
+    /// <summary>dX of a 3x3 stride-1 convolution in double: dX[b,c,r,q] = Σ_{o,a,e} dY[b,o,r+ph−a,q+pw−e] w[o,c,a,e].</summary>
+    private static double[] DirectInputGrad(float[] dy, int n, int cin, int h, int w, float[] wt, int cout, int oh, int ow, int ph, int pw)
+    {
+        var reference = new double[n * cin * h * w];
+        for (int b = 0; b < n; b++)
+            for (int o = 0; o < cout; o++)
+                for (int i = 0; i < oh; i++)
+                    for (int j = 0; j < ow; j++)
+                        for (int c = 0; c < cin; c++)
+                            for (int a = 0; a < 3; a++)
+                                for (int e = 0; e < 3; e++)
+                                {
+                                    int r = i - ph + a, q = j - pw + e;
+                                    if (r < 0 || r >= h || q < 0 || q >= w) continue;
+                                    reference[((b * cin + c) * h + r) * w + q] += (double)dy[((b * cout + o) * oh + i) * ow + j] * wt[((o * cin + c) * 3 + a) * 3 + e];
+                                }
+        return reference;
     }
 
     /// <summary>max |a − reference| / max |reference|.</summary>
