@@ -8,7 +8,7 @@ namespace Nabla.Kernels;
 /// Max pooling over planes (N·C planes of H x W), writing the maximum of each window and the flat in-plane
 /// index of the element that gave it. Padding counts as −∞; a NaN in a window wins (the first one), as PyTorch.
 /// </summary>
-public static class Pool
+public static partial class Pool
 {
     /// <summary>Max pooling of <paramref name="planes"/> planes: fast loops (no bounds clipping inside windows
     /// that lie wholly in the plane).</summary>
@@ -81,6 +81,8 @@ public static class Pool
     private static unsafe void MaxPool2x2Inside(float* px, int planes, int h, int w, int sh, int sw, int oh, int ow, float* py, int* pa)
     {
         bool vector = sh == 2 && sw == 2 && Avx512F.IsSupported;
+        float* inEnd = px + (long)planes * h * w;
+        float* outEnd = py + (long)planes * oh * ow;
         for (int plane = 0; plane < planes; plane++)
         {
             float* src = px + (long)plane * h * w;
@@ -93,7 +95,14 @@ public static class Pool
                 int j = 0;
                 if (vector)
                     for (; j < ow; j += 16)
-                        Window2x2Stride2x16(row0, w, r, j, Math.Min(16, ow - j), dst + i * ow + j, da + i * ow + j);
+                    {
+                        // A short block (a row narrower than 16 windows, or its last block) may read past its two
+                        // rows and write past its row's outputs when both stay inside the spans: the extra outputs
+                        // belong to later windows of this call, which are written afterwards, in order.
+                        int count = Math.Min(16, ow - j);
+                        bool overrun = count < 16 && dst + i * ow + j + 16 <= outEnd && row0 + w + 2 * j + 32 <= inEnd;
+                        Window2x2Stride2x16(row0, w, r, j, count, overrun, dst + i * ow + j, da + i * ow + j);
+                    }
                 for (int c = j * sw; j < ow; j++, c += sw)
                 {
                     var (best, bi) = Window2x2(row0, w, c);
@@ -138,15 +147,16 @@ public static class Pool
 
     /// <summary><paramref name="count"/> (≤ 16) stride-2 windows of output row starting at column
     /// <paramref name="j"/>: even and odd columns of the two input rows split by permutes, the first maximum kept by
-    /// strict-greater selects (exactly the scalar rule). Reads and writes are masked to the windows asked for; a
-    /// block holding a NaN is left to <see cref="Window2x2"/>.</summary>
+    /// strict-greater selects (exactly the scalar rule). Reads and writes are masked to the windows asked for unless
+    /// <paramref name="overrun"/> allows whole vectors (the caller checked they stay inside the spans and that the
+    /// extra outputs are rewritten later); a block holding a NaN in its windows is left to <see cref="Window2x2"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void Window2x2Stride2x16(float* row0, int w, int r, int j, int count, float* dst, int* da)
+    private static unsafe void Window2x2Stride2x16(float* row0, int w, int r, int j, int count, bool overrun, float* dst, int* da)
     {
         float* p0 = row0 + 2 * j, p1 = p0 + w;
         Vector512<float> lo0, hi0, lo1, hi1;
         var lanes = Vector512<int>.Indices;
-        if (count == 16)
+        if (count == 16 || overrun)
         {
             lo0 = Vector512.Load(p0); hi0 = Vector512.Load(p0 + 16);
             lo1 = Vector512.Load(p1); hi1 = Vector512.Load(p1 + 16);
@@ -187,7 +197,7 @@ public static class Pool
         k = Vector512.ConditionalSelect(gt.AsInt32(), Vector512.Create(w + 1), k);
         m = Vector512.ConditionalSelect(gt, f, m);
         var index = k + Vector512.Create(r * w + 2 * j) + even;
-        if (count == 16)
+        if (count == 16 || overrun)
         {
             m.Store(dst);
             index.Store(da);
@@ -198,59 +208,6 @@ public static class Pool
             Avx512F.MaskStore(dst, mask.AsSingle(), m);
             Avx512F.MaskStore(da, mask, index);
         }
-    }
-
-    /// <summary>The gradient of max pooling: <c>dx[plane, arg[o]] += g[plane, o]</c> for every output o with an index
-    /// (arg ≥ 0), plane by plane, in output order (so windows that overlap add in a fixed order).</summary>
-    /// <param name="g">Output gradient, planes x <paramref name="outPlane"/>.</param>
-    /// <param name="arg">The in-plane indices <see cref="MaxPool2d"/> wrote.</param>
-    /// <param name="planes">Number of planes.</param>
-    /// <param name="inPlane">Elements per input plane (H·W).</param>
-    /// <param name="outPlane">Elements per output plane (OH·OW).</param>
-    /// <param name="dx">Input gradient, planes x <paramref name="inPlane"/>; accumulated into.</param>
-    /// <exception cref="ArgumentException">Spans too short, or an index outside its plane.</exception>
-    public static unsafe void MaxPool2dBackward(ReadOnlySpan<float> g, ReadOnlySpan<int> arg, int planes, int inPlane, int outPlane, Span<float> dx)
-    {
-        CheckBackward(g.Length, arg.Length, planes, inPlane, outPlane, dx.Length);
-        fixed (float* pg = g, pd = dx)
-        fixed (int* pa = arg)
-        {
-            for (int plane = 0; plane < planes; plane++)
-            {
-                float* gp = pg + (long)plane * outPlane, dp = pd + (long)plane * inPlane;
-                int* ap = pa + (long)plane * outPlane;
-                for (int o = 0; o < outPlane; o++)
-                {
-                    uint at = (uint)ap[o];
-                    if (at < (uint)inPlane) dp[at] += gp[o];
-                    else if (ap[o] >= 0) throw new ArgumentException($"Pool.MaxPool2dBackward: index {ap[o]} outside a plane of {inPlane}");
-                }
-            }
-        }
-    }
-
-    /// <summary>The reference, with span indexing. Same contract as <see cref="MaxPool2dBackward"/>.</summary>
-    /// <exception cref="ArgumentException">Spans too short, or an index outside its plane.</exception>
-    public static void MaxPool2dBackwardNaive(ReadOnlySpan<float> g, ReadOnlySpan<int> arg, int planes, int inPlane, int outPlane, Span<float> dx)
-    {
-        CheckBackward(g.Length, arg.Length, planes, inPlane, outPlane, dx.Length);
-        for (int plane = 0; plane < planes; plane++)
-            for (int o = 0; o < outPlane; o++)
-            {
-                int at = arg[plane * outPlane + o];
-                if (at < 0) continue;
-                if (at >= inPlane) throw new ArgumentException($"Pool.MaxPool2dBackwardNaive: index {at} outside a plane of {inPlane}");
-                dx[plane * inPlane + at] += g[plane * outPlane + o];
-            }
-    }
-
-    private static void CheckBackward(int gLength, int argLength, int planes, int inPlane, int outPlane, int dxLength)
-    {
-        if (planes < 0 || inPlane < 0 || outPlane < 0)
-            throw new ArgumentException($"Pool: sizes out of range: planes={planes} in-plane {inPlane} out-plane {outPlane}");
-        long outs = (long)planes * outPlane, ins = (long)planes * inPlane;
-        if (gLength < outs || argLength < outs) throw new ArgumentException($"Pool: gradient and index spans need {outs} elements, have {gLength} and {argLength}");
-        if (dxLength < ins) throw new ArgumentException($"Pool: input gradient span needs {ins} elements, has {dxLength}");
     }
 
     /// <summary>The reference: the window loop straight from the definition. Same contract as <see cref="MaxPool2d"/>.</summary>

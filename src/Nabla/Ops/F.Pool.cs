@@ -59,11 +59,27 @@ public static partial class F
                 j.padding.h, j.padding.w, j.d.h, j.d.w, j.oh, j.ow, j.Item2.AsSpan(p0 * ohw, (p1 - p0) * ohw), j.arg.AsSpan(p0 * ohw, (p1 - p0) * ohw));
         });
         if (!Graph.ShouldRecord(x)) return y;
+        bool tiles = kernel == (2, 2) && s == (2, 2) && padding == (0, 0) && d == (1, 1) && oh == h / 2 && ow == w / 2;
         return Graph.Record(y, "max_pool2d", [x], g =>
         {
             // Planes in a fixed number of runs (planes are independent: any split gives the same bits).
             int runs = Math.Min(planes, MaxPoolBackwardRuns);
-            Kernels.Workers.Run(runs, (g.Data, arg, Graph.GradOf(x).Data, planes, runs, hw: h * w, ohw: oh * ow), static (j, run) =>
+            bool accumulate = true;
+            var dx = tiles ? Graph.GradToWrite(x, out accumulate) : Graph.GradOf(x);
+            if (!accumulate)
+            {
+                // Windows that tile the input and a new gradient buffer: every input element is written once,
+                // with no clearing pass.
+                Kernels.Workers.Run(runs, (g.Data, arg, dx.Data, planes, runs, h, w), static (j, run) =>
+                {
+                    int p0 = (int)((long)j.planes * run / j.runs), p1 = (int)((long)j.planes * (run + 1) / j.runs);
+                    int hw = j.h * j.w, ohw = j.h / 2 * (j.w / 2);
+                    Kernels.Pool.MaxPool2x2Backward(j.Item1.AsSpan(p0 * ohw, (p1 - p0) * ohw), j.arg.AsSpan(p0 * ohw, (p1 - p0) * ohw),
+                        p1 - p0, j.h, j.w, j.Item3.AsSpan(p0 * hw, (p1 - p0) * hw));
+                });
+                return;
+            }
+            Kernels.Workers.Run(runs, (g.Data, arg, dx.Data, planes, runs, hw: h * w, ohw: oh * ow), static (j, run) =>
             {
                 int p0 = (int)((long)j.planes * run / j.runs), p1 = (int)((long)j.planes * (run + 1) / j.runs);
                 Kernels.Pool.MaxPool2dBackward(j.Item1.AsSpan(p0 * j.ohw, (p1 - p0) * j.ohw), j.arg.AsSpan(p0 * j.ohw, (p1 - p0) * j.ohw),

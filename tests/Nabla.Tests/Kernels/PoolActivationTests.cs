@@ -64,6 +64,82 @@ public class PoolActivationTests
         Assert.NotEqual(before, dx);
     }
 
+    [Theory]
+    [InlineData(24, 24)]
+    [InlineData(10, 10)]
+    [InlineData(2, 64)]
+    [InlineData(5, 66)]
+    [InlineData(29, 31)]
+    [InlineData(4, 35)]
+    [InlineData(9, 3)]
+    [InlineData(2, 2)]
+    [InlineData(3, 3)]
+    [InlineData(6, 33)]
+    [InlineData(1, 4)]
+    public void MaxPool2x2Backward_MatchesNaive_EveryElementWritten(int h, int w)
+    {
+        foreach (int planes in new[] { 1, 3, 8 })
+        {
+            var rng = new Random(h * 131 + w * 7 + planes);
+            int oh = h / 2, ow = w / 2;
+            var x = GemmTests.Random(rng, planes * h * w);
+            for (int i = 0; i < x.Length; i += 5) x[i] = x[(i + 1) % x.Length]; // ties
+            var y = new float[planes * oh * ow]; var arg = new int[y.Length];
+            if (oh > 0 && ow > 0) Pool.MaxPool2d(x, planes, h, w, 2, 2, 2, 2, 0, 0, 1, 1, oh, ow, y, arg);
+            var g = GemmTests.Random(rng, y.Length);
+            for (int i = 0; i < g.Length; i += 11) g[i] = -0f;
+            if (g.Length > 3) g[3] = float.NaN;
+            // dx starts as NaN with a guard past the span: every element in the span must be written, none past it.
+            var dx = Enumerable.Repeat(float.NaN, x.Length + 40).ToArray();
+            var dxn = new float[x.Length];
+            Pool.MaxPool2x2Backward(g, arg, planes, h, w, dx.AsSpan(0, x.Length));
+            Pool.MaxPool2x2BackwardNaive(g, arg, planes, h, w, dxn);
+            Assert.Equal(Bits(dxn), Bits(dx.AsSpan(0, x.Length).ToArray()));
+            Assert.All(dx[x.Length..], v => Assert.True(float.IsNaN(v), "written past the span"));
+        }
+    }
+
+    [Fact]
+    public void MaxPool2x2Backward_IndexOutsideItsWindow_Throws()
+    {
+        // Plane 4 x 4, windows 2 x 2: output 1 (top right window) pointing at element 0 (top left window).
+        int[] arg = [0, 0, 8, 10];
+        foreach (var run in new Action[]
+        {
+            () => Pool.MaxPool2x2Backward(new float[4], arg, 1, 4, 4, new float[16]),
+            () => Pool.MaxPool2x2BackwardNaive(new float[4], arg, 1, 4, 4, new float[16]),
+        })
+            Assert.Contains("index 0 of output 1 is outside its 2x2 window", Assert.Throws<ArgumentException>(run).Message);
+        // The same through the vector path: a row of 16 windows.
+        var wide = new int[16];
+        for (int j = 0; j < 16; j++) wide[j] = 2 * j + 33;
+        wide[9] = 2;
+        var ex = Assert.Throws<ArgumentException>(() => Pool.MaxPool2x2Backward(new float[16], wide, 1, 2, 32, new float[64]));
+        Assert.Contains("index 2 of output 9 is outside its 2x2 window", ex.Message);
+    }
+
+    [Theory]
+    [InlineData(24, 24)]
+    [InlineData(10, 10)]
+    [InlineData(5, 66)]
+    public void MaxPool2d_2x2_WritesNothingPastItsSpans(int h, int w)
+    {
+        const int planes = 5, guard = 40;
+        int oh = h / 2, ow = w / 2;
+        var x = GemmTests.Random(new Random(h + w), planes * h * w);
+        var y = Enumerable.Repeat(float.NaN, planes * oh * ow + guard).ToArray();
+        var arg = Enumerable.Repeat(-7, y.Length).ToArray();
+        var yn = new float[planes * oh * ow]; var argn = new int[yn.Length];
+        Pool.MaxPool2d(x, planes, h, w, 2, 2, 2, 2, 0, 0, 1, 1, oh, ow, y.AsSpan(0, yn.Length), arg.AsSpan(0, yn.Length));
+        Pool.MaxPool2dNaive(x, planes, h, w, 2, 2, 2, 2, 0, 0, 1, 1, oh, ow, yn, argn);
+        Assert.Equal(yn, y[..yn.Length]);
+        Assert.Equal(argn, arg[..yn.Length]);
+        Assert.All(y[yn.Length..], v => Assert.True(float.IsNaN(v), "output written past the span"));
+        Assert.All(arg[yn.Length..], v => Assert.Equal(-7, v));
+    }
+
+    private static int[] Bits(float[] v) => v.Select(BitConverter.SingleToInt32Bits).ToArray();
+
     [Fact]
     public void MaxPool2dBackward_IndexOutsidePlane_Throws()
     {
