@@ -170,6 +170,20 @@ public static partial class F
     {
         bool winograd = u is not null;
         bool needW = weight.RequiresGrad, needB = bias is { RequiresGrad: true }, needX = x.RequiresGrad;
+        if (needB && winograd) // straight from dY (and the ReLU outputs): no chunk copies, one output channel per part
+        {
+            Workers.Run(s.Cout, (s, gd, yRelu, db: Graph.GradOf(bias!).Data), static (j, o) =>
+            {
+                double sum = 0;
+                for (int b = 0; b < j.s.N; b++)
+                {
+                    int at = (b * j.s.Cout + o) * j.s.P;
+                    sum += j.yRelu is null ? Sums.SumAsDouble(j.gd.AsSpan(at, j.s.P)) : Sums.ReluMaskedSumAsDouble(j.yRelu.AsSpan(at, j.s.P), j.gd.AsSpan(at, j.s.P));
+                }
+                j.db[o] += (float)sum;
+            });
+            needB = false;
+        }
         int slots = Math.Min(s.Chunks, ConvSlots), wn = weight.Numel;
         var partW = needW && !winograd ? StepScope.RentFloats(slots * wn, clear: true) : [];
         var partB = needB ? StepScope.RentDoubles(slots * s.Cout, clear: true) : [];

@@ -142,4 +142,22 @@ public class FusedReluTests
         Assert.True(Math.Abs(fast - naive) <= SumRelativeTolerance * scale, $"{fast} vs {naive}");
         if (n == 1) Assert.Equal((double)x[0], fast);
     }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(31)]
+    [InlineData(33)]
+    [InlineData(576)]
+    [InlineData(10_007)]
+    public void ReluMaskedSumAsDouble_SameBitsAsMaskThenSum(int n)
+    {
+        var rng = new Random(n + 9);
+        var g = Nabla.Tests.Kernels.GemmTests.Random(rng, n);
+        var y = Nabla.Tests.Kernels.GemmTests.Random(rng, n); // about half positive
+        if (n > 2) { y[1] = float.NaN; g[2] = float.NaN; y[2] = -1f; } // NaN output: no gradient; NaN gradient masked off
+        var masked = new float[n];
+        Activation.ReluMask(y, g, masked);
+        Assert.Equal(Sums.SumAsDouble(masked), Sums.ReluMaskedSumAsDouble(y, g));
+        Assert.Throws<ArgumentException>(() => Sums.ReluMaskedSumAsDouble(y, g.AsSpan(1)));
+    }
 }
