@@ -32,7 +32,16 @@ public static partial class F
             throw new ArgumentException($"Reshape: shape {ShapeUtil.Format(shape)} is invalid for input of size {a.Numel} (shape {ShapeUtil.Format(a.Shape)})");
         var o = new Tensor(a.Data, shape) { DType = a.DType };
         if (!Graph.ShouldRecord(a)) return o;
-        return Graph.Record(o, "reshape", [a], g => Elementwise.AddInPlace(Graph.GradOf(a).Span, g.Span));
+        return Graph.Record(o, "reshape", [a], g =>
+        {
+            // A non-leaf input with no gradient yet takes the incoming gradient's storage, seen in its own shape,
+            // instead of a cleared buffer and an add. Non-leaf gradients live only inside the backward: o's is
+            // dropped after this node, so a's other consumers adding into a's gradient later touch nothing still in
+            // use (when o is the root, whose gradient is kept, a has no other consumer in the graph), and no
+            // backward writes into its incoming gradient.
+            if (a.Grad is null && !a.IsLeaf) a.Grad = new Tensor(g.Data, a.Shape);
+            else Elementwise.AddInPlace(Graph.GradOf(a).Span, g.Span);
+        });
     }
 
     /// <summary>Flattens dimensions <paramref name="startDim"/>..end into one (a view), as nn.Flatten.</summary>
