@@ -34,13 +34,14 @@ public static class Graph
     internal static Tensor GradOf(Tensor t) => t.Grad ??= StepScope.NewGrad(t);
 
     /// <summary>The gradient buffer of <paramref name="t"/> for an op that adds to every one of its elements. When
-    /// <paramref name="t"/> is not a leaf and has no gradient yet, the buffer is made without clearing it and
-    /// <paramref name="accumulate"/> is false: the op must write every element instead of adding (saving a clear
-    /// and a read of the buffer). Otherwise it is <see cref="GradOf"/>'s buffer and <paramref name="accumulate"/> is true.</summary>
+    /// <paramref name="t"/> has no gradient yet, the buffer is made (or, for a leaf in a scope, its previous storage
+    /// taken) without clearing it and <paramref name="accumulate"/> is false: the op must write every element instead
+    /// of adding (saving a clear and a read of the buffer). Otherwise it is the existing gradient and
+    /// <paramref name="accumulate"/> is true.</summary>
     internal static Tensor GradToWrite(Tensor t, out bool accumulate)
     {
-        accumulate = t.Grad is not null || t.IsLeaf;
-        return accumulate ? GradOf(t) : t.Grad = StepScope.RentTensor(t.Shape, clear: false);
+        accumulate = t.Grad is not null;
+        return t.Grad ??= StepScope.NewGrad(t, clear: false);
     }
 
     /// <summary>Reverse pass from <paramref name="root"/>.</summary>

@@ -39,9 +39,12 @@ public static partial class Gemm
         int mr = path == GemmPath.Avx512 ? RowsPerTile512(job.M) : 6;
         int nr = path == GemmPath.Avx512 ? 32 : 16;
         int tilesM = (job.M + mr - 1) / mr, tilesN = (job.N + nr - 1) / nr;
-        // The split is chosen from the shape alone; every element is computed the same way in any part,
-        // so the thread count never changes the numbers.
-        bool splitN = tilesN >= tilesM || tilesN >= 16;
+        // Each part packs all of the operand it does not split: splitting N repacks A (m x k) in every part,
+        // splitting M repacks B (k x n). So split N when it has the tiles, or when A is the smaller operand and
+        // N still has a tile for every thread (a linear layer's forward: m = 64 rows, n = 128 outputs, k = 9216).
+        // Every element is computed the same way in any part, so neither the split nor the thread count changes
+        // the numbers.
+        bool splitN = tilesN >= tilesM || tilesN >= 16 || (job.M <= job.N && tilesN >= Workers.Count);
         int tiles = splitN ? tilesN : tilesM;
         int parts = 2.0 * job.M * job.N * job.K < ParallelMinFlops ? 1 : Math.Min(Workers.Count, tiles);
         if (parts <= 1)

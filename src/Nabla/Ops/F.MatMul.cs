@@ -82,8 +82,17 @@ public static partial class F
                 g = StepScope.RentTensor(gOut.Shape, clear: false);
                 Activation.ReluMask(y.Span, gOut.Span, g.Span);
             }
-            if (x.RequiresGrad) Gemm.Sgemm(false, false, rows, inF, outF, g.Span, outF, weight.Span, inF, Graph.GradOf(x).Span, inF, 1f);
-            if (weight.RequiresGrad) Gemm.Sgemm(true, false, outF, inF, rows, g.Span, outF, x.Span, inF, Graph.GradOf(weight).Span, inF, 1f);
+            // A gradient with no contribution yet is written by the product (beta 0) instead of cleared and added to.
+            if (x.RequiresGrad)
+            {
+                var dx = Graph.GradToWrite(x, out bool accumulate);
+                Gemm.Sgemm(false, false, rows, inF, outF, g.Span, outF, weight.Span, inF, dx.Span, inF, accumulate ? 1f : 0f);
+            }
+            if (weight.RequiresGrad)
+            {
+                var dw = Graph.GradToWrite(weight, out bool accumulate);
+                Gemm.Sgemm(true, false, outF, inF, rows, g.Span, outF, x.Span, inF, dw.Span, inF, accumulate ? 1f : 0f);
+            }
             if (bias is { RequiresGrad: true })
             {
                 var db = Graph.GradOf(bias).Span;

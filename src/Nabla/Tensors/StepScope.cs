@@ -111,15 +111,16 @@ public readonly struct StepScope : IDisposable
     internal static Tensor RentTensor(int[] shape, bool clear) =>
         new(RentFloats(ShapeUtil.Numel(shape, nameof(shape)), clear), shape);
 
-    /// <summary>A zeroed gradient buffer for <paramref name="t"/>: a leaf reuses the storage of its previous
+    /// <summary>A gradient buffer for <paramref name="t"/>, zeroed unless <paramref name="clear"/> is false (then its
+    /// contents are unspecified: the caller writes every element): a leaf reuses the storage of its previous
     /// gradient inside a scope; anything else rents from the scope.</summary>
-    internal static Tensor NewGrad(Tensor t)
+    internal static Tensor NewGrad(Tensor t, bool clear = true)
     {
         if (t_depth == 0) return new Tensor(t.Shape);
-        if (!t.IsLeaf) return RentTensor(t.Shape, clear: true);
+        if (!t.IsLeaf) return RentTensor(t.Shape, clear);
         if (s_leafGrads.TryGetValue(t, out var g) && g.Numel == t.Numel && ShapeUtil.Equal(g.Shape, t.Shape))
         {
-            g.Span.Clear();
+            if (clear) g.Span.Clear();
             return g;
         }
         g = new Tensor(t.Shape);

@@ -85,8 +85,9 @@ public class GemmTests
     [InlineData(true, true)]
     public void Sgemm_IsBitIdentical_ForOneAndTwoThreads(bool ta, bool tb)
     {
-        // Large enough to be split over threads, both along n (wide) and along m (tall).
-        foreach (var (m, n, k) in new[] { (150, 700, 300), (900, 40, 200) })
+        // Large enough to be split over threads, both along n (wide) and along m (tall), and along n although m has
+        // more tiles (a linear layer's forward: m <= n, so splitting n repacks the smaller operand).
+        foreach (var (m, n, k) in new[] { (150, 700, 300), (900, 40, 200), (64, 128, 1200) })
         {
             var rng = new Random(m + n + k);
             var a = Random(rng, m * k);
