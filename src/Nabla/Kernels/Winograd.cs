@@ -35,7 +35,7 @@ public static partial class Winograd
 
     /// <summary>Tiles per chunk the products aim for, and the most floats one chunk's transformed inputs and
     /// outputs may take.</summary>
-    private const int TargetTiles = 256, ChunkBudgetFloats = 3 << 20;
+    private const int TargetTiles = 128, ChunkBudgetFloats = 3 << 20;
 
     /// <summary>Floats of the transformed weights of a C_out x C_in convolution.</summary>
     public static int WeightLength(int cout, int cin) => Positions * cout * cin;
