@@ -45,12 +45,15 @@ public static partial class Winograd
     /// <param name="pw">Padding left.</param>
     /// <param name="u">The forward's transformed weights (<see cref="TransformWeights"/> without flip); may be empty when
     /// <paramref name="dx"/> is.</param>
-    /// <param name="dx">Input gradient (N, C_in, H, W), added to; empty for none.</param>
+    /// <param name="dx">Input gradient (N, C_in, H, W), added to (or overwritten, with <paramref name="overwriteDx"/>);
+    /// empty for none.</param>
     /// <param name="slots">Partial sums, from <see cref="FilterGradSlots"/>.</param>
     /// <param name="partials">slots x C_out·C_in·9 floats, each overwritten; empty for no weight gradient.</param>
+    /// <param name="overwriteDx">dx's old contents are ignored (they may be garbage): each chunk clears its images'
+    /// part of dx, while it is about to be written, before adding (a new gradient needs no separate clearing pass).</param>
     /// <exception cref="ArgumentException">A size is not positive, slots is out of range, or a span is too short.</exception>
     public static unsafe void Backward(ReadOnlySpan<float> x, int n, int cin, int h, int w, ReadOnlySpan<float> dy, ReadOnlySpan<float> yRelu,
-        int cout, int oh, int ow, int ph, int pw, ReadOnlySpan<float> u, Span<float> dx, int slots, Span<float> partials)
+        int cout, int oh, int ow, int ph, int pw, ReadOnlySpan<float> u, Span<float> dx, int slots, Span<float> partials, bool overwriteDx = false)
     {
         if (n <= 0 || cin <= 0 || h <= 0 || w <= 0 || cout <= 0 || oh <= 0 || ow <= 0)
             throw new ArgumentException($"Winograd: sizes must be positive, got N={n} C_in={cin} H={h} W={w} C_out={cout} OH={oh} OW={ow}");
@@ -68,17 +71,17 @@ public static partial class Winograd
         fixed (float* px = x, pg = dy, py = yRelu, pu = u, pdx = dx, pp = partials)
         {
             bool masked = Avx512F.VL.IsSupported && !t_scalarScatter;
-            var job = new BackwardJob(s, px, pg, yRelu.IsEmpty ? null : py, wantX ? pu : null, wantX ? pdx : null, wantW ? pp : null, slots, masked);
+            var job = new BackwardJob(s, px, pg, yRelu.IsEmpty ? null : py, wantX ? pu : null, wantX ? pdx : null, wantW ? pp : null, slots, masked, overwriteDx);
             Workers.Run(slots, job, static (j, slot) => BackwardSlot(j, slot));
         }
     }
 
-    private readonly unsafe struct BackwardJob(ConvShape s, float* x, float* g, float* y, float* u, float* dx, float* partials, int slots, bool masked)
+    private readonly unsafe struct BackwardJob(ConvShape s, float* x, float* g, float* y, float* u, float* dx, float* partials, int slots, bool masked, bool clearDx)
     {
         public readonly ConvShape S = s;
         public readonly float* X = x, G = g, Y = y, U = u, Dx = dx, Partials = partials;
         public readonly int Slots = slots;
-        public readonly bool Masked = masked;
+        public readonly bool Masked = masked, ClearDx = clearDx;
     }
 
     private static unsafe void BackwardSlot(BackwardJob j, int slot)
@@ -147,6 +150,7 @@ public static partial class Winograd
                                 new ReadOnlySpan<float>(j.U + (long)xi * kernels, kernels), cin,
                                 new ReadOnlySpan<float>(pm + xi * mStride, cout * t16), t16,
                                 new Span<float>(pv + xi * vStride, cin * t16), t16, 0f);
+                        if (j.ClearDx) new Span<float>(j.Dx + (long)first * cin * s.H * s.W, count * cin * s.H * s.W).Clear();
                         AdjointInputTransform(pv, vStride, cin, t16, j.Dx + (long)first * cin * s.H * s.W, s.H * s.W, s.W,
                             dxOff, rowLo, rowHi, colBits, j.Masked);
                     }

@@ -187,8 +187,9 @@ public static partial class F
         int slots = Math.Min(s.Chunks, ConvSlots), wn = weight.Numel;
         var partW = needW && !winograd ? StepScope.RentFloats(slots * wn, clear: true) : [];
         var partB = needB ? StepScope.RentDoubles(slots * s.Cout, clear: true) : [];
-        var dx = needX ? Graph.GradOf(x).Data : null;
-        if (winograd && (needX || needW)) WinogradBackward(s, x.Data, gd, yRelu, u!, needX ? dx : null, needW ? Graph.GradOf(weight).Span : default);
+        bool dxAccumulate = true; // a new gradient of a Winograd convolution's input is cleared chunk by chunk as it is written
+        var dx = !needX ? null : winograd ? Graph.GradToWrite(x, out dxAccumulate).Data : Graph.GradOf(x).Data;
+        if (winograd && (needX || needW)) WinogradBackward(s, x.Data, gd, yRelu, u!, needX ? dx : null, !dxAccumulate, needW ? Graph.GradOf(weight).Span : default);
         var job = new ConvBackwardJob(s, slots, x.Data, weight.Data, gd, winograd ? null : dx, needW && !winograd ? partW : null, needB ? partB : null, yRelu, saved);
         if ((needW && !winograd) || needB || (needX && !winograd)) Workers.Run(slots, job, static (j, slot) => ConvBackwardSlot(j, slot));
         if (needW && !winograd)
@@ -292,13 +293,13 @@ public static partial class F
         return u;
     }
 
-    /// <summary>dX += and dW += by <see cref="Winograd.Backward"/> (one transform of dY for both, the ReLU mask applied
-    /// as it is read); dW as the sum of Winograd's fixed runs of chunks, in run order.</summary>
-    private static void WinogradBackward(in ConvGeometry s, float[] x, float[] gd, float[]? yRelu, float[] u, float[]? dx, Span<float> dW)
+    /// <summary>dX += (or =, for a new gradient) and dW += by <see cref="Winograd.Backward"/> (one transform of dY for
+    /// both, the ReLU mask applied as it is read); dW as the sum of Winograd's fixed runs of chunks, in run order.</summary>
+    private static void WinogradBackward(in ConvGeometry s, float[] x, float[] gd, float[]? yRelu, float[] u, float[]? dx, bool overwriteDx, Span<float> dW)
     {
         int slots = Winograd.FilterGradSlots(s.N, s.Cin, s.Cout, s.Oh, s.Ow, ConvSlots), wn = s.Cout * s.Cin * 9;
         var part = dW.IsEmpty ? null : StepScope.RentFloats(slots * wn, clear: false);
-        Winograd.Backward(x, s.N, s.Cin, s.H, s.W, gd, yRelu, s.Cout, s.Oh, s.Ow, s.Ph, s.Pw, u, dx, slots, part);
+        Winograd.Backward(x, s.N, s.Cin, s.H, s.W, gd, yRelu, s.Cout, s.Oh, s.Ow, s.Ph, s.Pw, u, dx, slots, part, overwriteDx);
         if (part is null) return;
         for (int i = 0; i < slots; i++) Elementwise.AddInPlace(dW, part.AsSpan(i * wn, wn));
     }

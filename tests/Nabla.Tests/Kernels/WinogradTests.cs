@@ -134,6 +134,25 @@ public class WinogradTests(ITestOutputHelper output)
     }
 
     [Theory]
+    [InlineData(4, 5, 26, 26, 7, 0, 0)]
+    [InlineData(5, 4, 10, 13, 3, 2, 2)]
+    [InlineData(1, 33, 9, 8, 70, 2, 1)]
+    public void Backward_OverwriteDx_IgnoresOldContents(int n, int cin, int h, int w, int cout, int ph, int pw)
+    {
+        var rng = new Random(n * 3 + cin + h + w + cout);
+        int oh = h + 2 * ph - 2, ow = w + 2 * pw - 2;
+        var dy = GemmTests.Random(rng, n * cout * oh * ow);
+        var u = new float[Winograd.WeightLength(cout, cin)];
+        Winograd.TransformWeights(GemmTests.Random(rng, cout * cin * 9), cout, cin, false, u);
+        int slots = Winograd.FilterGradSlots(n, cin, cout, oh, ow, 4);
+        var added = new float[n * cin * h * w];
+        Winograd.Backward(default, n, cin, h, w, dy, default, cout, oh, ow, ph, pw, u, added, slots, default);
+        var overwritten = Enumerable.Repeat(float.NaN, added.Length).ToArray();
+        Winograd.Backward(default, n, cin, h, w, dy, default, cout, oh, ow, ph, pw, u, overwritten, slots, default, overwriteDx: true);
+        Assert.Equal(added, overwritten);
+    }
+
+    [Theory]
     [InlineData(3, 16, 14, 15, 16, 0, 2)]
     [InlineData(4, 5, 26, 26, 7, 0, 0)]
     [InlineData(2, 3, 7, 9, 5, 1, 1)]

@@ -54,6 +54,30 @@ public class ConvWinogradTests
     }
 
     [Fact]
+    public void Winograd_InputUsedTwice_GradientsAdd()
+    {
+        // The first backward writes x's new gradient without a clearing pass; the second must add to it.
+        var rng = new Rng(11);
+        var x = Tensor.Randn(rng, 3, 16, 12, 12); x.RequiresGrad = true;
+        var w1 = Tensor.Randn(rng, 16, 16, 3, 3);
+        var w2 = Tensor.Randn(rng, 16, 16, 3, 3);
+        var opt = new Conv2dOptions((1, 1), (1, 1), (1, 1), 1);
+        float[] GradOfX(Func<Tensor> loss)
+        {
+            x.Grad = null;
+            F.t_forceWinograd = true;
+            try { loss().Backward(); }
+            finally { F.t_forceWinograd = null; }
+            return x.Grad!.ToArray();
+        }
+        var g1 = GradOfX(() => F.Sum(F.Conv2d(x, w1, null, opt)));
+        var g2 = GradOfX(() => F.Sum(F.Conv2d(x, w2, null, opt)));
+        var both = GradOfX(() => F.Add(F.Sum(F.Conv2d(x, w1, null, opt)), F.Sum(F.Conv2d(x, w2, null, opt))));
+        var expected = g1.Select((v, i) => (double)v + g2[i]).ToArray();
+        Assert.True(WinogradTests.RelativeError(both, expected) <= 1e-6, "x's gradient is the sum over both uses");
+    }
+
+    [Fact]
     public void Winograd_SameBitsForOneAndTwoThreads()
     {
         var opt = new Conv2dOptions((1, 1), (1, 1), (1, 1), 1);
