@@ -1,0 +1,159 @@
+using System.Runtime.Intrinsics;
+
+namespace Nabla.Kernels;
+
+/// <summary>
+/// The forward of a stride-1, dilation-1 convolution with ONE input channel (a network's first layer on grey images:
+/// LeNet's 1→6 5x5, mnist-cnn's 1→32 3x3) computed directly, without im2col: each image is copied once into a
+/// zero-padded plane, and every output row is accumulated 16 columns at a time as
+/// <c>y[o, i, j] = fma(w[o, kh−1, kw−1], x[i + kh−1, j + kw−1], … fma(w[o, 0, 0], x[i, j], bias[o]))</c>
+/// (taps in row-major order, padded coordinates), with all output channels of a block sharing each input load.
+/// im2col would first write K = kh·kw copies of the image (25 for LeNet) and read them back.
+/// </summary>
+/// <remarks>Images are split over <see cref="Workers"/>; each output element is computed by the same operations
+/// whichever thread runs it, so results are bit-identical for any thread count, and equal to
+/// <see cref="Conv1Naive"/>, the scalar twin.</remarks>
+public static class DirectConv
+{
+    private const int Lanes = 16;
+
+    /// <summary>Output channels accumulated together per pass over a row (registers: 8 channels x 2 vectors).</summary>
+    private const int ChannelBlock = 8;
+
+    /// <summary>Largest kernel side this path takes.</summary>
+    public const int MaxKernel = 7;
+
+    [ThreadStatic] private static float[]? t_plane;
+
+    /// <summary>Whether <see cref="Conv1"/> runs vectorised here (else callers keep im2col).</summary>
+    public static bool IsAccelerated => Vector512.IsHardwareAccelerated;
+
+    /// <summary>y (N, C_out, OH, OW) = conv(x (N, 1, H, W), w (C_out, 1, kh, kw)) + bias, ReLU applied when asked;
+    /// stride 1, dilation 1, zero padding (ph, pw); OH = H + 2ph − kh + 1, OW = W + 2pw − kw + 1.</summary>
+    /// <exception cref="ArgumentException">A size is out of range or a span is too short.</exception>
+    public static void Conv1(ReadOnlySpan<float> x, int n, int h, int w, ReadOnlySpan<float> weight, int cout, int kh, int kw,
+        int ph, int pw, ReadOnlySpan<float> bias, Span<float> y, bool relu)
+    {
+        int oh = h + 2 * ph - kh + 1, ow = w + 2 * pw - kw + 1;
+        Check(n, h, w, cout, kh, kw, ph, pw, oh, ow);
+        if (x.Length < (long)n * h * w || weight.Length < cout * kh * kw || y.Length < (long)n * cout * oh * ow || (!bias.IsEmpty && bias.Length < cout))
+            throw new ArgumentException("DirectConv: span too short");
+        unsafe
+        {
+            fixed (float* px = x, pwt = weight, pb = bias, py = y)
+            {
+                var job = new Job(px, pwt, bias.IsEmpty ? null : pb, py, h, w, cout, kh, kw, ph, pw, oh, ow, relu);
+                Workers.Run(n, job, static (j, b) => Image(j, b));
+            }
+        }
+    }
+
+    private static void Check(int n, int h, int w, int cout, int kh, int kw, int ph, int pw, int oh, int ow)
+    {
+        if (n < 0 || h <= 0 || w <= 0 || cout <= 0 || kh <= 0 || kw <= 0 || kh > MaxKernel || kw > MaxKernel || ph < 0 || pw < 0 || oh <= 0 || ow <= 0)
+            throw new ArgumentException($"DirectConv: unsupported sizes N={n} H={h} W={w} C_out={cout} kernel={kh}x{kw} padding={ph}x{pw}");
+    }
+
+    private readonly unsafe struct Job(float* x, float* w, float* bias, float* y, int h, int wd, int cout, int kh, int kw, int ph, int pw, int oh, int ow, bool relu)
+    {
+        public readonly float* X = x, W = w, Bias = bias, Y = y;
+        public readonly int H = h, Wd = wd, Cout = cout, Kh = kh, Kw = kw, Ph = ph, Pw = pw, Oh = oh, Ow = ow;
+        public readonly bool Relu = relu;
+    }
+
+    private static unsafe void Image(Job j, int b)
+    {
+        int vecs = (j.Ow + Lanes - 1) / Lanes;
+        int rowLen = vecs * Lanes + j.Kw - 1;          // every vector load of a padded row stays inside it
+        int rows = j.H + 2 * j.Ph;
+        var plane = t_plane is { } tp && tp.Length >= rows * rowLen ? tp : (t_plane = new float[rows * rowLen]);
+        fixed (float* pp = plane)
+        {
+            // The zero-padded image: row r of the plane is input row r − ph, shifted right by pw.
+            new Span<float>(pp, rows * rowLen).Clear();
+            float* src = j.X + (long)b * j.H * j.Wd;
+            for (int r = 0; r < j.H; r++)
+                new ReadOnlySpan<float>(src + (long)r * j.Wd, j.Wd).CopyTo(new Span<float>(pp + (long)(r + j.Ph) * rowLen + j.Pw, j.Wd));
+            float* ys = j.Y + (long)b * j.Cout * j.Oh * j.Ow;
+            int taps = j.Kh * j.Kw;
+            // The weights of a block of 8 channels, tap-major: wb[tap·8 + o] (channels past C_out are zero).
+            float* wb = stackalloc float[MaxKernel * MaxKernel * ChannelBlock];
+            float* outs = stackalloc float[ChannelBlock * Lanes];
+            for (int o0 = 0; o0 < j.Cout; o0 += ChannelBlock)
+            {
+                int oc = Math.Min(ChannelBlock, j.Cout - o0);
+                for (int t = 0; t < taps; t++)
+                    for (int o = 0; o < ChannelBlock; o++) wb[t * ChannelBlock + o] = o < oc ? j.W[(long)(o0 + o) * taps + t] : 0f;
+                Vector512<float> b0 = Bias(j, o0, 0, oc), b1 = Bias(j, o0, 1, oc), b2 = Bias(j, o0, 2, oc), b3 = Bias(j, o0, 3, oc);
+                Vector512<float> b4 = Bias(j, o0, 4, oc), b5 = Bias(j, o0, 5, oc), b6 = Bias(j, o0, 6, oc), b7 = Bias(j, o0, 7, oc);
+                for (int i = 0; i < j.Oh; i++)
+                    for (int v = 0; v < vecs; v++)
+                    {
+                        int c0 = v * Lanes, live = Math.Min(Lanes, j.Ow - c0);
+                        Vector512<float> a0 = b0, a1 = b1, a2 = b2, a3 = b3, a4 = b4, a5 = b5, a6 = b6, a7 = b7;
+                        float* wt = wb;
+                        for (int a = 0; a < j.Kh; a++)
+                        {
+                            float* xr = pp + (long)(i + a) * rowLen + c0;
+                            for (int e = 0; e < j.Kw; e++, wt += ChannelBlock)
+                            {
+                                var xv = Vector512.Load(xr + e);
+                                a0 = Vector512.FusedMultiplyAdd(Vector512.Create(wt[0]), xv, a0);
+                                a1 = Vector512.FusedMultiplyAdd(Vector512.Create(wt[1]), xv, a1);
+                                a2 = Vector512.FusedMultiplyAdd(Vector512.Create(wt[2]), xv, a2);
+                                a3 = Vector512.FusedMultiplyAdd(Vector512.Create(wt[3]), xv, a3);
+                                a4 = Vector512.FusedMultiplyAdd(Vector512.Create(wt[4]), xv, a4);
+                                a5 = Vector512.FusedMultiplyAdd(Vector512.Create(wt[5]), xv, a5);
+                                a6 = Vector512.FusedMultiplyAdd(Vector512.Create(wt[6]), xv, a6);
+                                a7 = Vector512.FusedMultiplyAdd(Vector512.Create(wt[7]), xv, a7);
+                            }
+                        }
+                        a0.Store(outs); a1.Store(outs + Lanes); a2.Store(outs + 2 * Lanes); a3.Store(outs + 3 * Lanes);
+                        a4.Store(outs + 4 * Lanes); a5.Store(outs + 5 * Lanes); a6.Store(outs + 6 * Lanes); a7.Store(outs + 7 * Lanes);
+                        for (int o = 0; o < oc; o++)
+                        {
+                            var val = Vector512.Load(outs + o * Lanes);
+                            if (j.Relu) val = Vector512.Max(val, Vector512<float>.Zero);
+                            float* dst = ys + ((long)(o0 + o) * j.Oh + i) * j.Ow + c0;
+                            if (live == Lanes) val.Store(dst);
+                            else
+                            {
+                                val.Store(outs + o * Lanes);
+                                new ReadOnlySpan<float>(outs + o * Lanes, live).CopyTo(new Span<float>(dst, live));
+                            }
+                        }
+                    }
+            }
+        }
+    }
+
+    private static unsafe Vector512<float> Bias(in Job j, int o0, int o, int oc) =>
+        Vector512.Create(j.Bias == null || o >= oc ? 0f : j.Bias[o0 + o]);
+
+    /// <summary>The reference of <see cref="Conv1"/>: one element at a time, the same fused multiply-adds in the same
+    /// order (bias first, then taps row by row), so the same bits.</summary>
+    /// <exception cref="ArgumentException">A size is out of range or a span is too short.</exception>
+    public static void Conv1Naive(ReadOnlySpan<float> x, int n, int h, int w, ReadOnlySpan<float> weight, int cout, int kh, int kw,
+        int ph, int pw, ReadOnlySpan<float> bias, Span<float> y, bool relu)
+    {
+        int oh = h + 2 * ph - kh + 1, ow = w + 2 * pw - kw + 1;
+        Check(n, h, w, cout, kh, kw, ph, pw, oh, ow);
+        if (x.Length < n * h * w || weight.Length < cout * kh * kw || y.Length < n * cout * oh * ow || (!bias.IsEmpty && bias.Length < cout))
+            throw new ArgumentException("DirectConv: span too short");
+        for (int b = 0; b < n; b++)
+            for (int o = 0; o < cout; o++)
+                for (int i = 0; i < oh; i++)
+                    for (int q = 0; q < ow; q++)
+                    {
+                        float acc = bias.IsEmpty ? 0f : bias[o];
+                        for (int a = 0; a < kh; a++)
+                            for (int e = 0; e < kw; e++)
+                            {
+                                int r = i + a - ph, c = q + e - pw;
+                                float xv = r >= 0 && r < h && c >= 0 && c < w ? x[(b * h + r) * w + c] : 0f;
+                                acc = MathF.FusedMultiplyAdd(weight[(o * kh + a) * kw + e], xv, acc);
+                            }
+                        y[((b * cout + o) * oh + i) * ow + q] = relu ? Math.Max(acc, 0f) : acc;
+                    }
+    }
+}

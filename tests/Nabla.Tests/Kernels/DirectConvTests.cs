@@ -1,0 +1,99 @@
+using Nabla.Kernels;
+using Nabla.Ops;
+using Nabla.Tensors;
+using Xunit;
+
+namespace Nabla.Tests.Kernels;
+
+/// <summary>The direct one-input-channel convolution against its scalar twin (same bits) and, through F.Conv2d,
+/// against the im2col path.</summary>
+[Collection(WorkersCollection.Name)] // one test changes Workers.Count
+public class DirectConvTests
+{
+    /// <summary>Direct and im2col forwards add the same taps in different orders: max difference relative to the largest |y|.</summary>
+    private const double PathTolerance = 1e-5;
+    /// <summary>Both paths share the im2col backward, but the fused ReLU masks by each path's own y (an element within
+    /// rounding of 0 could pass in one and not the other; with these fixed seeds none does).</summary>
+    private const double GradientTolerance = 1e-5;
+
+    // n, h, w, cout, kh, kw, ph, pw
+    public static IEnumerable<object[]> Shapes() => new int[][]
+    {
+        [2, 28, 28, 6, 5, 5, 2, 2],
+        [3, 14, 14, 16, 5, 5, 0, 0],
+        [1, 7, 9, 1, 1, 1, 0, 0],
+        [2, 5, 40, 17, 3, 7, 1, 3],
+        [1, 33, 17, 9, 7, 2, 0, 1],
+        [4, 6, 6, 8, 6, 6, 3, 3],
+    }.Select(g => g.Cast<object>().ToArray());
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Conv1_SameBitsAsNaiveTwin(int n, int h, int w, int cout, int kh, int kw, int ph, int pw)
+    {
+        var rng = new Random(n + h * 3 + w * 5 + cout * 7 + kh * 11 + kw * 13 + ph);
+        int oh = h + 2 * ph - kh + 1, ow = w + 2 * pw - kw + 1;
+        var x = GemmTests.Random(rng, n * h * w);
+        var wt = GemmTests.Random(rng, cout * kh * kw);
+        var bias = GemmTests.Random(rng, cout);
+        foreach (bool relu in new[] { false, true })
+            foreach (bool withBias in new[] { false, true })
+            {
+                var fast = Enumerable.Repeat(float.NaN, n * cout * oh * ow).ToArray();
+                var naive = new float[fast.Length];
+                DirectConv.Conv1(x, n, h, w, wt, cout, kh, kw, ph, pw, withBias ? bias : default, fast, relu);
+                DirectConv.Conv1Naive(x, n, h, w, wt, cout, kh, kw, ph, pw, withBias ? bias : default, naive, relu);
+                Assert.Equal(naive, fast);
+            }
+    }
+
+    [Fact]
+    public void Conv1_SameBitsForOneAndTwoThreads()
+    {
+        var rng = new Random(5);
+        var x = GemmTests.Random(rng, 9 * 28 * 28);
+        var wt = GemmTests.Random(rng, 6 * 25);
+        float[] RunWith(int threads) => WithThreads.Run<float[]>(threads, () =>
+        {
+            var y = new float[9 * 6 * 28 * 28];
+            DirectConv.Conv1(x, 9, 28, 28, wt, 6, 5, 5, 2, 2, default, y, true);
+            return y;
+        });
+        Assert.Equal(RunWith(1), RunWith(2));
+    }
+
+    [Fact]
+    public void Conv1_RejectsUnsupportedSizes()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => DirectConv.Conv1(new float[100], 1, 10, 10, new float[64], 1, 8, 8, 0, 0, default, new float[9], false));
+        Assert.Contains("kernel=8x8", ex.Message);
+        Assert.Throws<ArgumentException>(() => DirectConv.Conv1(new float[99], 1, 10, 10, new float[9], 1, 3, 3, 0, 0, default, new float[64], false));
+    }
+
+    [Theory]
+    [InlineData(3, 28, 6, 5, 2)]
+    [InlineData(2, 28, 32, 3, 0)]
+    public void F_Conv2dRelu_DirectMatchesIm2Col(int n, int hw, int cout, int k, int pad)
+    {
+        float[][] Run(bool direct)
+        {
+            var rng = new Rng((ulong)(n * 100 + cout));
+            var x = Tensor.Randn(rng, n, 1, hw, hw); x.RequiresGrad = true;
+            var wt = Tensor.Randn(rng, cout, 1, k, k); wt.RequiresGrad = true;
+            var b = Tensor.Randn(rng, cout); b.RequiresGrad = true;
+            var opt = new Conv2dOptions((1, 1), (pad, pad), (1, 1), 1);
+            F.t_forceDirect = direct;
+            Tensor y;
+            try { y = F.Conv2dRelu(x, wt, b, opt); }
+            finally { F.t_forceDirect = null; }
+            F.Sum(y).Backward();
+            return [y.ToArray(), x.Grad!.ToArray(), wt.Grad!.ToArray(), b.Grad!.ToArray()];
+        }
+        var direct = Run(true);
+        var im2col = Run(false);
+        Assert.True(WinogradTests.RelativeError(direct[0], im2col[0].Select(v => (double)v).ToArray()) <= PathTolerance, "y");
+        Assert.Contains(0f, direct[0]); // the ReLU did clip
+        for (int i = 1; i < 4; i++) // the backward is im2col in both; only the ReLU mask from y could differ, where y is within rounding of 0
+            Assert.True(WinogradTests.RelativeError(direct[i], im2col[i].Select(v => (double)v).ToArray()) <= GradientTolerance, $"gradient {i}");
+    }
+}
