@@ -34,10 +34,7 @@ public static class DirectConv
     public static void Conv1(ReadOnlySpan<float> x, int n, int h, int w, ReadOnlySpan<float> weight, int cout, int kh, int kw,
         int ph, int pw, ReadOnlySpan<float> bias, Span<float> y, bool relu)
     {
-        int oh = h + 2 * ph - kh + 1, ow = w + 2 * pw - kw + 1;
-        Check(n, h, w, cout, kh, kw, ph, pw, oh, ow);
-        if (x.Length < (long)n * h * w || weight.Length < cout * kh * kw || y.Length < (long)n * cout * oh * ow || (!bias.IsEmpty && bias.Length < cout))
-            throw new ArgumentException("DirectConv: span too short");
+        var (oh, ow) = Check(n, h, w, cout, kh, kw, ph, pw, x.Length, weight.Length, bias.Length, y.Length);
         unsafe
         {
             fixed (float* px = x, pwt = weight, pb = bias, py = y)
@@ -48,10 +45,16 @@ public static class DirectConv
         }
     }
 
-    private static void Check(int n, int h, int w, int cout, int kh, int kw, int ph, int pw, int oh, int ow)
+    /// <summary>The output size, after checking the sizes and span lengths of <see cref="Conv1"/> and its twin
+    /// (an empty bias is none).</summary>
+    private static (int Oh, int Ow) Check(int n, int h, int w, int cout, int kh, int kw, int ph, int pw, int xLength, int wLength, int biasLength, int yLength)
     {
+        int oh = h + 2 * ph - kh + 1, ow = w + 2 * pw - kw + 1;
         if (n < 0 || h <= 0 || w <= 0 || cout <= 0 || kh <= 0 || kw <= 0 || kh > MaxKernel || kw > MaxKernel || ph < 0 || pw < 0 || oh <= 0 || ow <= 0)
             throw new ArgumentException($"DirectConv: unsupported sizes N={n} H={h} W={w} C_out={cout} kernel={kh}x{kw} padding={ph}x{pw}");
+        if (xLength < (long)n * h * w || wLength < cout * kh * kw || yLength < (long)n * cout * oh * ow || (biasLength != 0 && biasLength < cout))
+            throw new ArgumentException("DirectConv: span too short");
+        return (oh, ow);
     }
 
     private readonly unsafe struct Job(float* x, float* w, float* bias, float* y, int h, int wd, int cout, int kh, int kw, int ph, int pw, int oh, int ow, bool relu)
@@ -136,10 +139,7 @@ public static class DirectConv
     public static void Conv1Naive(ReadOnlySpan<float> x, int n, int h, int w, ReadOnlySpan<float> weight, int cout, int kh, int kw,
         int ph, int pw, ReadOnlySpan<float> bias, Span<float> y, bool relu)
     {
-        int oh = h + 2 * ph - kh + 1, ow = w + 2 * pw - kw + 1;
-        Check(n, h, w, cout, kh, kw, ph, pw, oh, ow);
-        if (x.Length < n * h * w || weight.Length < cout * kh * kw || y.Length < n * cout * oh * ow || (!bias.IsEmpty && bias.Length < cout))
-            throw new ArgumentException("DirectConv: span too short");
+        var (oh, ow) = Check(n, h, w, cout, kh, kw, ph, pw, x.Length, weight.Length, bias.Length, y.Length);
         for (int b = 0; b < n; b++)
             for (int o = 0; o < cout; o++)
                 for (int i = 0; i < oh; i++)
