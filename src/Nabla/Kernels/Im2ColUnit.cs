@@ -1,16 +1,18 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Nabla.Kernels;
 
 /// <summary>
 /// <see cref="Im2ColBatch"/>'s unfold and fold for stride 1 and dilation 1, where each output row of a receptive-field
-/// row is a contiguous run of the input row: runs of 8 or more floats move as two (possibly overlapping) 8-float
-/// vectors per 16, shorter ones one float at a time, instead of a copy call per run (LeNet's runs are 10 to 28
-/// floats, where the call dominates).
+/// row is a contiguous run of the input row: with AVX-512, a row moves as 16-lane masked loads and stores (the mask
+/// drops the padding and the lanes past the row), and the fold gathers every tap that lands on an input row into
+/// registers before one store, instead of a read-modify-write per tap (LeNet's runs are 10 to 28 floats).
 /// </summary>
-/// <remarks>Same layout and values as <see cref="Im2ColBatch"/>; <see cref="Fold"/> adds the same terms in the same
-/// order (no overlapping stores there), so both are bit-identical to it.</remarks>
+/// <remarks>Same layout and values as <see cref="Im2ColBatch"/>; <see cref="Fold"/> adds the same terms to each element
+/// in the same order (taps in (i, j) order after the value already there; masked lanes are left as they are, not
+/// added zeros), so both are bit-identical to it. Without AVX-512 both call <see cref="Im2ColBatch"/>.</remarks>
 public static class Im2ColUnit
 {
     /// <summary>As <see cref="Im2ColBatch.Unfold"/> with stride 1 and dilation 1.</summary>
@@ -19,46 +21,63 @@ public static class Im2ColUnit
         int ph, int pw, Span<float> cols)
     {
         var (oh, ow) = Check(x.Length, images, imageStride, c, h, w, kh, kw, ph, pw, cols.Length);
-        int p = oh * ow, ld = images * p;
+        if (!Avx512F.IsSupported)
+        {
+            Im2ColBatch.Unfold(x, images, imageStride, c, h, w, kh, kw, 1, 1, ph, pw, 1, 1, cols);
+            return;
+        }
+        int p = oh * ow, ld = images * p, segments = (ow + 15) / 16;
+        var lane = Vector512<int>.Indices;
+        var loads = stackalloc Vector512<float>[segments];
         fixed (float* px = x, pcols = cols)
         {
-            for (int b = 0; b < images; b++)
-            {
-                float* image = px + (long)b * imageStride;
-                for (int ci = 0; ci < c; ci++)
-                {
-                    float* plane = image + (long)ci * h * w;
-                    for (int i = 0; i < kh; i++)
-                        for (int j = 0; j < kw; j++)
+            // Tap by tap, each tap's rows left to right: a full 16-lane store may run past its row into memory a later
+            // store of the block writes; stores within 16 floats of the block's end are masked to stay inside it.
+            for (int ci = 0; ci < c; ci++)
+                for (int i = 0; i < kh; i++)
+                    for (int j = 0; j < kw; j++)
+                    {
+                        int shift = j - pw; // output column ox reads input column ox + shift
+                        for (int s = 0; s < segments; s++)
                         {
-                            float* dst = pcols + (long)((ci * kh + i) * kw + j) * ld + (long)b * p;
-                            int lo = Math.Max(0, pw - j), hi = Math.Min(ow, w + pw - j); // ox whose input column is inside
-                            for (int oy = 0; oy < oh; oy++, dst += ow)
-                            {
-                                int iy = oy - ph + i;
-                                if ((uint)iy >= (uint)h || lo >= hi) { new Span<float>(dst, ow).Clear(); continue; }
-                                for (int ox = 0; ox < lo; ox++) dst[ox] = 0f;
-                                for (int ox = hi; ox < ow; ox++) dst[ox] = 0f;
-                                Copy(plane + (long)iy * w + (lo - pw + j), dst + lo, hi - lo);
-                            }
+                            var ox = lane + Vector512.Create(16 * s);
+                            loads[s] = (Vector512.LessThan(ox, Vector512.Create(ow)) & Vector512.GreaterThanOrEqual(ox, Vector512.Create(-shift))
+                                & Vector512.LessThan(ox, Vector512.Create(w - shift))).AsSingle();
                         }
-                }
-            }
+                        float* dst = pcols + (long)((ci * kh + i) * kw + j) * ld, end = dst + ld;
+                        int oyLo = Math.Clamp(ph - i, 0, oh), oyHi = Math.Clamp(h + ph - i, oyLo, oh); // rows whose input row exists
+                        for (int b = 0; b < images; b++)
+                        {
+                            float* src = px + (long)b * imageStride + (long)ci * h * w + (long)(oyLo - ph + i) * w + shift;
+                            bool last = b == images - 1; // only the last image's stores can reach the block's end
+                            for (int oy = 0; oy < oyLo; oy++, dst += ow) ZeroRow(dst, segments, last, end);
+                            if (segments == 1 && !last)
+                            {
+                                var m = loads[0];
+                                for (int oy = oyLo; oy < oyHi; oy++, dst += ow, src += w) Avx512F.MaskLoad(src, m, Vector512<float>.Zero).Store(dst);
+                            }
+                            else
+                                for (int oy = oyLo; oy < oyHi; oy++, dst += ow, src += w)
+                                    for (int s = 0; s < segments; s++) Put(dst + 16 * s, Avx512F.MaskLoad(src + 16 * s, loads[s], Vector512<float>.Zero), last, end);
+                            for (int oy = oyHi; oy < oh; oy++, dst += ow) ZeroRow(dst, segments, last, end);
+                        }
+                    }
         }
     }
 
-    /// <summary>dst[0..n) = src[0..n): 8-float vectors, the last one overlapping the previous when n is not a multiple of 8.</summary>
+    /// <summary>Stores 16 lanes at <paramref name="dst"/>; with <paramref name="check"/>, only those before <paramref name="end"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void Copy(float* src, float* dst, int n)
+    private static unsafe void Put(float* dst, Vector512<float> v, bool check, float* end)
     {
-        if (n >= 8 && Vector256.IsHardwareAccelerated)
-        {
-            int q = 0;
-            for (; q + 8 <= n; q += 8) Vector256.Load(src + q).Store(dst + q);
-            if (q < n) Vector256.Load(src + n - 8).Store(dst + n - 8);
-            return;
-        }
-        for (int q = 0; q < n; q++) dst[q] = src[q];
+        long room = end - dst;
+        if (!check || room >= 16) v.Store(dst);
+        else Avx512F.MaskStore(dst, Vector512.LessThan(Vector512<int>.Indices, Vector512.Create((int)room)).AsSingle(), v);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void ZeroRow(float* dst, int segments, bool check, float* end)
+    {
+        for (int s = 0; s < segments; s++) Put(dst + 16 * s, Vector512<float>.Zero, check, end);
     }
 
     /// <summary>As <see cref="Im2ColBatch.Fold"/> with stride 1 and dilation 1 (accumulates into <paramref name="dx"/>).</summary>
@@ -67,33 +86,51 @@ public static class Im2ColUnit
         int ph, int pw, Span<float> dx)
     {
         var (oh, ow) = Check(dx.Length, images, imageStride, c, h, w, kh, kw, ph, pw, cols.Length);
+        if (!Avx512F.IsSupported)
+        {
+            Im2ColBatch.Fold(cols, images, imageStride, c, h, w, kh, kw, 1, 1, ph, pw, 1, 1, dx);
+            return;
+        }
         int p = oh * ow, ld = images * p;
+        var lane = Vector512<int>.Indices;
+        var taps = stackalloc Vector512<float>[kw]; // per tap column j: the lanes whose output column ix + pw − j exists
+        // Rows of fewer than 16 floats are visited in phases (0, s, 2s, ..., then 1, 1 + s, ...) so that a row's load
+        // never overlaps the masked store of the row just before it (which would wait for that store to retire).
+        int phases = w >= 16 ? 1 : (16 + w - 1) / w;
         fixed (float* pcols = cols, pdx = dx)
         {
-            for (int b = 0; b < images; b++)
+            for (int ix0 = 0; ix0 < w; ix0 += 16)
             {
-                float* image = pdx + (long)b * imageStride;
-                for (int ci = 0; ci < c; ci++)
-                {
-                    float* plane = image + (long)ci * h * w;
-                    for (int i = 0; i < kh; i++)
-                        for (int j = 0; j < kw; j++)
-                        {
-                            float* src = pcols + (long)((ci * kh + i) * kw + j) * ld + (long)b * p;
-                            int lo = Math.Max(0, pw - j), hi = Math.Min(ow, w + pw - j);
-                            if (lo >= hi) continue;
-                            for (int oy = 0; oy < oh; oy++, src += ow)
+                var ix = lane + Vector512.Create(ix0);
+                var store = Vector512.LessThan(ix, Vector512.Create(w));
+                for (int j = 0; j < kw; j++)
+                    taps[j] = (store & Vector512.GreaterThanOrEqual(ix, Vector512.Create(j - pw)) & Vector512.LessThan(ix, Vector512.Create(ow + j - pw))).AsSingle();
+                var ms = store.AsSingle();
+                for (int b = 0; b < images; b++)
+                    for (int ci = 0; ci < c; ci++)
+                    {
+                        float* plane = pdx + (long)b * imageStride + (long)ci * h * w + ix0;
+                        float* src0 = pcols + (long)ci * kh * kw * ld + (long)b * p + (pw + ix0);
+                        for (int phase = 0; phase < phases; phase++)
+                            for (int iy = phase; iy < h; iy += phases)
                             {
-                                int iy = oy - ph + i;
-                                if ((uint)iy >= (uint)h) continue;
-                                float* d = plane + (long)iy * w + (lo - pw + j), s = src + lo;
-                                int n = hi - lo, q = 0;
-                                if (Vector256.IsHardwareAccelerated)
-                                    for (; q + 8 <= n; q += 8) (Vector256.Load(d + q) + Vector256.Load(s + q)).Store(d + q);
-                                for (; q < n; q++) d[q] += s[q];
+                                int iLo = Math.Max(0, iy + ph - oh + 1), iHi = Math.Min(kh, iy + ph + 1); // taps i whose output row iy + ph − i exists
+                                if (iLo >= iHi) continue;
+                                // Taps in (i, j) order after the value already there, as Im2ColBatch adds them; masked-off
+                                // lanes keep their value (no +0 added).
+                                var v = Avx512F.MaskLoad(plane + (long)iy * w, ms, Vector512<float>.Zero);
+                                for (int i = iLo; i < iHi; i++)
+                                {
+                                    float* row = src0 + (long)i * kw * ld + (iy + ph - i) * ow; // tap (i, 0), output row iy + ph − i, at input column 0
+                                    for (int j = 0; j < kw; j++, row += ld)
+                                    {
+                                        var m = taps[j];
+                                        v = Vector512.ConditionalSelect(m, v + Avx512F.MaskLoad(row - j, m, Vector512<float>.Zero), v);
+                                    }
+                                }
+                                Avx512F.MaskStore(plane + (long)iy * w, ms, v);
                             }
-                        }
-                }
+                    }
             }
         }
     }

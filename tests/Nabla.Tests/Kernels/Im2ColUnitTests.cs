@@ -10,6 +10,9 @@ public class Im2ColUnitTests
     /// <summary>Fold adds the same terms in another order than the naive loop.</summary>
     private const float FoldTolerance = 1e-5f;
 
+    /// <summary>Floats after the column span that the unfold must leave alone.</summary>
+    private const int Guard = 32;
+
     // images, extra stride, c, h, w, kh, kw, ph, pw
     public static IEnumerable<object[]> Geometries() => new int[][]
     {
@@ -33,11 +36,15 @@ public class Im2ColUnitTests
         int oh = h + 2 * ph - kh + 1, ow = w + 2 * pw - kw + 1;
         int stride = c * h * w + extra, length = Math.Max(0, images * stride);
         var x = GemmTests.Random(rng, length);
-        var fast = Enumerable.Repeat(float.NaN, c * kh * kw * images * oh * ow).ToArray();
-        var naive = new float[fast.Length];
-        Im2ColUnit.Unfold(x, images, stride, c, h, w, kh, kw, ph, pw, fast);
+        int colsLength = c * kh * kw * images * oh * ow;
+        var guarded = Enumerable.Repeat(float.NaN, colsLength + Guard).ToArray(); // full-vector stores must stay inside the span
+        var fast = guarded.AsSpan(0, colsLength).ToArray();
+        var naive = new float[colsLength];
+        Im2ColUnit.Unfold(x, images, stride, c, h, w, kh, kw, ph, pw, guarded.AsSpan(0, colsLength));
         Im2ColBatch.UnfoldNaive(x, images, stride, c, h, w, kh, kw, 1, 1, ph, pw, 1, 1, naive);
+        guarded.AsSpan(0, colsLength).CopyTo(fast);
         Assert.Equal(naive, fast);
+        Assert.All(guarded.Skip(colsLength), g => Assert.True(float.IsNaN(g), "Unfold wrote past the column span"));
 
         var cols = GemmTests.Random(rng, fast.Length);
         var dxFast = GemmTests.Random(rng, length);
