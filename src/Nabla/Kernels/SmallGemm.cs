@@ -12,7 +12,7 @@ namespace Nabla.Kernels;
 /// </summary>
 /// <remarks>Every element is <c>fma(a[i,k−1], b[k−1,j], … fma(a[i,0], b[0,j], 0))</c>, in k order, whatever its
 /// position in a block: the same bits as <see cref="MultiplyNaive"/>, for any split of the columns.</remarks>
-public static class SmallGemm
+public static partial class SmallGemm
 {
     /// <summary>The most rows of A (and C) this kernel takes.</summary>
     public const int MaxM = 8;

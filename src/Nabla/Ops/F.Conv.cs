@@ -240,9 +240,10 @@ public static partial class F
                         Unfold(s, j.X.AsSpan((first * s.Cin + gi * s.Cpg) * s.H * s.W), count, c);
                     }
                     var pw = j.PartW.AsSpan(slot * wn + gi * cpo * k, cpo * k);
-                    if (UseSmallGemm(cpo, k))
-                        for (int r0 = 0; r0 < cpo; r0 += SmallGemm.MaxM)
-                            SmallGemm.MultiplyTransposedB(Math.Min(SmallGemm.MaxM, cpo - r0), k, cols, dy.Slice(r0 * cols), cols, c, cols, pw.Slice(r0 * k), k, accumulate: true);
+                    // More than 8 channels: one call on A's lane panel (LeNet's 6→16: 215 → 56 µs per 16 images, one
+                    // thread); up to 8, the dot-product kernel, which wastes no lanes (1→6: 12.9 against 15.6 µs).
+                    if (UseSmallGemm(cpo, k) && cpo > SmallGemm.MaxM) SmallGemm.MultiplyTransposedBPanel(cpo, k, cols, dy, cols, c, cols, pw, k, accumulate: true);
+                    else if (UseSmallGemm(cpo, k)) SmallGemm.MultiplyTransposedB(cpo, k, cols, dy, cols, c, cols, pw, k, accumulate: true);
                     else Gemm.Sgemm(false, true, cpo, k, cols, dy, cols, c, cols, pw, k, 1f);
                 }
                 if (j.PartB is not null)
