@@ -223,12 +223,11 @@ public static partial class F
             for (int gi = 0; gi < s.G; gi++)
             {
                 for (int b = 0; b < count; b++)
-                    for (int o = 0; o < cpo; o++)
-                    {
-                        int at = ((first + b) * s.Cout + gi * cpo + o) * p;
-                        if (j.YRelu is null) j.G.AsSpan(at, p).CopyTo(dy.Slice(o * cols + b * p, p));
-                        else Activation.ReluMask(j.YRelu.AsSpan(at, p), j.G.AsSpan(at, p), dy.Slice(o * cols + b * p, p));
-                    }
+                {
+                    int at = ((first + b) * s.Cout + gi * cpo) * p; // the image's cpo rows of dY, to column b·P of each row of dy
+                    if (j.YRelu is not null) Activation.ReluMaskRows(j.YRelu.AsSpan(at), j.G.AsSpan(at), cpo, p, p, dy.Slice(b * p), cols);
+                    else for (int o = 0; o < cpo; o++) j.G.AsSpan(at + o * p, p).CopyTo(dy.Slice(o * cols + b * p, p));
+                }
                 var wg = j.W.AsSpan(gi * cpo * k, cpo * k);
                 if (j.PartW is not null)
                 {

@@ -123,6 +123,36 @@ public class FusedReluTests
         Assert.Equal(dn, d);
     }
 
+    /// <summary>Rows of a strided layout, each as <see cref="Activation.ReluMaskNaive"/>; the gaps between the
+    /// destination rows are left alone (tails of 0, 4 and 15 lanes; the NaN and zero cases in a tail).</summary>
+    [Theory]
+    [InlineData(3, 100, 100, 1600)]
+    [InlineData(16, 100, 103, 170)]
+    [InlineData(2, 17, 20, 17)]
+    [InlineData(1, 16, 16, 16)]
+    [InlineData(0, 5, 5, 5)]
+    public void ReluMaskRows_MatchesNaivePerRow(int rows, int n, int srcStride, int dstStride)
+    {
+        var rng = new Random(rows * 1000 + n);
+        int src = rows * srcStride, dst = rows * dstStride;
+        var y = Nabla.Tests.Kernels.GemmTests.Random(rng, src);
+        var g = Nabla.Tests.Kernels.GemmTests.Random(rng, src);
+        if (rows > 0) { y[n - 1] = float.NaN; y[n - 2] = 0f; g[n - 3] = float.NaN; y[n - 3] = 2f; }
+        var d = Nabla.Tests.Kernels.GemmTests.Random(rng, dst);
+        var want = (float[])d.Clone();
+        for (int r = 0; r < rows; r++)
+            Activation.ReluMaskNaive(y.AsSpan(r * srcStride, n), g.AsSpan(r * srcStride, n), want.AsSpan(r * dstStride, n));
+        Activation.ReluMaskRows(y, g, rows, n, srcStride, d, dstStride);
+        Assert.Equal(want, d);
+    }
+
+    [Fact]
+    public void ReluMaskRows_ShortSpan_Throws()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => Activation.ReluMaskRows(new float[10], new float[10], 2, 5, 6, new float[10], 5));
+        Assert.Contains("spans too short", ex.Message);
+    }
+
     /// <summary>Both sums are exact term by term in double; only the order of the additions differs.</summary>
     private const double SumRelativeTolerance = 1e-13;
 
