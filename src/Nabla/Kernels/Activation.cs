@@ -101,6 +101,51 @@ public static class Activation
             for (int r = 0; r < rows; r++) ReluMaskCore(py + (long)r * srcStride, pg + (long)r * srcStride, pd + (long)r * dstStride, n);
     }
 
+    /// <summary>d[r·dstStride + i] = s[r·srcStride + i] + bias[r] (when given), then max(·, 0) as <see cref="Relu"/> (when
+    /// <paramref name="relu"/>; NaN stays NaN, −0 becomes +0), for <paramref name="rows"/> rows of <paramref name="n"/>: a
+    /// convolution's product rows scattered to NCHW with the bias and the fused ReLU, in one call per image.</summary>
+    /// <param name="bias">One value per row, or empty for none.</param>
+    /// <exception cref="ArgumentException">A size is negative, a stride is below n, the bias has the wrong length, or a span is too short.</exception>
+    public static unsafe void BiasReluRows(ReadOnlySpan<float> s, int srcStride, int rows, int n, ReadOnlySpan<float> bias, bool relu, Span<float> d, int dstStride)
+    {
+        if (rows < 0 || n < 0 || srcStride < n || dstStride < n || (!bias.IsEmpty && bias.Length != rows))
+            throw new ArgumentException($"Activation.BiasReluRows: need rows, n ≥ 0, strides ≥ n and one bias per row; got rows {rows}, n {n}, strides {srcStride}, {dstStride}, bias {bias.Length}");
+        if (rows == 0) return;
+        long src = (long)(rows - 1) * srcStride + n, dst = (long)(rows - 1) * dstStride + n;
+        if (s.Length < src || d.Length < dst)
+            throw new ArgumentException($"Activation.BiasReluRows: spans too short: s {s.Length} (need {src}), d {d.Length} (need {dst})");
+        if (!Avx512F.IsSupported)
+        {
+            for (int r = 0; r < rows; r++) BiasReluRowNaive(s.Slice(r * srcStride, n), bias.IsEmpty ? null : bias[r], relu, d.Slice(r * dstStride, n));
+            return;
+        }
+        fixed (float* ps = s, pd = d)
+            for (int r = 0; r < rows; r++)
+            {
+                float* a = ps + (long)r * srcStride, o = pd + (long)r * dstStride;
+                var b = Vector512.Create(bias.IsEmpty ? 0f : bias[r]);
+                bool add = !bias.IsEmpty;
+                for (int i = 0; i < n; i += 16)
+                {
+                    var live = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(n - i)).AsSingle();
+                    var v = i + 16 <= n ? Vector512.Load(a + i) : Avx512F.MaskLoad(a + i, live, Vector512<float>.Zero);
+                    if (add) v += b;
+                    if (relu) v = Vector512.ConditionalSelect(Vector512.GreaterThan(v, Vector512<float>.Zero) | ~Vector512.Equals(v, v), v, Vector512<float>.Zero);
+                    if (i + 16 <= n) v.Store(o + i);
+                    else Avx512F.MaskStore(o + i, live, v);
+                }
+            }
+    }
+
+    /// <summary>The reference for one row of <see cref="BiasReluRows"/>: <c>TensorPrimitives.Add</c>, then
+    /// <c>TensorPrimitives.Max(·, 0)</c> as <see cref="Relu"/>.</summary>
+    public static void BiasReluRowNaive(ReadOnlySpan<float> s, float? bias, bool relu, Span<float> d)
+    {
+        if (bias is { } b) TensorPrimitives.Add(s, b, d);
+        else s.CopyTo(d);
+        if (relu) TensorPrimitives.Max(d, 0f, d);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe void ReluMaskCore(float* py, float* pg, float* pd, int n)
     {

@@ -144,15 +144,9 @@ public static partial class F
                 for (int r0 = 0; r0 < cpo; r0 += SmallGemm.MaxM)
                     SmallGemm.Multiply(Math.Min(SmallGemm.MaxM, cpo - r0), cols, k, wd.AsSpan((gi * cpo + r0) * k), k, c, cols, yt.Slice(r0 * cols), cols);
             else Gemm.Sgemm(false, false, cpo, cols, k, wd.AsSpan(gi * cpo * k, cpo * k), k, c, cols, yt, cols, 0f);
-            for (int b = 0; b < count; b++)
-                for (int o = 0; o < cpo; o++)
-                {
-                    var src = yt.Slice(o * cols + b * p, p);
-                    var dst = yd.AsSpan(((first + b) * s.Cout + gi * cpo + o) * p, p);
-                    if (bd is null) src.CopyTo(dst);
-                    else System.Numerics.Tensors.TensorPrimitives.Add(src, bd[gi * cpo + o], dst);
-                    if (relu) System.Numerics.Tensors.TensorPrimitives.Max(dst, 0f, dst); // as Activation.Relu
-                }
+            for (int b = 0; b < count; b++) // the image's cpo rows, from column b·P of each row of the product
+                Activation.BiasReluRows(yt.Slice(b * p), cols, cpo, p, bd is null ? default : bd.AsSpan(gi * cpo, cpo), relu,
+                    yd.AsSpan(((first + b) * s.Cout + gi * cpo) * p), p);
         }
     }
 

@@ -146,6 +146,29 @@ public class FusedReluTests
         Assert.Equal(want, d);
     }
 
+    /// <summary>Bias and ReLU on strided rows against TensorPrimitives row by row, bit for bit (NaN, −0 and a sum that
+    /// rounds to −0 included); the gaps between destination rows are left alone.</summary>
+    [Theory]
+    [InlineData(16, 100, 1600, 100, true, true)]
+    [InlineData(6, 784, 2352, 784, true, false)]
+    [InlineData(3, 17, 20, 19, false, true)]
+    [InlineData(2, 5, 5, 9, false, false)]
+    [InlineData(1, 16, 16, 16, true, true)]
+    public void BiasReluRows_MatchesNaivePerRow(int rows, int n, int srcStride, int dstStride, bool withBias, bool relu)
+    {
+        var rng = new Random(rows * 1000 + n);
+        var src = Nabla.Tests.Kernels.GemmTests.Random(rng, rows * srcStride);
+        src[0] = float.NaN; src[1] = -0f; src[2] = -1e-30f; src[n - 1] = float.NegativeInfinity;
+        var bias = withBias ? Nabla.Tests.Kernels.GemmTests.Random(rng, rows) : [];
+        if (withBias) src[3] = -bias[0];
+        var d = Nabla.Tests.Kernels.GemmTests.Random(rng, rows * dstStride);
+        var want = (float[])d.Clone();
+        for (int r = 0; r < rows; r++)
+            Activation.BiasReluRowNaive(src.AsSpan(r * srcStride, n), withBias ? bias[r] : null, relu, want.AsSpan(r * dstStride, n));
+        Activation.BiasReluRows(src, srcStride, rows, n, bias, relu, d, dstStride);
+        Assert.Equal(want.Select(BitConverter.SingleToInt32Bits), d.Select(BitConverter.SingleToInt32Bits));
+    }
+
     [Fact]
     public void ReluMaskRows_ShortSpan_Throws()
     {
