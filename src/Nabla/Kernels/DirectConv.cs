@@ -1,4 +1,5 @@
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Nabla.Kernels;
 
@@ -76,7 +77,16 @@ public static class DirectConv
             new Span<float>(pp, rows * rowLen).Clear();
             float* src = j.X + (long)b * j.H * j.Wd;
             for (int r = 0; r < j.H; r++)
-                new ReadOnlySpan<float>(src + (long)r * j.Wd, j.Wd).CopyTo(new Span<float>(pp + (long)(r + j.Ph) * rowLen + j.Pw, j.Wd));
+            {
+                float* from = src + (long)r * j.Wd, to = pp + (long)(r + j.Ph) * rowLen + j.Pw;
+                if (Avx512F.IsSupported) // 16 floats at a time, the last ones under a mask
+                    for (int c = 0; c < j.Wd; c += Lanes)
+                    {
+                        var m = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(j.Wd - c)).AsSingle();
+                        Avx512F.MaskStore(to + c, m, Avx512F.MaskLoad(from + c, m, Vector512<float>.Zero));
+                    }
+                else new ReadOnlySpan<float>(from, j.Wd).CopyTo(new Span<float>(to, j.Wd));
+            }
             float* ys = j.Y + (long)b * j.Cout * j.Oh * j.Ow;
             int taps = j.Kh * j.Kw;
             // The weights of a block of 8 channels, tap-major: wb[tap·8 + o] (channels past C_out are zero).
@@ -107,18 +117,23 @@ public static class DirectConv
                                 a3 = Vector512.FusedMultiplyAdd(Vector512.Create(wt[3]), xv, a3);
                                 a4 = Vector512.FusedMultiplyAdd(Vector512.Create(wt[4]), xv, a4);
                                 a5 = Vector512.FusedMultiplyAdd(Vector512.Create(wt[5]), xv, a5);
-                                a6 = Vector512.FusedMultiplyAdd(Vector512.Create(wt[6]), xv, a6);
-                                a7 = Vector512.FusedMultiplyAdd(Vector512.Create(wt[7]), xv, a7);
+                                if (oc > 6) // LeNet's 6 channels skip the last two (their accumulators stay unused)
+                                {
+                                    a6 = Vector512.FusedMultiplyAdd(Vector512.Create(wt[6]), xv, a6);
+                                    a7 = Vector512.FusedMultiplyAdd(Vector512.Create(wt[7]), xv, a7);
+                                }
                             }
                         }
                         a0.Store(outs); a1.Store(outs + Lanes); a2.Store(outs + 2 * Lanes); a3.Store(outs + 3 * Lanes);
                         a4.Store(outs + 4 * Lanes); a5.Store(outs + 5 * Lanes); a6.Store(outs + 6 * Lanes); a7.Store(outs + 7 * Lanes);
+                        var keep = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(live)).AsSingle();
                         for (int o = 0; o < oc; o++)
                         {
                             var val = Vector512.Load(outs + o * Lanes);
                             if (j.Relu) val = Vector512.Max(val, Vector512<float>.Zero);
                             float* dst = ys + ((long)(o0 + o) * j.Oh + i) * j.Ow + c0;
                             if (live == Lanes) val.Store(dst);
+                            else if (Avx512F.IsSupported) Avx512F.MaskStore(dst, keep, val);
                             else
                             {
                                 val.Store(outs + o * Lanes);
