@@ -14,7 +14,7 @@ namespace Nabla.Kernels;
 /// <remarks>Images are split over <see cref="Workers"/>; each output element is computed by the same operations
 /// whichever thread runs it, so results are bit-identical for any thread count, and equal to
 /// <see cref="Conv1Naive"/>, the scalar twin.</remarks>
-public static class DirectConv
+public static partial class DirectConv
 {
     private const int Lanes = 16;
 

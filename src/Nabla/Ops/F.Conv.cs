@@ -91,12 +91,13 @@ public static partial class F
         bool winograd = UseWinograd(geo);
         float[]? saved = !winograd && !UnitStride(geo) && record && weight.RequiresGrad && savedLength <= ConvSavedColsBudget ? StepScope.RentFloats((int)savedLength, clear: false) : null;
         float[]? u = winograd ? WinogradForward(geo, x.Data, weight.Data, bias?.Data, y, relu) : null;
-        if (!winograd && saved is null && UseDirectConv1(geo))
+        bool direct = !winograd && saved is null && UseDirectConv1(geo);
+        if (direct)
             DirectConv.Conv1(x.Data, n, h, w, weight.Data, cout, kh, kw, ph, pw, bias is null ? default : bias.Data, y.Data, relu);
         else if (!winograd) Workers.Run(geo.Chunks, (geo, x.Data, weight.Data, bias?.Data, y.Data, relu, saved),
             static (s, ch) => ConvForwardChunk(s.geo, ch, s.Item2, s.Item3, s.Item4, s.Item5, s.relu, s.saved));
         if (!record) return y;
-        return Graph.Record(y, relu ? "conv2d_relu" : "conv2d", inputs, gOut => ConvBackward(geo, x, weight, bias, gOut.Data, relu ? y.Data : null, saved, u));
+        return Graph.Record(y, relu ? "conv2d_relu" : "conv2d", inputs, gOut => ConvBackward(geo, x, weight, bias, gOut.Data, relu ? y.Data : null, saved, u, direct));
     }
 
     /// <summary>The sizes of one convolution call and its chunking into groups of images.</summary>
@@ -162,11 +163,22 @@ public static partial class F
     /// <param name="saved">The forward's columns, or null to recompute them.</param>
     /// <param name="u">The forward's Winograd-transformed weights when it took that path: dX and dW then come from
     /// <see cref="WinogradBackward"/> instead of im2col; else null.</param>
-    private static void ConvBackward(ConvGeometry s, Tensor x, Tensor weight, Tensor? bias, float[] gd, float[]? yRelu, float[]? saved, float[]? u)
+    /// <param name="direct">The forward ran on <see cref="DirectConv"/>: dW then comes from
+    /// <see cref="DirectConv.FilterGrad1"/> (dX, if needed, from im2col).</param>
+    private static void ConvBackward(ConvGeometry s, Tensor x, Tensor weight, Tensor? bias, float[] gd, float[]? yRelu, float[]? saved, float[]? u, bool direct)
     {
         bool winograd = u is not null;
         bool needW = weight.RequiresGrad, needB = bias is { RequiresGrad: true }, needX = x.RequiresGrad;
-        if (needB && winograd) // straight from dY (and the ReLU outputs): no chunk copies, one output channel per part
+        if (needW && direct) // the direct forward's weight gradient: no columns either (one input channel, stride 1)
+        {
+            int runs = Math.Min(Math.Max(s.N, 1), ConvSlots), size = weight.Numel;
+            var part = StepScope.RentFloats(runs * size, clear: false);
+            DirectConv.FilterGrad1(x.Data, s.N, s.H, s.W, gd, yRelu, s.Cout, s.Kh, s.Kw, s.Ph, s.Pw, runs, part);
+            var dW = Graph.GradOf(weight).Span;
+            for (int i = 0; i < runs; i++) Elementwise.AddInPlace(dW, part.AsSpan(i * size, size));
+            needW = false;
+        }
+        if (needB && (winograd || direct)) // straight from dY (and the ReLU outputs): no chunk copies, one output channel per part
         {
             Workers.Run(s.Cout, (s, gd, yRelu, db: Graph.GradOf(bias!).Data), static (j, o) =>
             {
@@ -258,7 +270,8 @@ public static partial class F
     }
 
     /// <summary>One input channel, stride 1, dilation 1, a kernel of at most 7x7: the forward can run directly on the
-    /// padded image (<see cref="DirectConv"/>) instead of unfolding kh·kw copies of it; the backward stays on im2col.
+    /// padded image (<see cref="DirectConv"/>) instead of unfolding kh·kw copies of it, and so does the weight gradient
+    /// (<see cref="DirectConv.FilterGrad1"/>); an input gradient, when one is needed, stays on im2col.
     /// It pays with many taps and few output channels (LeNet's 1→6 5x5: 250–300 → 171–182 µs per batch of 64 at 2
     /// threads) but not with few taps and many channels (mnist-cnn's 1→32 3x3: im2col 220–450 µs, direct 536–612 µs).
     /// Tests force it off (false) or on (true) through <see cref="t_forceDirect"/>.</summary>
