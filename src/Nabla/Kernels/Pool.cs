@@ -41,6 +41,11 @@ public static partial class Pool
                 MaxPool2x2Inside(px, planes, h, w, sh, sw, oh, ow, py, pa);
                 return;
             }
+            if (sw == 2 && ph == 0 && pw == 0 && dh == 1 && dw == 1 && Avx512F.IsSupported && (oh - 1) * sh + kh <= h && (ow - 1) * 2 + kw <= w)
+            {
+                MaxPoolStride2Inside(px, planes, h, w, kh, kw, sh, oh, ow, py, pa);
+                return;
+            }
             for (int plane = 0; plane < planes; plane++)
             {
                 float* src = px + (long)plane * h * w;
@@ -110,6 +115,48 @@ public static partial class Pool
                     da[i * ow + j] = bi + r * w + c;
                 }
             }
+        }
+    }
+
+    /// <summary>Windows of any size at horizontal stride 2 that lie inside the plane (AlexNet's 3x3 stride-2 pools), 16
+    /// outputs at a time: each tap's 16 inputs (every other float) are the even lanes of two loads, and the running
+    /// maximum takes a value when <c>!(v &lt;= best)</c> while best is not NaN, taps in row-major order — the scalar
+    /// rule (the first maximum; the first NaN wins), so the same values and indices as <see cref="MaxPool2dNaive"/>.</summary>
+    private static unsafe void MaxPoolStride2Inside(float* px, int planes, int h, int w, int kh, int kw, int sh, int oh, int ow, float* py, int* pa)
+    {
+        var lane = Vector512<int>.Indices;
+        var even = lane * 2; // lanes 0, 2, ..., 30 of two 16-float loads
+        for (int plane = 0; plane < planes; plane++)
+        {
+            float* src = px + (long)plane * h * w;
+            float* dst = py + (long)plane * oh * ow;
+            int* da = pa + (long)plane * oh * ow;
+            for (int i = 0; i < oh; i++)
+                for (int j = 0; j < ow; j += 16)
+                {
+                    int count = Math.Min(16, ow - j), span = 2 * count - 1; // floats a tap needs from its first
+                    var lo = Vector512.LessThan(lane, Vector512.Create(span)).AsSingle();
+                    var hi = Vector512.LessThan(lane + Vector512.Create(16), Vector512.Create(span)).AsSingle();
+                    Vector512<float> best = default;
+                    Vector512<int> at = default;
+                    for (int ka = 0; ka < kh; ka++)
+                    {
+                        int r = i * sh + ka;
+                        for (int kb = 0; kb < kw; kb++)
+                        {
+                            float* first = src + (long)r * w + 2 * j + kb;
+                            var v = Avx512F.PermuteVar16x32x2(Avx512F.MaskLoad(first, lo, Vector512<float>.Zero), even, Avx512F.MaskLoad(first + 16, hi, Vector512<float>.Zero));
+                            var index = Vector512.Create(r * w + 2 * j + kb) + even;
+                            if (ka == 0 && kb == 0) { best = v; at = index; continue; }
+                            var take = ~Vector512.LessThanOrEqual(v, best) & Vector512.Equals(best, best);
+                            best = Vector512.ConditionalSelect(take, v, best);
+                            at = Vector512.ConditionalSelect(take.AsInt32(), index, at);
+                        }
+                    }
+                    var keep = Vector512.LessThan(lane, Vector512.Create(count));
+                    Avx512F.MaskStore(dst + i * ow + j, keep.AsSingle(), best);
+                    Avx512F.MaskStore(da + i * ow + j, keep, at);
+                }
         }
     }
 

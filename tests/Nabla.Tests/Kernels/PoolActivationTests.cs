@@ -18,6 +18,11 @@ public class PoolActivationTests
         [4, 35, 2, 2, 2, 2, 0, 0, 1, 1],
         [9, 3, 2, 2, 2, 2, 0, 0, 1, 1],
         [23, 23, 3, 3, 2, 2, 0, 0, 1, 1],
+        [11, 11, 3, 3, 2, 2, 0, 0, 1, 1],
+        [7, 70, 3, 3, 2, 2, 0, 0, 1, 1],
+        [9, 67, 2, 5, 3, 2, 0, 0, 1, 1],
+        [4, 34, 1, 4, 1, 2, 0, 0, 1, 1],
+        [3, 3, 3, 3, 2, 2, 0, 0, 1, 1],
         [7, 9, 3, 3, 1, 2, 1, 1, 1, 1],
         [10, 11, 3, 2, 2, 3, 1, 1, 2, 3],
         [5, 5, 5, 5, 1, 1, 2, 2, 1, 1],
@@ -163,6 +168,29 @@ public class PoolActivationTests
         var yn = new float[y.Length]; var argn = new int[y.Length];
         Pool.MaxPool2d(x, planes, h, w, 2, 2, 2, 2, 0, 0, 1, 1, oh, ow, y, arg);
         Pool.MaxPool2dNaive(x, planes, h, w, 2, 2, 2, 2, 0, 0, 1, 1, oh, ow, yn, argn);
+        Assert.Contains(float.NaN, y);
+        Assert.Equal(yn, y);
+        Assert.Equal(argn, arg);
+    }
+
+    /// <summary>The stride-2 vector path (3x3 windows, overlapping): a NaN in the first, a middle and the last tap of a
+    /// window, next to ±∞ and ties, gives the naive twin's values and indices.</summary>
+    [Theory]
+    [InlineData(0)]
+    [InlineData(17)]
+    [InlineData(70 + 33)]
+    [InlineData(2 * 70 + 68)]
+    public void MaxPool2d_3x3Stride2_NaNInAVectorBlock_MatchesNaive(int nanAt)
+    {
+        const int planes = 2, h = 7, w = 70, oh = 3, ow = 34;
+        var x = GemmTests.Random(new Random(nanAt), planes * h * w);
+        for (int i = 3; i < x.Length; i += 5) x[i] = x[i - 2]; // ties
+        x[nanAt] = float.NaN;
+        x[nanAt + 1] = float.PositiveInfinity; x[nanAt + 2] = float.NegativeInfinity;
+        var y = new float[planes * oh * ow]; var arg = new int[y.Length];
+        var yn = new float[y.Length]; var argn = new int[y.Length];
+        Pool.MaxPool2d(x, planes, h, w, 3, 3, 2, 2, 0, 0, 1, 1, oh, ow, y, arg);
+        Pool.MaxPool2dNaive(x, planes, h, w, 3, 3, 2, 2, 0, 0, 1, 1, oh, ow, yn, argn);
         Assert.Contains(float.NaN, y);
         Assert.Equal(yn, y);
         Assert.Equal(argn, arg);
