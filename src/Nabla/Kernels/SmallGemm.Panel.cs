@@ -27,7 +27,7 @@ public static partial class SmallGemm
     public static unsafe void MultiplyTransposedBPanel(int m, int n, int k, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
         Span<float> c, int ldc, bool accumulate)
     {
-        CheckPanel(m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
+        CheckTransposed(m, MaxMPanel, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
         if (!IsAccelerated)
         {
             MultiplyTransposedBPanelNaive(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
@@ -193,7 +193,7 @@ public static partial class SmallGemm
     public static void MultiplyTransposedBPanelNaive(int m, int n, int k, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
         Span<float> c, int ldc, bool accumulate)
     {
-        CheckPanel(m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
+        CheckTransposed(m, MaxMPanel, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
         int chains = ChainsFor(m, k);
         for (int i = 0; i < m; i++)
             for (int j = 0; j < n; j++)
@@ -213,15 +213,5 @@ public static partial class SmallGemm
         float t = s[0];
         for (int l = 1; l < chains; l++) t += s[l];
         return t;
-    }
-
-    private static void CheckPanel(int m, int n, int k, int aLength, int lda, int bLength, int ldb, int cLength, int ldc)
-    {
-        if (m < 1 || m > MaxMPanel) throw new ArgumentException($"SmallGemm: m must be in [1, {MaxMPanel}], got {m}");
-        if (n < 0 || k < 0) throw new ArgumentException($"SmallGemm: sizes must be non-negative, got n={n} k={k}");
-        if (lda < k || ldb < k || ldc < n) throw new ArgumentException($"SmallGemm: leading dimensions too small: lda {lda}, ldb {ldb} (k {k}), ldc {ldc} (n {n})");
-        if (n == 0) return;
-        if (aLength < (long)(m - 1) * lda + k || bLength < (long)(n - 1) * ldb + k || cLength < (long)(m - 1) * ldc + n)
-            throw new ArgumentException($"SmallGemm: a span is too short for m={m} n={n} k={k}");
     }
 }

@@ -140,7 +140,7 @@ public static partial class SmallGemm
     public static unsafe void MultiplyTransposedB(int m, int n, int k, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
         Span<float> c, int ldc, bool accumulate)
     {
-        CheckTransposed(m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
+        CheckTransposed(m, MaxM, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
         if (!IsAccelerated)
         {
             MultiplyTransposedBNaive(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
@@ -242,7 +242,7 @@ public static partial class SmallGemm
     public static void MultiplyTransposedBNaive(int m, int n, int k, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
         Span<float> c, int ldc, bool accumulate)
     {
-        CheckTransposed(m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
+        CheckTransposed(m, MaxM, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
         for (int i = 0; i < m; i++)
             for (int j = 0; j < n; j++)
             {
@@ -263,9 +263,9 @@ public static partial class SmallGemm
         return t;
     }
 
-    private static void CheckTransposed(int m, int n, int k, int aLength, int lda, int bLength, int ldb, int cLength, int ldc)
+    private static void CheckTransposed(int m, int maxM, int n, int k, int aLength, int lda, int bLength, int ldb, int cLength, int ldc)
     {
-        if (m < 1 || m > MaxM) throw new ArgumentException($"SmallGemm: m must be in [1, {MaxM}], got {m}");
+        if (m < 1 || m > maxM) throw new ArgumentException($"SmallGemm: m must be in [1, {maxM}], got {m}");
         if (n < 0 || k < 0) throw new ArgumentException($"SmallGemm: sizes must be non-negative, got n={n} k={k}");
         if (lda < k || ldb < k || ldc < n) throw new ArgumentException($"SmallGemm: leading dimensions too small: lda {lda}, ldb {ldb} (k {k}), ldc {ldc} (n {n})");
         if (n == 0) return;

@@ -152,45 +152,32 @@ public class PoolActivationTests
         Assert.Contains("index 4 outside a plane of 4", ex.Message);
     }
 
+    /// <summary>The vector paths — 2x2 windows at stride 2 (4 rows) and overlapping 3x3 windows at stride 2 (7 rows), 70
+    /// columns — with a NaN in the first, a middle or the last tap of a window, next to ±∞ (and, for 3x3, ties), give
+    /// the naive twin's values and indices.</summary>
     [Theory]
-    [InlineData(0)]
-    [InlineData(17)]
-    [InlineData(31)]
-    [InlineData(64 + 33)]
-    [InlineData(2 * 70 - 1)]
-    public void MaxPool2d_2x2_NaNInAVectorBlock_MatchesNaive(int nanAt)
+    [InlineData(2, 4, 0)]
+    [InlineData(2, 4, 17)]
+    [InlineData(2, 4, 31)]
+    [InlineData(2, 4, 64 + 33)]
+    [InlineData(2, 4, 2 * 70 - 1)]
+    [InlineData(3, 7, 0)]
+    [InlineData(3, 7, 17)]
+    [InlineData(3, 7, 70 + 33)]
+    [InlineData(3, 7, 2 * 70 + 68)]
+    public void MaxPool2d_Stride2_NaNInAVectorBlock_MatchesNaive(int k, int h, int nanAt)
     {
-        const int planes = 2, h = 4, w = 70, oh = 2, ow = 35;
-        var x = GemmTests.Random(new Random(nanAt), planes * h * w);
+        const int planes = 2, w = 70;
+        int oh = (h - k) / 2 + 1, ow = (w - k) / 2 + 1;
+        var x = GemmTests.Random(new Random(nanAt + k), planes * h * w);
+        if (k == 3) for (int i = 3; i < x.Length; i += 5) x[i] = x[i - 2]; // ties
         x[nanAt] = float.NaN;
-        x[nanAt + 2] = float.PositiveInfinity; x[nanAt + 3] = float.NegativeInfinity;
+        if (k == 3) { x[nanAt + 1] = float.PositiveInfinity; x[nanAt + 2] = float.NegativeInfinity; }
+        else { x[nanAt + 2] = float.PositiveInfinity; x[nanAt + 3] = float.NegativeInfinity; }
         var y = new float[planes * oh * ow]; var arg = new int[y.Length];
         var yn = new float[y.Length]; var argn = new int[y.Length];
-        Pool.MaxPool2d(x, planes, h, w, 2, 2, 2, 2, 0, 0, 1, 1, oh, ow, y, arg);
-        Pool.MaxPool2dNaive(x, planes, h, w, 2, 2, 2, 2, 0, 0, 1, 1, oh, ow, yn, argn);
-        Assert.Contains(float.NaN, y);
-        Assert.Equal(yn, y);
-        Assert.Equal(argn, arg);
-    }
-
-    /// <summary>The stride-2 vector path (3x3 windows, overlapping): a NaN in the first, a middle and the last tap of a
-    /// window, next to ±∞ and ties, gives the naive twin's values and indices.</summary>
-    [Theory]
-    [InlineData(0)]
-    [InlineData(17)]
-    [InlineData(70 + 33)]
-    [InlineData(2 * 70 + 68)]
-    public void MaxPool2d_3x3Stride2_NaNInAVectorBlock_MatchesNaive(int nanAt)
-    {
-        const int planes = 2, h = 7, w = 70, oh = 3, ow = 34;
-        var x = GemmTests.Random(new Random(nanAt), planes * h * w);
-        for (int i = 3; i < x.Length; i += 5) x[i] = x[i - 2]; // ties
-        x[nanAt] = float.NaN;
-        x[nanAt + 1] = float.PositiveInfinity; x[nanAt + 2] = float.NegativeInfinity;
-        var y = new float[planes * oh * ow]; var arg = new int[y.Length];
-        var yn = new float[y.Length]; var argn = new int[y.Length];
-        Pool.MaxPool2d(x, planes, h, w, 3, 3, 2, 2, 0, 0, 1, 1, oh, ow, y, arg);
-        Pool.MaxPool2dNaive(x, planes, h, w, 3, 3, 2, 2, 0, 0, 1, 1, oh, ow, yn, argn);
+        Pool.MaxPool2d(x, planes, h, w, k, k, 2, 2, 0, 0, 1, 1, oh, ow, y, arg);
+        Pool.MaxPool2dNaive(x, planes, h, w, k, k, 2, 2, 0, 0, 1, 1, oh, ow, yn, argn);
         Assert.Contains(float.NaN, y);
         Assert.Equal(yn, y);
         Assert.Equal(argn, arg);

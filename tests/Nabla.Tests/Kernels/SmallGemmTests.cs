@@ -69,9 +69,16 @@ public class SmallGemmTests
 
     [Theory]
     [MemberData(nameof(TransposedShapes))]
-    public void MultiplyTransposedB_MatchesNaive(int m, int n, int k)
+    public void MultiplyTransposedB_MatchesNaive(int m, int n, int k) =>
+        AssertTransposedBMatches(m, n, k, m * 1000 + n * 10 + k, SmallGemm.MultiplyTransposedB, SmallGemm.MultiplyTransposedBNaive);
+
+    private delegate void TransposedB(int m, int n, int k, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc, bool accumulate);
+
+    /// <summary>C (+)= A·Bᵀ by <paramref name="fast"/> against <paramref name="naive"/> (bit for bit, the padding between
+    /// C's rows untouched too) and against Gemm.Naive, overwriting and accumulating.</summary>
+    private static void AssertTransposedBMatches(int m, int n, int k, int seed, TransposedB fast, TransposedB naive)
     {
-        var rng = new Random(m * 1000 + n * 10 + k);
+        var rng = new Random(seed);
         int lda = k + 3, ldb = k + 1, ldc = n + 2;
         var a = GemmTests.Random(rng, m * lda);
         var b = GemmTests.Random(rng, Math.Max(n, 1) * ldb);
@@ -80,15 +87,15 @@ public class SmallGemmTests
             var c = GemmTests.Random(rng, m * ldc);
             var cn = (float[])c.Clone();
             var reference = (float[])c.Clone();
-            SmallGemm.MultiplyTransposedB(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
-            SmallGemm.MultiplyTransposedBNaive(m, n, k, a, lda, b, ldb, cn, ldc, accumulate);
+            fast(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+            naive(m, n, k, a, lda, b, ldb, cn, ldc, accumulate);
             Assert.Equal(cn, c);
             Gemm.Naive(false, true, m, n, k, a, lda, b, ldb, reference, ldc, accumulate ? 1f : 0f);
             for (int i = 0; i < m; i++)
                 for (int j = 0; j < n; j++)
                 {
                     float want = reference[i * ldc + j], got = c[i * ldc + j];
-                    Assert.True(Math.Abs(want - got) <= RelativeTolerance * (1 + Math.Abs(want)) * k, $"C[{i},{j}] = {got}, Gemm.Naive {want}");
+                    Assert.True(Math.Abs(want - got) <= RelativeTolerance * (1 + Math.Abs(want)) * Math.Max(k, 1), $"C[{i},{j}] = {got}, Gemm.Naive {want}");
                 }
         }
     }
@@ -103,29 +110,8 @@ public class SmallGemmTests
     /// k a multiple of 4; m ≤ 8 and k even; else one chain), fewer rows of B than a tile, and an overlapping last tile.</summary>
     [Theory]
     [MemberData(nameof(PanelShapes))]
-    public void MultiplyTransposedBPanel_MatchesNaive(int m, int n, int k)
-    {
-        var rng = new Random(m * 100000 + n * 100 + k);
-        int lda = k + 3, ldb = k + 1, ldc = n + 2;
-        var a = GemmTests.Random(rng, m * lda);
-        var b = GemmTests.Random(rng, Math.Max(n, 1) * ldb);
-        foreach (bool accumulate in new[] { false, true })
-        {
-            var c = GemmTests.Random(rng, m * ldc);
-            var cn = (float[])c.Clone();
-            var reference = (float[])c.Clone();
-            SmallGemm.MultiplyTransposedBPanel(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
-            SmallGemm.MultiplyTransposedBPanelNaive(m, n, k, a, lda, b, ldb, cn, ldc, accumulate);
-            Assert.Equal(cn, c); // the padding between C's rows untouched too
-            Gemm.Naive(false, true, m, n, k, a, lda, b, ldb, reference, ldc, accumulate ? 1f : 0f);
-            for (int i = 0; i < m; i++)
-                for (int j = 0; j < n; j++)
-                {
-                    float want = reference[i * ldc + j], got = c[i * ldc + j];
-                    Assert.True(Math.Abs(want - got) <= RelativeTolerance * (1 + Math.Abs(want)) * Math.Max(k, 1), $"C[{i},{j}] = {got}, Gemm.Naive {want}");
-                }
-        }
-    }
+    public void MultiplyTransposedBPanel_MatchesNaive(int m, int n, int k) =>
+        AssertTransposedBMatches(m, n, k, m * 100000 + n * 100 + k, SmallGemm.MultiplyTransposedBPanel, SmallGemm.MultiplyTransposedBPanelNaive);
 
     [Theory]
     [InlineData(4, 8, 4)]
