@@ -12,7 +12,7 @@ public static partial class DirectConv
     [ThreadStatic] private static float[]? t_dy, t_acc;
 
     /// <summary>The weight gradient of <see cref="Conv1"/> without im2col: for each of <paramref name="slots"/> fixed runs
-    /// of images (run s holds images ⌊n·s/slots⌋ to ⌊n·(s+1)/slots⌋ − 1),
+    /// of images (run s holds the images <see cref="Workers.Share"/>(n, slots, s)),
     /// <c>partials[s·C_out·kh·kw + o·kh·kw + a·kw + e] = Σ dY'[b, o, i, j] · x[b, i + a − ph, j + e − pw]</c> over the run's
     /// images and all outputs, where dY' is dY masked by y &gt; 0 when <paramref name="yRelu"/> is given (a fused ReLU).
     /// Callers add the partials in run order, so the result is the same for any number of threads.</summary>
@@ -45,7 +45,7 @@ public static partial class DirectConv
 
     private static unsafe void GradSlot(GradJob j, int slot)
     {
-        int b0 = (int)((long)j.N * slot / j.Slots), b1 = (int)((long)j.N * (slot + 1) / j.Slots);
+        var (b0, b1) = Workers.Share(j.N, j.Slots, slot);
         int vecs = (j.Ow + Lanes - 1) / Lanes, taps = j.Kh * j.Kw, rowLen = vecs * Lanes + j.Kw - 1, rows = j.H + 2 * j.Ph;
         int dyRow = vecs * Lanes; // dY' rows padded with zeros to whole vectors
         int oBlocks = (j.Cout + GradChannels - 1) / GradChannels, tBlocks = (taps + GradTaps - 1) / GradTaps;
@@ -168,7 +168,7 @@ public static partial class DirectConv
         var lanes = new float[vecs * Lanes];
         for (int s = 0; s < slots; s++)
         {
-            int b0 = (int)((long)n * s / slots), b1 = (int)((long)n * (s + 1) / slots);
+            var (b0, b1) = Workers.Share(n, slots, s);
             for (int o = 0; o < cout; o++)
                 for (int t = 0; t < taps; t++)
                 {

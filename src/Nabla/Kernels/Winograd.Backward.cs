@@ -87,7 +87,7 @@ public static partial class Winograd
     private static unsafe void BackwardSlot(BackwardJob j, int slot)
     {
         var s = j.S;
-        int c0 = (int)((long)s.Chunks * slot / j.Slots), c1 = (int)((long)s.Chunks * (slot + 1) / j.Slots);
+        var (c0, c1) = Workers.Share(s.Chunks, j.Slots, slot);
         int cin = s.Cin, cout = s.Cout, kernels = cin * cout;
         int tpi = s.TilesPerImage, tilesW = s.TilesW;
         int gh = TileOut * s.TilesH, gw = TileOut * tilesW;

@@ -54,6 +54,22 @@ public static class Workers
         }
     }
 
+    /// <summary>The items [Lo, Hi) of part <paramref name="part"/> when <paramref name="items"/> items are split into
+    /// <paramref name="parts"/> contiguous runs whose sizes differ by at most one, the longer runs first: parts are
+    /// claimed in order, so the long ones start first and the threads finish together (6 chunks in 4 runs as 2, 2, 1,
+    /// 1 take 3 chunks per thread on 2 threads; as 1, 2, 1, 2 one thread could take 4).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">items is negative, parts is below 1, or part is outside [0, parts).</exception>
+    public static (int Lo, int Hi) Share(int items, int parts, int part)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(items);
+        ArgumentOutOfRangeException.ThrowIfLessThan(parts, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(part);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(part, parts);
+        int size = items / parts, extra = items % parts;
+        int lo = part * size + Math.Min(part, extra);
+        return (lo, lo + size + (part < extra ? 1 : 0));
+    }
+
     /// <summary>Runs <c>body(0)</c> .. <c>body(parts - 1)</c> across the workers and returns when all are done.</summary>
     /// <param name="parts">Number of independent parts; 0 does nothing, 1 runs inline.</param>
     /// <param name="body">The work of one part. Allocates a closure per call if it captures; prefer the state overload on hot paths.</param>

@@ -219,7 +219,7 @@ public static partial class F
     private static void ConvBackwardSlot(ConvBackwardJob j, int slot)
     {
         var s = j.S;
-        int c0 = (int)((long)s.Chunks * slot / j.Slots), c1 = (int)((long)s.Chunks * (slot + 1) / j.Slots);
+        var (c0, c1) = Workers.Share(s.Chunks, j.Slots, slot);
         int p = s.P, k = s.K, cpo = s.Cpo, wn = s.Cout * k;
         for (int ch = c0; ch < c1; ch++)
         {

@@ -85,4 +85,23 @@ public class WorkersTests
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => Workers.Count = 0);
     }
+
+    [Theory]
+    [InlineData(6, 4, new[] { 2, 2, 1, 1 })]
+    [InlineData(64, 4, new[] { 16, 16, 16, 16 })]
+    [InlineData(5, 2, new[] { 3, 2 })]
+    [InlineData(3, 4, new[] { 1, 1, 1, 0 })]
+    [InlineData(0, 1, new[] { 0 })]
+    public void Share_IsContiguousLongestFirst(int items, int parts, int[] sizes)
+    {
+        int next = 0;
+        for (int p = 0; p < parts; p++)
+        {
+            var (lo, hi) = Workers.Share(items, parts, p);
+            Assert.Equal(next, lo);
+            Assert.Equal(sizes[p], hi - lo);
+            next = hi;
+        }
+        Assert.Equal(items, next);
+    }
 }
