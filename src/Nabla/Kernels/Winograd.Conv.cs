@@ -59,14 +59,16 @@ public static partial class Winograd
         }
     }
 
-    private readonly record struct ConvShape(int N, int Cin, int H, int W, int Cout, int Oh, int Ow, int Ph, int Pw)
+    /// <summary>The sizes of one call; <paramref name="Out"/> outputs per tile side: 4 for F(4x4, 3x3), 2 for
+    /// F(2x2, 5x5) (both read 6x6 input tiles).</summary>
+    private readonly record struct ConvShape(int N, int Cin, int H, int W, int Cout, int Oh, int Ow, int Ph, int Pw, int Out = TileOut)
     {
-        public int TilesH => Tiles(Oh);
-        public int TilesW => Tiles(Ow);
+        public int TilesH => (Oh + Out - 1) / Out;
+        public int TilesW => (Ow + Out - 1) / Out;
         public int TilesPerImage => TilesH * TilesW;
         /// <summary>Rows and columns of the zero-padded planes the tiles read.</summary>
-        public int Hs => TileOut * TilesH + 2;
-        public int Ws => TileOut * TilesW + 2;
+        public int Hs => Out * TilesH + TileIn - Out;
+        public int Ws => Out * TilesW + TileIn - Out;
         /// <summary>The input can be read in place: no padding and every tile inside the planes.</summary>
         public bool InPlace => Ph == 0 && Pw == 0 && H >= Hs && W >= Ws;
         public int PerChunk => ImagesPerChunk(N, Cin, Cout, TilesPerImage);
@@ -115,10 +117,10 @@ public static partial class Winograd
             for (int i = 0; i < t16; i++)
             {
                 int ti = Math.Min(i, t - 1), b = ti / tpi, r = ti - b * tpi, th = r / s.TilesW, tw = r - th * s.TilesW;
-                srcOff[i] = b * cin * planeStride + TileOut * th * rowStride + TileOut * tw;
-                dstOff[i] = b * cout * s.Oh * s.Ow + TileOut * th * s.Ow + TileOut * tw;
-                liveRows[i] = i < t ? Math.Min(TileOut, s.Oh - TileOut * th) : 0;
-                liveCols[i] = Math.Min(TileOut, s.Ow - TileOut * tw);
+                srcOff[i] = b * cin * planeStride + s.Out * th * rowStride + s.Out * tw;
+                dstOff[i] = b * cout * s.Oh * s.Ow + s.Out * th * s.Ow + s.Out * tw;
+                liveRows[i] = i < t ? Math.Min(s.Out, s.Oh - s.Out * th) : 0;
+                liveCols[i] = Math.Min(s.Out, s.Ow - s.Out * tw);
             }
 
             InputTransform(src, cin, planeStride, rowStride, srcOff, t16, pv, vStride);
@@ -127,8 +129,12 @@ public static partial class Winograd
                     new ReadOnlySpan<float>(j.U + (long)xi * cout * cin, cout * cin), cin,
                     new ReadOnlySpan<float>(pv + xi * vStride, cin * t16), t16,
                     new Span<float>(pm + xi * mStride, cout * t16), t16, 0f);
-            OutputTransform(pm, mStride, cout, t16, j.Bias, j.Y + (long)first * cout * s.Oh * s.Ow, s.Oh * s.Ow, s.Ow,
-                dstOff, liveRows, liveCols, j.Accumulate, j.Relu);
+            if (s.Out == 2)
+                OutputTransform2(pm, mStride, cout, t16, j.Bias, j.Y + (long)first * cout * s.Oh * s.Ow, s.Oh * s.Ow, s.Ow,
+                    dstOff, liveRows, liveCols, j.Relu);
+            else
+                OutputTransform(pm, mStride, cout, t16, j.Bias, j.Y + (long)first * cout * s.Oh * s.Ow, s.Oh * s.Ow, s.Ow,
+                    dstOff, liveRows, liveCols, j.Accumulate, j.Relu);
         }
     }
 

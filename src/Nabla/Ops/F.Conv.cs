@@ -91,8 +91,10 @@ public static partial class F
         bool winograd = UseWinograd(geo);
         float[]? saved = !winograd && !UnitStride(geo) && record && weight.RequiresGrad && savedLength <= ConvSavedColsBudget ? StepScope.RentFloats((int)savedLength, clear: false) : null;
         float[]? u = winograd ? WinogradForward(geo, x.Data, weight.Data, bias?.Data, y, relu) : null;
-        bool direct = !winograd && saved is null && UseDirectConv1(geo);
-        if (direct)
+        bool winograd5 = !winograd && UseWinograd5(geo); // forward only: the backward stays on im2col
+        bool direct = !winograd && !winograd5 && saved is null && UseDirectConv1(geo);
+        if (winograd5) Winograd5Forward(geo, x.Data, weight.Data, bias?.Data, y, relu);
+        else if (direct)
             DirectConv.Conv1(x.Data, n, h, w, weight.Data, cout, kh, kw, ph, pw, bias is null ? default : bias.Data, y.Data, relu);
         else if (!winograd) Workers.Run(geo.Chunks, (geo, x.Data, weight.Data, bias?.Data, y.Data, relu, saved),
             static (s, ch) => ConvForwardChunk(s.geo, ch, s.Item2, s.Item3, s.Item4, s.Item5, s.relu, s.saved));
@@ -310,6 +312,30 @@ public static partial class F
     /// planes (too many outputs of the last tiles are wasted), few tiles in all (the 36 products are too narrow;
     /// batch-1 inference).</summary>
     private const int WinogradMinChannels = 16, WinogradMinSide = 8, WinogradMinTiles = 128;
+
+    /// <summary>Tests force the F(2x2, 5x5) forward on (true) or off (false); null lets <see cref="UseWinograd5"/> decide.</summary>
+    [ThreadStatic] internal static bool? t_forceWinograd5;
+
+    /// <summary>Whether a 5x5 convolution's forward runs on F(2x2, 5x5) (<see cref="Winograd.Conv5x5"/>): the same
+    /// conditions as <see cref="UseWinograd"/> (enough channels and tiles for the transforms to pay) with a 5x5 kernel.
+    /// alexnet-mnist's 96→256 layer on 23x23 planes: see docs/performance.md. Its backward stays on im2col.</summary>
+    private static bool UseWinograd5(in ConvGeometry s)
+    {
+        bool fits = s.G == 1 && s.Kh == 5 && s.Kw == 5 && s.Sh == 1 && s.Sw == 1 && s.Dh == 1 && s.Dw == 1;
+        if (!fits) return false;
+        if (t_forceWinograd5 is { } forced) return forced;
+        int tiles = (s.Oh + Winograd.TileOut5 - 1) / Winograd.TileOut5 * ((s.Ow + Winograd.TileOut5 - 1) / Winograd.TileOut5);
+        return Winograd.IsAccelerated && s.Cin >= WinogradMinChannels && s.Cout >= WinogradMinChannels
+            && s.Oh >= WinogradMinSide && s.Ow >= WinogradMinSide && (long)s.N * tiles >= WinogradMinTiles;
+    }
+
+    /// <summary>y = the 5x5 convolution by F(2x2, 5x5) (the weights transformed per call).</summary>
+    private static void Winograd5Forward(in ConvGeometry s, float[] x, float[] w, float[]? b, Tensor y, bool relu)
+    {
+        var u = StepScope.RentFloats(Winograd.WeightLength(s.Cout, s.Cin), clear: false);
+        Winograd.TransformWeights5x5(w, s.Cout, s.Cin, u);
+        Winograd.Conv5x5(x, s.N, s.Cin, s.H, s.W, u, s.Cout, s.Oh, s.Ow, s.Ph, s.Pw, b, y.Data, relu);
+    }
 
     /// <summary>y = the convolution by F(4x4,3x3); returns the transformed weights, which the backward reuses.</summary>
     private static float[] WinogradForward(in ConvGeometry s, float[] x, float[] w, float[]? b, Tensor y, bool relu)

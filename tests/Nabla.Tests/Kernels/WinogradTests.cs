@@ -326,8 +326,14 @@ public class WinogradTests(ITestOutputHelper output)
     }
 
     /// <summary>The direct 3x3 stride-1 cross-correlation in double (zero padding).</summary>
-    internal static double[] Direct(float[] x, int n, int cin, int h, int w, float[] wt, int cout, int oh, int ow, int ph, int pw, bool flip)
+    internal static double[] Direct(float[] x, int n, int cin, int h, int w, float[] wt, int cout, int oh, int ow, int ph, int pw, bool flip) =>
+        Direct(x, n, cin, h, w, wt, cout, 3, oh, ow, ph, pw, flip);
+
+    /// <summary>The direct k x k stride-1 cross-correlation in double (zero padding); with <paramref name="flip"/>, each
+    /// kernel rotated by 180°.</summary>
+    internal static double[] Direct(float[] x, int n, int cin, int h, int w, float[] wt, int cout, int k, int oh, int ow, int ph, int pw, bool flip)
     {
+        int taps = k * k;
         var y = new double[n * cout * oh * ow];
         for (int b = 0; b < n; b++)
             for (int o = 0; o < cout; o++)
@@ -336,16 +342,16 @@ public class WinogradTests(ITestOutputHelper output)
                     {
                         double sum = 0;
                         for (int c = 0; c < cin; c++)
-                            for (int a = 0; a < 3; a++)
+                            for (int a = 0; a < k; a++)
                             {
                                 int r = i - ph + a;
                                 if (r < 0 || r >= h) continue;
-                                for (int e = 0; e < 3; e++)
+                                for (int e = 0; e < k; e++)
                                 {
                                     int q = j - pw + e;
                                     if (q < 0 || q >= w) continue;
-                                    int tap = flip ? 8 - (a * 3 + e) : a * 3 + e;
-                                    sum += (double)x[((b * cin + c) * h + r) * w + q] * wt[(o * cin + c) * 9 + tap];
+                                    int tap = flip ? taps - 1 - (a * k + e) : a * k + e;
+                                    sum += (double)x[((b * cin + c) * h + r) * w + q] * wt[(o * cin + c) * taps + tap];
                                 }
                             }
                         y[((b * cout + o) * oh + i) * ow + j] = sum;

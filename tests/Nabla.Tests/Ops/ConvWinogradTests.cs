@@ -53,6 +53,25 @@ public class ConvWinogradTests
         Assert.True(WinogradTests.RelativeError(fused[0], im2col[0].Select(v => (double)v).ToArray()) <= PathTolerance);
     }
 
+    /// <summary>The F(2x2, 5x5) forward against im2col: the output, and the gradients of the im2col backward that
+    /// follows either forward (with the fused ReLU the mask comes from each path's y; with these seeds no element of y
+    /// lies within rounding of 0).</summary>
+    [Theory]
+    [InlineData(2, 16, 23, 23, 20, 2, true, false)]
+    [InlineData(2, 16, 23, 23, 20, 2, true, true)]
+    [InlineData(3, 5, 9, 11, 7, 0, true, true)]
+    [InlineData(1, 17, 8, 8, 16, 1, false, false)]
+    [InlineData(2, 3, 6, 13, 33, 2, true, false)]
+    public void Winograd5x5_MatchesIm2Col_ForwardAndGradients(int n, int cin, int h, int w, int cout, int pad, bool withBias, bool relu)
+    {
+        var opt = new Conv2dOptions((1, 1), (pad, pad), (1, 1), 1);
+        var wino = Run(true, n, cin, h, w, cout, pad, withBias, opt, relu, k: 5);
+        var im2col = Run(false, n, cin, h, w, cout, pad, withBias, opt, relu, k: 5);
+        if (relu) Assert.Contains(0f, wino[0]); // the ReLU did clip
+        for (int i = 0; i < wino.Length; i++)
+            Assert.True(WinogradTests.RelativeError(wino[i], im2col[i].Select(v => (double)v).ToArray()) <= PathTolerance, $"part {i} (y, dX, dW, db)");
+    }
+
     [Fact]
     public void Winograd_InputUsedTwice_GradientsAdd()
     {
@@ -92,7 +111,8 @@ public class ConvWinogradTests
     [Fact]
     public void Dispatch_OtherShapesIgnoreTheWinogradSwitch()
     {
-        // Stride 2, dilation 2, 5x5 kernels and groups stay on im2col even when Winograd is forced.
+        // Stride 2, dilation 2, 5x5 kernels and groups stay on im2col even when F(4x4, 3x3) is forced (a 5x5 kernel
+        // here has too few channels for F(2x2, 5x5)).
         var rng = new Rng(3);
         var x = Tensor.Randn(rng, 2, 4, 11, 11);
         foreach (var (wShape, opt) in new (int[], Conv2dOptions)[]
@@ -115,19 +135,21 @@ public class ConvWinogradTests
     }
 
     /// <summary>y, dX, dW and db (db empty without bias) of sum(y ⊙ r) for a fixed random r (y with the ReLU, fused or not, when asked).</summary>
-    private static float[][] Run(bool winograd, int n, int cin, int h, int w, int cout, int pad, bool withBias, Conv2dOptions opt, bool relu = false, bool fuse = true)
+    /// <remarks>A 3x3 kernel switches F(4x4, 3x3) on or off, a 5x5 kernel (<paramref name="k"/>) F(2x2, 5x5).</remarks>
+    private static float[][] Run(bool winograd, int n, int cin, int h, int w, int cout, int pad, bool withBias, Conv2dOptions opt, bool relu = false, bool fuse = true, int k = 3)
     {
         var rng = new Rng((ulong)(n * 1000 + cin * 10 + h));
         var x = Tensor.Randn(rng, n, cin, h, w); x.RequiresGrad = true;
-        var wt = Tensor.Randn(rng, cout, cin, 3, 3); wt.RequiresGrad = true;
+        var wt = Tensor.Randn(rng, cout, cin, k, k); wt.RequiresGrad = true;
         Tensor? b = null;
         if (withBias) { b = Tensor.Randn(rng, cout); b.RequiresGrad = true; }
-        int oh = h + 2 * pad - 2, ow = w + 2 * pad - 2;
+        int oh = h + 2 * pad - k + 1, ow = w + 2 * pad - k + 1;
         var r = Tensor.Randn(rng, n, cout, oh, ow);
-        F.t_forceWinograd = winograd;
+        if (k == 5) F.t_forceWinograd5 = winograd;
+        else F.t_forceWinograd = winograd;
         Tensor y;
         try { y = !relu ? F.Conv2d(x, wt, b, opt) : fuse ? F.Conv2dRelu(x, wt, b, opt) : F.Relu(F.Conv2d(x, wt, b, opt)); }
-        finally { F.t_forceWinograd = null; }
+        finally { F.t_forceWinograd = null; F.t_forceWinograd5 = null; }
         F.Sum(F.Mul(y, r)).Backward();
         return [y.ToArray(), x.Grad!.ToArray(), wt.Grad!.ToArray(), b?.Grad!.ToArray() ?? []];
     }

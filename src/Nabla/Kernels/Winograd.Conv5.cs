@@ -1,0 +1,136 @@
+using System.Runtime.Intrinsics;
+
+namespace Nabla.Kernels;
+
+public static partial class Winograd
+{
+    // F(2x2, 5x5) on the same points as F(4x4, 3x3) (0, 1, −1, 2, −2, ∞), so the same 6x6 input transform Bᵀ:
+    // y = Aᵀ [(G g Gᵀ) ⊙ (Bᵀ d B)] A with G (6 x 5) row p = c_p·(1, p, p², p³, p⁴) (c_p as in F(4x4, 3x3)'s G) and
+    // Aᵀ (2 x 6) column p = (1, p), ∞ → (0, 1). 36 products for 4 outputs against 100 multiply-adds directly.
+    private static readonly float[] G5 =
+    [
+        1 / 4f, 0, 0, 0, 0,
+        -1 / 6f, -1 / 6f, -1 / 6f, -1 / 6f, -1 / 6f,
+        -1 / 6f, 1 / 6f, -1 / 6f, 1 / 6f, -1 / 6f,
+        1 / 24f, 2 / 24f, 4 / 24f, 8 / 24f, 16 / 24f,
+        1 / 24f, -2 / 24f, 4 / 24f, -8 / 24f, 16 / 24f,
+        0, 0, 0, 0, 1,
+    ];
+
+    /// <summary>Outputs per tile side of F(2x2, 5x5).</summary>
+    public const int TileOut5 = 2;
+
+    /// <summary>
+    /// Transforms 5x5 kernels for <see cref="Conv5x5"/>: <c>u[ξ][o][c] = (G w[o][c] Gᵀ)[ξ]</c>, G the 6 x 5 matrix of
+    /// F(2x2, 5x5), computed in float in a fixed order (rows of G·w, then its columns times Gᵀ).
+    /// </summary>
+    /// <param name="w">Weights (C_out, C_in, 5, 5).</param>
+    /// <param name="cout">C_out.</param>
+    /// <param name="cin">C_in.</param>
+    /// <param name="u">Destination, <see cref="WeightLength"/> floats.</param>
+    /// <exception cref="ArgumentException">A size is not positive or a span is too short.</exception>
+    public static void TransformWeights5x5(ReadOnlySpan<float> w, int cout, int cin, Span<float> u)
+    {
+        if (cout <= 0 || cin <= 0) throw new ArgumentException($"Winograd: channels must be positive, got C_out={cout} C_in={cin}");
+        long kernels = (long)cout * cin;
+        if (w.Length < kernels * 25) throw new ArgumentException($"Winograd: weights need {kernels * 25} floats, span has {w.Length}");
+        if (u.Length < kernels * Positions) throw new ArgumentException($"Winograd: transformed weights need {kernels * Positions} floats, span has {u.Length}");
+        unsafe
+        {
+            fixed (float* pw = w, pu = u)
+            {
+                var job = (W: (nint)pw, U: (nint)pu, Kernels: (int)kernels, Parts: (int)Math.Min(kernels, 16));
+                Workers.Run(job.Parts, job, static (j, part) =>
+                {
+                    var (k0, k1) = Workers.Share(j.Kernels, j.Parts, part);
+                    Span<float> gw = stackalloc float[TileIn * 5];
+                    for (int k = k0; k < k1; k++)
+                    {
+                        float* g = (float*)j.W + (long)k * 25;
+                        for (int r = 0; r < TileIn; r++) // (G g)[r][b] = Σ_a G[r][a] g[a][b]
+                            for (int b = 0; b < 5; b++)
+                            {
+                                float sum = 0f;
+                                for (int a = 0; a < 5; a++) sum += G5[r * 5 + a] * g[a * 5 + b];
+                                gw[r * 5 + b] = sum;
+                            }
+                        for (int r = 0; r < TileIn; r++) // ((G g) Gᵀ)[r][q] = Σ_b (G g)[r][b] G[q][b]
+                            for (int q = 0; q < TileIn; q++)
+                            {
+                                float sum = 0f;
+                                for (int b = 0; b < 5; b++) sum += gw[r * 5 + b] * G5[q * 5 + b];
+                                ((float*)j.U)[(long)(r * TileIn + q) * j.Kernels + k] = sum;
+                            }
+                    }
+                });
+            }
+        }
+    }
+
+    /// <summary>
+    /// A 5x5, stride-1 cross-correlation by F(2x2, 5x5):
+    /// <c>y[b, o, i, j] = bias[o] + Σ_{c,a,e} x[b, c, i − ph + a, j − pw + e] · w[o, c, a, e]</c> (x zero outside its
+    /// planes), ReLU applied when asked, for weights transformed by <see cref="TransformWeights5x5"/> into
+    /// <paramref name="u"/>. The same chunks, input transform and products as <see cref="Conv"/>, with 2x2 output
+    /// tiles: the results are the same for any <see cref="Workers.Count"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">A size is not positive or a span is too short.</exception>
+    public static unsafe void Conv5x5(ReadOnlySpan<float> x, int n, int cin, int h, int w, ReadOnlySpan<float> u, int cout,
+        int oh, int ow, int ph, int pw, ReadOnlySpan<float> bias, Span<float> y, bool relu)
+    {
+        if (n < 0 || cin <= 0 || h <= 0 || w <= 0 || cout <= 0 || oh <= 0 || ow <= 0)
+            throw new ArgumentException($"Winograd: sizes must be positive, got N={n} C_in={cin} H={h} W={w} C_out={cout} OH={oh} OW={ow}");
+        if (x.Length < (long)n * cin * h * w) throw new ArgumentException($"Winograd: input needs {(long)n * cin * h * w} floats, span has {x.Length}");
+        if (u.Length < (long)WeightLength(cout, cin)) throw new ArgumentException($"Winograd: transformed weights need {WeightLength(cout, cin)} floats, span has {u.Length}");
+        if (y.Length < (long)n * cout * oh * ow) throw new ArgumentException($"Winograd: output needs {(long)n * cout * oh * ow} floats, span has {y.Length}");
+        if (!bias.IsEmpty && bias.Length < cout) throw new ArgumentException($"Winograd: bias needs {cout} floats, span has {bias.Length}");
+        if (n == 0) return;
+        var geo = new ConvShape(n, cin, h, w, cout, oh, ow, ph, pw, TileOut5);
+        fixed (float* px = x, pu = u, pb = bias, py = y)
+        {
+            var job = new ConvJob(geo, px, pu, bias.IsEmpty ? null : pb, py, accumulate: false, relu);
+            Workers.Run(geo.Chunks, job, static (j, ch) => ConvChunk(j, ch));
+        }
+    }
+
+    /// <summary>y = Aᵀ m A + bias (ReLU applied when asked) for F(2x2, 5x5)'s 2x2 tiles of every output channel,
+    /// clipped to the output planes.</summary>
+    private static unsafe void OutputTransform2(float* m, long xiStride, int cout, int t16, float* bias, float* y, int plane, int ow,
+        int* dstOff, int* liveRows, int* liveCols, bool relu)
+    {
+        float* tmp = stackalloc float[TileOut5 * TileIn * Lanes]; // tmp[r][e][lane]: Aᵀ along the tile rows
+        float* outv = stackalloc float[TileOut5 * TileOut5 * Lanes];
+        for (int o = 0; o < cout; o++)
+        {
+            var bv = bias is null ? Vector512<float>.Zero : Vector512.Create(bias[o]);
+            float* yo = y + (long)o * plane;
+            for (int g = 0; g < t16; g += Lanes)
+            {
+                float* mp = m + (long)o * t16 + g;
+                for (int e = 0; e < TileIn; e++)
+                    OutputRow2(mp + e * xiStride, TileIn * xiStride, tmp + e * Lanes, TileIn * Lanes, Vector512<float>.Zero);
+                for (int r = 0; r < TileOut5; r++)
+                    OutputRow2(tmp + r * TileIn * Lanes, Lanes, outv + r * TileOut5 * Lanes, Lanes, bv);
+                if (relu)
+                    for (int k = 0; k < TileOut5 * TileOut5; k++)
+                        Vector512.Max(Vector512.Load(outv + k * Lanes), Vector512<float>.Zero).Store(outv + k * Lanes);
+                for (int l = 0; l < Lanes; l++)
+                {
+                    int rows = liveRows[g + l], cols = liveCols[g + l];
+                    float* d = yo + dstOff[g + l];
+                    for (int r = 0; r < rows; r++, d += ow)
+                        for (int e = 0; e < cols; e++) d[e] = outv[(r * TileOut5 + e) * Lanes + l];
+                }
+            }
+        }
+    }
+
+    /// <summary>2 = Aᵀ·6 on vectors for F(2x2, 5x5), plus <paramref name="add"/>.</summary>
+    private static unsafe void OutputRow2(float* p, long ps, float* q, long qs, Vector512<float> add)
+    {
+        var m0 = Vector512.Load(p); var m1 = Vector512.Load(p + ps); var m2 = Vector512.Load(p + 2 * ps);
+        var m3 = Vector512.Load(p + 3 * ps); var m4 = Vector512.Load(p + 4 * ps); var m5 = Vector512.Load(p + 5 * ps);
+        (m0 + (m1 + m2) + (m3 + m4) + add).Store(q);
+        (Vector512.FusedMultiplyAdd(Vector512.Create(2f), m3 - m4, m1 - m2) + m5 + add).Store(q + qs);
+    }
+}
