@@ -51,15 +51,19 @@ public static partial class Winograd
     /// <param name="partials">slots x C_out·C_in·9 floats, each overwritten; empty for no weight gradient.</param>
     /// <param name="overwriteDx">dx's old contents are ignored (they may be garbage): each chunk clears its images'
     /// part of dx, while it is about to be written, before adding (a new gradient needs no separate clearing pass).</param>
-    /// <exception cref="ArgumentException">A size is not positive, slots is out of range, or a span is too short.</exception>
+    /// <param name="kernel">3 for F(4x4, 3x3) (weights from <see cref="TransformWeights"/>), 5 for F(2x2, 5x5) (from
+    /// <see cref="TransformWeights5x5"/>; 2x2 gradient tiles, partials of C_out·C_in·25).</param>
+    /// <exception cref="ArgumentException">A size is not positive, slots is out of range, the kernel is not 3 or 5, or a span is too short.</exception>
     public static unsafe void Backward(ReadOnlySpan<float> x, int n, int cin, int h, int w, ReadOnlySpan<float> dy, ReadOnlySpan<float> yRelu,
-        int cout, int oh, int ow, int ph, int pw, ReadOnlySpan<float> u, Span<float> dx, int slots, Span<float> partials, bool overwriteDx = false)
+        int cout, int oh, int ow, int ph, int pw, ReadOnlySpan<float> u, Span<float> dx, int slots, Span<float> partials, bool overwriteDx = false,
+        int kernel = 3)
     {
         if (n <= 0 || cin <= 0 || h <= 0 || w <= 0 || cout <= 0 || oh <= 0 || ow <= 0)
             throw new ArgumentException($"Winograd: sizes must be positive, got N={n} C_in={cin} H={h} W={w} C_out={cout} OH={oh} OW={ow}");
-        var s = new ConvShape(n, cin, h, w, cout, oh, ow, ph, pw);
+        if (kernel != 3 && kernel != 5) throw new ArgumentException($"Winograd: kernel must be 3 or 5, got {kernel}");
+        var s = new ConvShape(n, cin, h, w, cout, oh, ow, ph, pw, kernel == 5 ? TileOut5 : TileOut);
         if (slots < 1 || slots > s.Chunks) throw new ArgumentException($"Winograd: slots must be 1..{s.Chunks}, got {slots}");
-        long wn = (long)cout * cin * 9, xn = (long)n * cin * h * w, yn = (long)n * cout * oh * ow;
+        long wn = (long)cout * cin * kernel * kernel, xn = (long)n * cin * h * w, yn = (long)n * cout * oh * ow;
         bool wantW = !partials.IsEmpty, wantX = !dx.IsEmpty;
         if (wantW && x.Length < xn) throw new ArgumentException($"Winograd: input needs {xn} floats, span has {x.Length}");
         if (dy.Length < yn) throw new ArgumentException($"Winograd: output gradient needs {yn} floats, span has {dy.Length}");
@@ -90,7 +94,7 @@ public static partial class Winograd
         var (c0, c1) = Workers.Share(s.Chunks, j.Slots, slot);
         int cin = s.Cin, cout = s.Cout, kernels = cin * cout;
         int tpi = s.TilesPerImage, tilesW = s.TilesW;
-        int gh = TileOut * s.TilesH, gw = TileOut * tilesW;
+        int gh = s.Out * s.TilesH, gw = s.Out * tilesW;
         bool gInPlace = gh == s.Oh && gw == s.Ow, wantW = j.Partials != null, wantX = j.Dx != null;
         var du = wantW ? Grow(ref t_du, (long)Positions * kernels) : null;
         fixed (float* pdu = du)
@@ -122,16 +126,17 @@ public static partial class Winograd
                     for (int i = 0; i < t16; i++)
                     {
                         int ti = Math.Min(i, t - 1), b = ti / tpi, r = ti - b * tpi, th = r / tilesW, tw = r - th * tilesW;
-                        srcOff[i] = b * cin * planeStride + TileOut * th * rowStride + TileOut * tw;
-                        gOff[i] = b * cout * gh * gw + TileOut * th * gw + TileOut * tw;
-                        int r0 = TileOut * th - s.Ph, q0 = TileOut * tw - s.Pw, bits = 0;
+                        srcOff[i] = b * cin * planeStride + s.Out * th * rowStride + s.Out * tw;
+                        gOff[i] = b * cout * gh * gw + s.Out * th * gw + s.Out * tw;
+                        int r0 = s.Out * th - s.Ph, q0 = s.Out * tw - s.Pw, bits = 0;
                         for (int e = 0; e < TileIn; e++) if (q0 + e >= 0 && q0 + e < s.W) bits |= 1 << e;
                         dxOff[i] = b * cin * s.H * s.W + r0 * s.W + q0;
                         rowLo[i] = Math.Max(0, -r0);
                         rowHi[i] = i < t && bits != 0 ? Math.Min(TileIn, s.H - r0) : 0; // spare lanes add nothing
                         colBits[i] = bits;
                     }
-                    GradTransform(gsrc, ysrc, cout, gh * gw, gw, gOff, t16, pm, mStride);
+                    if (s.Out == TileOut5) GradTransform2(gsrc, ysrc, cout, gh * gw, gw, gOff, t16, pm, mStride);
+                    else GradTransform(gsrc, ysrc, cout, gh * gw, gw, gOff, t16, pm, mStride);
                     if (wantW)
                     {
                         InputTransform(src, cin, planeStride, rowStride, srcOff, t16, pv, vStride);
@@ -156,7 +161,8 @@ public static partial class Winograd
                     }
                 }
             }
-            if (wantW) FilterTransform(pdu, kernels, j.Partials + (long)slot * kernels * 9);
+            if (wantW && s.Out == TileOut5) FilterTransform5(pdu, kernels, j.Partials + (long)slot * kernels * 25);
+            else if (wantW) FilterTransform(pdu, kernels, j.Partials + (long)slot * kernels * 9);
         }
     }
 

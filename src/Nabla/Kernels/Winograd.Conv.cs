@@ -71,7 +71,7 @@ public static partial class Winograd
         public int Ws => Out * TilesW + TileIn - Out;
         /// <summary>The input can be read in place: no padding and every tile inside the planes.</summary>
         public bool InPlace => Ph == 0 && Pw == 0 && H >= Hs && W >= Ws;
-        public int PerChunk => ImagesPerChunk(N, Cin, Cout, TilesPerImage);
+        public int PerChunk => ImagesPerChunk(N, Cin, Cout, TilesPerImage, Out == TileOut5 ? TargetTiles5 : TargetTiles);
         public int Chunks => (N + PerChunk - 1) / PerChunk;
     }
 

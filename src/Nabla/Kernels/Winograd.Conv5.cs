@@ -20,6 +20,9 @@ public static partial class Winograd
     /// <summary>Outputs per tile side of F(2x2, 5x5).</summary>
     public const int TileOut5 = 2;
 
+    /// <summary>Tiles per chunk F(2x2, 5x5) aims for (within the same float budget as F(4x4, 3x3)'s).</summary>
+    private const int TargetTiles5 = 256;
+
     /// <summary>
     /// Transforms 5x5 kernels for <see cref="Conv5x5"/>: <c>u[ξ][o][c] = (G w[o][c] Gᵀ)[ξ]</c>, G the 6 x 5 matrix of
     /// F(2x2, 5x5), computed in float in a fixed order (rows of G·w, then its columns times Gᵀ).
@@ -132,5 +135,85 @@ public static partial class Winograd
         var m3 = Vector512.Load(p + 3 * ps); var m4 = Vector512.Load(p + 4 * ps); var m5 = Vector512.Load(p + 5 * ps);
         (m0 + (m1 + m2) + (m3 + m4) + add).Store(q);
         (Vector512.FusedMultiplyAdd(Vector512.Create(2f), m3 - m4, m1 - m2) + m5 + add).Store(q + qs);
+    }
+
+    /// <summary>dM[ξ][o][tile] = (A dY Aᵀ)[ξ] for the 2x2 gradient tile of every tile and output channel of F(2x2, 5x5)
+    /// (A = the transpose of its Aᵀ); with <c>relu</c> dY passes only where the forward's ReLU outputs are positive.</summary>
+    private static unsafe void GradTransform2(float* src, float* relu, int cout, int planeStride, int rowStride, int* off, int t16, float* m, long xiStride)
+    {
+        float* outv = stackalloc float[TileOut5 * TileOut5 * Lanes]; // outv[2·row + column][lane]
+        float* tmp = stackalloc float[TileIn * TileOut5 * Lanes];
+        for (int o = 0; o < cout; o++)
+        {
+            float* plane = src + (long)o * planeStride;
+            float* yPlane = relu == null ? null : relu + (long)o * planeStride;
+            for (int g = 0; g < t16; g += Lanes)
+            {
+                for (int l = 0; l < Lanes; l++)
+                {
+                    float* d = plane + off[g + l];
+                    float* y = yPlane == null ? null : yPlane + off[g + l];
+                    for (int r = 0; r < TileOut5; r++)
+                        for (int e = 0; e < TileOut5; e++)
+                            outv[(r * TileOut5 + e) * Lanes + l] = y == null || y[r * rowStride + e] > 0f ? d[r * rowStride + e] : 0f;
+                }
+                for (int e = 0; e < TileOut5; e++) GradRow2(outv + e * Lanes, TileOut5 * Lanes, tmp + e * Lanes, TileOut5 * Lanes);
+                float* dst = m + (long)o * t16 + g;
+                for (int k = 0; k < TileIn; k++) GradRow2(tmp + k * TileOut5 * Lanes, Lanes, dst + k * TileIn * xiStride, xiStride);
+            }
+        }
+    }
+
+    /// <summary>6 = A·2 on vectors for F(2x2, 5x5) (the adjoint of <see cref="OutputRow2"/>).</summary>
+    private static unsafe void GradRow2(float* p, long ps, float* q, long qs)
+    {
+        var g0 = Vector512.Load(p); var g1 = Vector512.Load(p + ps);
+        var two = g1 + g1;
+        g0.Store(q);
+        (g0 + g1).Store(q + qs);
+        (g0 - g1).Store(q + 2 * qs);
+        (g0 + two).Store(q + 3 * qs);
+        (g0 - two).Store(q + 4 * qs);
+        g1.Store(q + 5 * qs);
+    }
+
+    /// <summary>dW[i] = Gᵀ dU[·][i] G (6x6 → 5x5) for each of the <paramref name="kernels"/> kernels of F(2x2, 5x5), 16 at a time.</summary>
+    private static unsafe void FilterTransform5(float* du, int kernels, float* dw)
+    {
+        float* buf = stackalloc float[Positions * Lanes];
+        float* tmp = stackalloc float[TileIn * 5 * Lanes];
+        float* outv = stackalloc float[25 * Lanes];
+        for (int i0 = 0; i0 < kernels; i0 += Lanes)
+        {
+            int live = Math.Min(Lanes, kernels - i0);
+            for (int x = 0; x < Positions; x++)
+            {
+                float* q = buf + x * Lanes;
+                if (live == Lanes) Vector512.Load(du + (long)x * kernels + i0).Store(q);
+                else for (int l = 0; l < Lanes; l++) q[l] = l < live ? du[(long)x * kernels + i0 + l] : 0f;
+            }
+            for (int k = 0; k < TileIn; k++) FilterRow5(buf + k * TileIn * Lanes, Lanes, tmp + k * 5 * Lanes, Lanes); // along columns: [k][e]
+            for (int e = 0; e < 5; e++) FilterRow5(tmp + e * Lanes, 5 * Lanes, outv + e * Lanes, 5 * Lanes);           // along rows: [a][e]
+            for (int l = 0; l < live; l++)
+            {
+                float* d = dw + (long)(i0 + l) * 25;
+                for (int tap = 0; tap < 25; tap++) d[tap] = outv[tap * Lanes + l];
+            }
+        }
+    }
+
+    /// <summary>5 = Gᵀ·6 on vectors for F(2x2, 5x5): q[a] = Σ_r G[r][a]·p[r], r in order.</summary>
+    private static unsafe void FilterRow5(float* p, long ps, float* q, long qs)
+    {
+        for (int a = 0; a < 5; a++)
+        {
+            var sum = Vector512<float>.Zero;
+            for (int r = 0; r < TileIn; r++)
+            {
+                float c = G5[r * 5 + a];
+                if (c != 0f) sum = Vector512.FusedMultiplyAdd(Vector512.Create(c), Vector512.Load(p + r * ps), sum);
+            }
+            sum.Store(q + a * qs);
+        }
     }
 }

@@ -10,9 +10,9 @@ public static partial class Winograd
 
     /// <summary>How many partial sums <see cref="FilterGrad"/> writes: its chunks (those of <see cref="Conv"/> for
     /// the same shape) split into at most <paramref name="maxSlots"/> runs. A function of the shape only.</summary>
-    public static int FilterGradSlots(int n, int cin, int cout, int oh, int ow, int maxSlots)
+    public static int FilterGradSlots(int n, int cin, int cout, int oh, int ow, int maxSlots, int kernel = 3)
     {
-        var s = new ConvShape(Math.Max(1, n), cin, 1, 1, cout, oh, ow, 0, 0);
+        var s = new ConvShape(Math.Max(1, n), cin, 1, 1, cout, oh, ow, 0, 0, kernel == 5 ? TileOut5 : TileOut);
         return Math.Clamp(s.Chunks, 1, Math.Max(1, maxSlots));
     }
 

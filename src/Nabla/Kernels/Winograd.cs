@@ -138,10 +138,10 @@ public static partial class Winograd
     }
 
     /// <summary>How many whole images one chunk of <see cref="Conv"/> takes: a function of the shape only.</summary>
-    internal static int ImagesPerChunk(int n, int cin, int cout, int tilesPerImage)
+    internal static int ImagesPerChunk(int n, int cin, int cout, int tilesPerImage, int targetTiles = TargetTiles)
     {
         int budgetTiles = Math.Max(Lanes, ChunkBudgetFloats / (Positions * (cin + cout)));
-        int tiles = Math.Min(TargetTiles, budgetTiles);
+        int tiles = Math.Min(targetTiles, budgetTiles);
         int per = Math.Clamp((tiles + tilesPerImage / 2) / tilesPerImage, 1, Math.Max(1, n));
         int chunks = (n + per - 1) / per;
         if (chunks > 1 && chunks % 2 == 1) { chunks++; per = (n + chunks - 1) / chunks; } // even work for 2 or 4 threads

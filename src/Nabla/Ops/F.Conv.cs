@@ -90,13 +90,14 @@ public static partial class F
         long savedLength = (long)g * geo.K * geo.P * n;
         bool winograd = UseWinograd(geo);
         float[]? saved = !winograd && !UnitStride(geo) && record && weight.RequiresGrad && savedLength <= ConvSavedColsBudget ? StepScope.RentFloats((int)savedLength, clear: false) : null;
-        float[]? u = winograd ? WinogradForward(geo, x.Data, weight.Data, bias?.Data, y, relu) : null;
-        bool winograd5 = !winograd && UseWinograd5(geo); // forward only: the backward stays on im2col
+        bool winograd5 = !winograd && UseWinograd5(geo);
+        // The Winograd paths return their transformed weights, which their backward reuses.
+        float[]? u = winograd ? WinogradForward(geo, x.Data, weight.Data, bias?.Data, y, relu)
+            : winograd5 ? Winograd5Forward(geo, x.Data, weight.Data, bias?.Data, y, relu) : null;
         bool direct = !winograd && !winograd5 && saved is null && UseDirectConv1(geo);
-        if (winograd5) Winograd5Forward(geo, x.Data, weight.Data, bias?.Data, y, relu);
-        else if (direct)
+        if (direct)
             DirectConv.Conv1(x.Data, n, h, w, weight.Data, cout, kh, kw, ph, pw, bias is null ? default : bias.Data, y.Data, relu);
-        else if (!winograd) Workers.Run(geo.Chunks, (geo, x.Data, weight.Data, bias?.Data, y.Data, relu, saved),
+        else if (u is null) Workers.Run(geo.Chunks, (geo, x.Data, weight.Data, bias?.Data, y.Data, relu, saved),
             static (s, ch) => ConvForwardChunk(s.geo, ch, s.Item2, s.Item3, s.Item4, s.Item5, s.relu, s.saved));
         if (!record) return y;
         return Graph.Record(y, relu ? "conv2d_relu" : "conv2d", inputs, gOut => ConvBackward(geo, x, weight, bias, gOut.Data, relu ? y.Data : null, saved, u, direct));
@@ -318,7 +319,7 @@ public static partial class F
 
     /// <summary>Whether a 5x5 convolution's forward runs on F(2x2, 5x5) (<see cref="Winograd.Conv5x5"/>): the same
     /// conditions as <see cref="UseWinograd"/> (enough channels and tiles for the transforms to pay) with a 5x5 kernel.
-    /// alexnet-mnist's 96→256 layer on 23x23 planes: see docs/performance.md. Its backward stays on im2col.</summary>
+    /// alexnet-mnist's 96→256 layer on 23x23 planes: see docs/performance.md. The backward follows the forward's choice.</summary>
     private static bool UseWinograd5(in ConvGeometry s)
     {
         bool fits = s.G == 1 && s.Kh == 5 && s.Kw == 5 && s.Sh == 1 && s.Sw == 1 && s.Dh == 1 && s.Dw == 1;
@@ -329,12 +330,13 @@ public static partial class F
             && s.Oh >= WinogradMinSide && s.Ow >= WinogradMinSide && (long)s.N * tiles >= WinogradMinTiles;
     }
 
-    /// <summary>y = the 5x5 convolution by F(2x2, 5x5) (the weights transformed per call).</summary>
-    private static void Winograd5Forward(in ConvGeometry s, float[] x, float[] w, float[]? b, Tensor y, bool relu)
+    /// <summary>y = the 5x5 convolution by F(2x2, 5x5); returns the transformed weights, which the backward reuses.</summary>
+    private static float[] Winograd5Forward(in ConvGeometry s, float[] x, float[] w, float[]? b, Tensor y, bool relu)
     {
         var u = StepScope.RentFloats(Winograd.WeightLength(s.Cout, s.Cin), clear: false);
         Winograd.TransformWeights5x5(w, s.Cout, s.Cin, u);
         Winograd.Conv5x5(x, s.N, s.Cin, s.H, s.W, u, s.Cout, s.Oh, s.Ow, s.Ph, s.Pw, b, y.Data, relu);
+        return u;
     }
 
     /// <summary>y = the convolution by F(4x4,3x3); returns the transformed weights, which the backward reuses.</summary>
@@ -350,9 +352,9 @@ public static partial class F
     /// both, the ReLU mask applied as it is read); dW as the sum of Winograd's fixed runs of chunks, in run order.</summary>
     private static void WinogradBackward(in ConvGeometry s, float[] x, float[] gd, float[]? yRelu, float[] u, float[]? dx, bool overwriteDx, Span<float> dW)
     {
-        int slots = Winograd.FilterGradSlots(s.N, s.Cin, s.Cout, s.Oh, s.Ow, ConvSlots), wn = s.Cout * s.Cin * 9;
+        int slots = Winograd.FilterGradSlots(s.N, s.Cin, s.Cout, s.Oh, s.Ow, ConvSlots, s.Kh), wn = s.Cout * s.Cin * s.Kh * s.Kw;
         var part = dW.IsEmpty ? null : StepScope.RentFloats(slots * wn, clear: false);
-        Winograd.Backward(x, s.N, s.Cin, s.H, s.W, gd, yRelu, s.Cout, s.Oh, s.Ow, s.Ph, s.Pw, u, dx, slots, part, overwriteDx);
+        Winograd.Backward(x, s.N, s.Cin, s.H, s.W, gd, yRelu, s.Cout, s.Oh, s.Ow, s.Ph, s.Pw, u, dx, slots, part, overwriteDx, s.Kh);
         if (part is null) return;
         for (int i = 0; i < slots; i++) Elementwise.AddInPlace(dW, part.AsSpan(i * wn, wn));
     }

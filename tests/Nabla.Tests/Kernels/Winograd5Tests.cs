@@ -48,6 +48,63 @@ public class Winograd5Tests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>The F(2x2,5x5) backward (one transform of dY for both gradients, the ReLU mask fused) against float64:
+    /// dX = the full correlation of dY' with the rotated kernels, dW = Σ dY'·x; with and without the mask.</summary>
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Backward5x5_MatchesFloat64(int n, int cin, int h, int w, int cout, int ph, int pw)
+    {
+        var rng = new Random(n * 31 + cin * 7 + h * 5 + w * 3 + cout + pw);
+        int oh = h + 2 * ph - 4, ow = w + 2 * pw - 4;
+        var x = GemmTests.Random(rng, n * cin * h * w);
+        var wt = GemmTests.Random(rng, cout * cin * 25);
+        var dy = GemmTests.Random(rng, n * cout * oh * ow);
+        var yRelu = GemmTests.Random(rng, dy.Length);
+        var u = new float[Winograd.WeightLength(cout, cin)];
+        Winograd.TransformWeights5x5(wt, cout, cin, u);
+        int slots = Winograd.FilterGradSlots(n, cin, cout, oh, ow, 4, kernel: 5);
+        foreach (bool masked in new[] { false, true })
+        {
+            var g = masked ? dy.Select((v, i) => yRelu[i] > 0f ? v : 0f).ToArray() : dy;
+            var dx = GemmTests.Random(rng, n * cin * h * w);
+            var dx0 = (double[])dx.Select(v => (double)v).ToArray();
+            var partials = new float[slots * cout * cin * 25];
+            Winograd.Backward(x, n, cin, h, w, dy, masked ? yRelu : default, cout, oh, ow, ph, pw, u, dx, slots, partials, kernel: 5);
+            // dX: dY' correlated with the rotated kernels, transposed channels, padding k − 1 − p.
+            var wT = new float[cin * cout * 25];
+            for (int o = 0; o < cout; o++)
+                for (int c = 0; c < cin; c++)
+                    for (int t = 0; t < 25; t++) wT[(c * cout + o) * 25 + t] = wt[(o * cin + c) * 25 + t];
+            var dxWant = WinogradTests.Direct(g, n, cout, oh, ow, wT, cin, 5, h, w, 4 - ph, 4 - pw, flip: true);
+            for (int i = 0; i < dxWant.Length; i++) dxWant[i] += dx0[i];
+            Assert.True(WinogradTests.RelativeError(dx, dxWant) <= AccuracyTolerance, $"dX (masked {masked})");
+            var dw = new float[cout * cin * 25];
+            for (int sl = 0; sl < slots; sl++)
+                for (int i = 0; i < dw.Length; i++) dw[i] += partials[sl * dw.Length + i];
+            var dwWant = new double[dw.Length];
+            for (int b = 0; b < n; b++)
+                for (int o = 0; o < cout; o++)
+                    for (int i = 0; i < oh; i++)
+                        for (int j = 0; j < ow; j++)
+                        {
+                            double gv = g[((b * cout + o) * oh + i) * ow + j];
+                            if (gv == 0) continue;
+                            for (int c = 0; c < cin; c++)
+                                for (int a = 0; a < 5; a++)
+                                {
+                                    int r = i - ph + a;
+                                    if (r < 0 || r >= h) continue;
+                                    for (int e = 0; e < 5; e++)
+                                    {
+                                        int q = j - pw + e;
+                                        if (q >= 0 && q < w) dwWant[((o * cin + c) * 5 + a) * 5 + e] += gv * x[((b * cin + c) * h + r) * w + q];
+                                    }
+                                }
+                        }
+            Assert.True(WinogradTests.RelativeError(dw, dwWant) <= AccuracyTolerance, $"dW (masked {masked})");
+        }
+    }
+
     [Fact]
     public void Conv5x5_SameBitsForOneAndTwoThreads()
     {

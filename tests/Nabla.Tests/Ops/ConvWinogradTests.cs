@@ -103,7 +103,8 @@ public class ConvWinogradTests
         float[][] RunWith(int threads)
         {
             return WithThreads.Run<float[][]>(threads, () =>
-                [.. Run(true, 11, 17, 13, 15, 24, 1, true, opt), .. Run(true, 5, 16, 12, 12, 16, 1, true, opt, relu: true)]);
+                [.. Run(true, 11, 17, 13, 15, 24, 1, true, opt), .. Run(true, 5, 16, 12, 12, 16, 1, true, opt, relu: true),
+                 .. Run(true, 7, 16, 13, 13, 20, 2, true, new Conv2dOptions((1, 1), (2, 2), (1, 1), 1), relu: true, k: 5)]);
         }
         Assert.Equal(RunWith(1), RunWith(2));
     }
