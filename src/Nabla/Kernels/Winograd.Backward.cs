@@ -161,8 +161,11 @@ public static partial class Winograd
                     }
                 }
             }
-            if (wantW && s.Out == TileOut5) FilterTransform5(pdu, kernels, j.Partials + (long)slot * kernels * 25);
-            else if (wantW) FilterTransform(pdu, kernels, j.Partials + (long)slot * kernels * 9);
+            if (wantW)
+            {
+                int k = s.Out == TileOut5 ? 5 : 3;
+                FilterTransform(pdu, kernels, j.Partials + (long)slot * kernels * k * k, k);
+            }
         }
     }
 

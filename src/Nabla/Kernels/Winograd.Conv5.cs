@@ -177,31 +177,6 @@ public static partial class Winograd
         g1.Store(q + 5 * qs);
     }
 
-    /// <summary>dW[i] = Gᵀ dU[·][i] G (6x6 → 5x5) for each of the <paramref name="kernels"/> kernels of F(2x2, 5x5), 16 at a time.</summary>
-    private static unsafe void FilterTransform5(float* du, int kernels, float* dw)
-    {
-        float* buf = stackalloc float[Positions * Lanes];
-        float* tmp = stackalloc float[TileIn * 5 * Lanes];
-        float* outv = stackalloc float[25 * Lanes];
-        for (int i0 = 0; i0 < kernels; i0 += Lanes)
-        {
-            int live = Math.Min(Lanes, kernels - i0);
-            for (int x = 0; x < Positions; x++)
-            {
-                float* q = buf + x * Lanes;
-                if (live == Lanes) Vector512.Load(du + (long)x * kernels + i0).Store(q);
-                else for (int l = 0; l < Lanes; l++) q[l] = l < live ? du[(long)x * kernels + i0 + l] : 0f;
-            }
-            for (int k = 0; k < TileIn; k++) FilterRow5(buf + k * TileIn * Lanes, Lanes, tmp + k * 5 * Lanes, Lanes); // along columns: [k][e]
-            for (int e = 0; e < 5; e++) FilterRow5(tmp + e * Lanes, 5 * Lanes, outv + e * Lanes, 5 * Lanes);           // along rows: [a][e]
-            for (int l = 0; l < live; l++)
-            {
-                float* d = dw + (long)(i0 + l) * 25;
-                for (int tap = 0; tap < 25; tap++) d[tap] = outv[tap * Lanes + l];
-            }
-        }
-    }
-
     /// <summary>5 = Gᵀ·6 on vectors for F(2x2, 5x5): q[a] = Σ_r G[r][a]·p[r], r in order.</summary>
     private static unsafe void FilterRow5(float* p, long ps, float* q, long qs)
     {

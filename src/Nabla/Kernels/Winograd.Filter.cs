@@ -116,12 +116,14 @@ public static partial class Winograd
         g3.Store(q + 5 * qs);
     }
 
-    /// <summary>dW[i] = Gᵀ dU[·][i] G for each of the <paramref name="kernels"/> (C_out·C_in) kernels, 16 at a time.</summary>
-    private static unsafe void FilterTransform(float* du, int kernels, float* dw)
+    /// <summary>dW[i] = Gᵀ dU[·][i] G for each of the <paramref name="kernels"/> (C_out·C_in) kernels, 16 at a time:
+    /// 6x6 → 3x3 for F(4x4, 3x3), 6x6 → 5x5 for F(2x2, 5x5) (<paramref name="k"/> = 5).</summary>
+    private static unsafe void FilterTransform(float* du, int kernels, float* dw, int k = 3)
     {
+        int taps = k * k;
         float* buf = stackalloc float[Positions * Lanes];
-        float* tmp = stackalloc float[TileIn * 3 * Lanes];
-        float* outv = stackalloc float[9 * Lanes];
+        float* tmp = stackalloc float[TileIn * 5 * Lanes];
+        float* outv = stackalloc float[25 * Lanes];
         for (int i0 = 0; i0 < kernels; i0 += Lanes)
         {
             int live = Math.Min(Lanes, kernels - i0);
@@ -131,12 +133,16 @@ public static partial class Winograd
                 if (live == Lanes) Vector512.Load(du + (long)x * kernels + i0).Store(q);
                 else for (int l = 0; l < Lanes; l++) q[l] = l < live ? du[(long)x * kernels + i0 + l] : 0f;
             }
-            for (int k = 0; k < TileIn; k++) FilterRow(buf + k * TileIn * Lanes, Lanes, tmp + k * 3 * Lanes, Lanes);          // along columns: [k][e]
-            for (int e = 0; e < 3; e++) FilterRow(tmp + e * Lanes, 3 * Lanes, outv + e * Lanes, 3 * Lanes);                    // along rows: [a][e]
+            for (int r = 0; r < TileIn; r++) // along columns: [r][e]
+                if (k == 5) FilterRow5(buf + r * TileIn * Lanes, Lanes, tmp + r * 5 * Lanes, Lanes);
+                else FilterRow(buf + r * TileIn * Lanes, Lanes, tmp + r * 3 * Lanes, Lanes);
+            for (int e = 0; e < k; e++) // along rows: [a][e]
+                if (k == 5) FilterRow5(tmp + e * Lanes, 5 * Lanes, outv + e * Lanes, 5 * Lanes);
+                else FilterRow(tmp + e * Lanes, 3 * Lanes, outv + e * Lanes, 3 * Lanes);
             for (int l = 0; l < live; l++)
             {
-                float* d = dw + (long)(i0 + l) * 9;
-                for (int tap = 0; tap < 9; tap++) d[tap] = outv[tap * Lanes + l];
+                float* d = dw + (long)(i0 + l) * taps;
+                for (int tap = 0; tap < taps; tap++) d[tap] = outv[tap * Lanes + l];
             }
         }
     }
