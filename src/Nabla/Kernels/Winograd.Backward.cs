@@ -15,7 +15,8 @@ public static partial class Winograd
 
     /// <summary>
     /// The backward of a 3x3 stride-1 convolution by F(4x4, 3x3), as the adjoint of <see cref="Conv"/> (Lavin &amp; Gray,
-    /// 2016): per chunk of images and per tile, <c>dM = A dY Aᵀ</c> (dY masked by <c>y &gt; 0</c> when the forward's ReLU
+    /// 2016), or of a 5x5 one by F(2x2, 5x5) as the adjoint of <see cref="Conv5x5"/> (<c>kernel: 5</c>, 2x2 tiles whose
+    /// 6x6 windows overlap by 4): per chunk of images and per tile, <c>dM = A dY Aᵀ</c> (dY masked by <c>y &gt; 0</c> when the forward's ReLU
     /// outputs are given), then
     /// <list type="bullet">
     /// <item>the weight gradient <c>dU[ξ] += dM[ξ]·V[ξ]ᵀ</c> with <c>V = Bᵀ x B</c>, <c>dW = Gᵀ dU G</c>, in
