@@ -103,8 +103,8 @@ public static class Activation
 
     /// <summary>d[r·dstStride + i] = s[r·srcStride + i] + bias[r] (when given), then max(·, 0) as <see cref="Relu"/> (when
     /// <paramref name="relu"/>; NaN stays NaN, −0 becomes +0), for <paramref name="rows"/> rows of <paramref name="n"/>: a
-    /// convolution's product rows scattered to NCHW with the bias and the fused ReLU, in one call per image.</summary>
-    /// <param name="bias">One value per row, or empty for none.</param>
+    /// convolution's product rows scattered to NCHW with the bias and the fused ReLU, in one call per image. The bias
+    /// has one value per row, or is empty for none.</summary>
     /// <exception cref="ArgumentException">A size is negative, a stride is below n, the bias has the wrong length, or a span is too short.</exception>
     public static unsafe void BiasReluRows(ReadOnlySpan<float> s, int srcStride, int rows, int n, ReadOnlySpan<float> bias, bool relu, Span<float> d, int dstStride)
     {
