@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace Nabla.Kernels;
@@ -129,6 +130,7 @@ public static partial class Winograd
     }
 
     /// <summary>2 = Aᵀ·6 on vectors for F(2x2, 5x5), plus <paramref name="add"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe void OutputRow2(float* p, long ps, float* q, long qs, Vector512<float> add)
     {
         var m0 = Vector512.Load(p); var m1 = Vector512.Load(p + ps); var m2 = Vector512.Load(p + 2 * ps);
@@ -165,6 +167,7 @@ public static partial class Winograd
     }
 
     /// <summary>6 = A·2 on vectors for F(2x2, 5x5) (the adjoint of <see cref="OutputRow2"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe void GradRow2(float* p, long ps, float* q, long qs)
     {
         var g0 = Vector512.Load(p); var g1 = Vector512.Load(p + ps);
@@ -178,6 +181,7 @@ public static partial class Winograd
     }
 
     /// <summary>5 = Gᵀ·6 on vectors for F(2x2, 5x5): q[a] = Σ_r G[r][a]·p[r], r in order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe void FilterRow5(float* p, long ps, float* q, long qs)
     {
         for (int a = 0; a < 5; a++)
