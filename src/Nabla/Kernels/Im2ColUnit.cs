@@ -28,7 +28,10 @@ public static class Im2ColUnit
         }
         int p = oh * ow, ld = images * p, segments = (ow + 15) / 16;
         var lane = Vector512<int>.Indices;
-        var loads = stackalloc Vector512<float>[segments];
+        // The load masks of a tap's 16-column segments: on the stack for rows up to 1,024 outputs wide, else on the heap.
+        const int StackSegments = 64;
+        var heapLoads = segments > StackSegments ? new Vector512<float>[segments] : null;
+        Span<Vector512<float>> loads = heapLoads ?? stackalloc Vector512<float>[StackSegments];
         fixed (float* px = x, pcols = cols)
         {
             // Tap by tap, each tap's rows left to right: a full 16-lane store may run past its row into memory a later

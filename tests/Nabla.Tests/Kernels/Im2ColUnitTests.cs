@@ -26,6 +26,7 @@ public class Im2ColUnitTests
         [2, 0, 2, 4, 4, 5, 5, 2, 2],
         [2, 3, 1, 6, 8, 1, 1, 0, 0],
         [0, 0, 2, 5, 5, 3, 3, 0, 0],
+        [2, 1, 1, 3, 1100, 2, 3, 1, 1], // rows of 1,100 outputs: more segment masks than fit on the stack
     }.Select(g => g.Cast<object>().ToArray());
 
     [Theory]
