@@ -96,7 +96,8 @@ public static class Im2ColUnit
         }
         int p = oh * ow, ld = images * p;
         var lane = Vector512<int>.Indices;
-        var taps = stackalloc Vector512<float>[kw]; // per tap column j: the lanes whose output column ix + pw − j exists
+        // Per tap column j: the lanes whose output column ix + pw − j exists (on the heap for kernels over 64 wide).
+        Span<Vector512<float>> taps = kw > 64 ? new Vector512<float>[kw] : stackalloc Vector512<float>[kw];
         // Rows of fewer than 16 floats are visited in phases (0, s, 2s, ..., then 1, 1 + s, ...) so that a row's load
         // never overlaps the masked store of the row just before it (which would wait for that store to retire).
         int phases = w >= 16 ? 1 : (16 + w - 1) / w;

@@ -205,8 +205,11 @@ public static partial class SmallGemm
 
     /// <summary>Σ x[p]·y[p] as <paramref name="chains"/> fused multiply-add chains (chain l takes p = l, l + chains, ...
     /// in order, from 0), then the chains added 0 to chains − 1 in float.</summary>
+    /// <exception cref="ArgumentException">chains is outside [1, 16], or the spans differ in length.</exception>
     public static float DotChains(ReadOnlySpan<float> x, ReadOnlySpan<float> y, int chains)
     {
+        if (chains < 1 || chains > 16) throw new ArgumentException($"SmallGemm.DotChains: chains must be in [1, 16], got {chains}");
+        if (x.Length != y.Length) throw new ArgumentException($"SmallGemm.DotChains: lengths differ: x {x.Length}, y {y.Length}");
         Span<float> s = stackalloc float[chains];
         s.Clear();
         for (int p = 0; p < x.Length; p++) s[p % chains] = MathF.FusedMultiplyAdd(x[p], y[p], s[p % chains]);
