@@ -25,6 +25,22 @@ public class ModuleParityTests(ITestOutputHelper log)
     [Theory, MemberData(nameof(ConvCases))]
     public void Conv2d_MatchesPyTorch(string name) => Run("conv", name);
 
+    /// <summary>The stride-1 convolution cases again with Winograd forced on (F(4x4, 3x3) for the 3x3 kernels, F(2x2, 5x5)
+    /// for the 5x5 one): the forward and the adjoint backward against PyTorch, on shapes the automatic choice leaves to
+    /// im2col (too few channels).</summary>
+    [Theory]
+    [InlineData("basic_k3", 3)]
+    [InlineData("no_bias", 3)]
+    [InlineData("batch10_chunked", 3)]
+    [InlineData("pad2_k5", 5)]
+    public void Conv2d_Winograd_MatchesPyTorch(string name, int kernel)
+    {
+        if (kernel == 5) Nabla.Ops.F.t_forceWinograd5 = true;
+        else Nabla.Ops.F.t_forceWinograd = true;
+        try { Run("conv", name); }
+        finally { Nabla.Ops.F.t_forceWinograd = null; Nabla.Ops.F.t_forceWinograd5 = null; }
+    }
+
     [Theory, MemberData(nameof(PoolCases))]
     public void Pooling_MatchesPyTorch(string name) => Run("pool", name);
 
