@@ -136,8 +136,7 @@ public static partial class Winograd
                         rowHi[i] = i < t && bits != 0 ? Math.Min(TileIn, s.H - r0) : 0; // spare lanes add nothing
                         colBits[i] = bits;
                     }
-                    if (s.Out == TileOut5) GradTransform2(gsrc, ysrc, cout, gh * gw, gw, gOff, t16, pm, mStride);
-                    else GradTransform(gsrc, ysrc, cout, gh * gw, gw, gOff, t16, pm, mStride);
+                    GradTransform(gsrc, ysrc, cout, gh * gw, gw, gOff, t16, pm, mStride, s.Out);
                     if (wantW)
                     {
                         InputTransform(src, cin, planeStride, rowStride, srcOff, t16, pv, vStride);

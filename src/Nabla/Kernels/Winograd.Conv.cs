@@ -129,12 +129,8 @@ public static partial class Winograd
                     new ReadOnlySpan<float>(j.U + (long)xi * cout * cin, cout * cin), cin,
                     new ReadOnlySpan<float>(pv + xi * vStride, cin * t16), t16,
                     new Span<float>(pm + xi * mStride, cout * t16), t16, 0f);
-            if (s.Out == 2)
-                OutputTransform2(pm, mStride, cout, t16, j.Bias, j.Y + (long)first * cout * s.Oh * s.Ow, s.Oh * s.Ow, s.Ow,
-                    dstOff, liveRows, liveCols, j.Relu);
-            else
-                OutputTransform(pm, mStride, cout, t16, j.Bias, j.Y + (long)first * cout * s.Oh * s.Ow, s.Oh * s.Ow, s.Ow,
-                    dstOff, liveRows, liveCols, j.Accumulate, j.Relu);
+            OutputTransform(pm, mStride, cout, t16, j.Bias, j.Y + (long)first * cout * s.Oh * s.Ow, s.Oh * s.Ow, s.Ow,
+                dstOff, liveRows, liveCols, j.Accumulate, j.Relu, s.Out);
         }
     }
 
@@ -208,14 +204,15 @@ public static partial class Winograd
         Vector512.FusedMultiplyAdd(four, d1, Vector512.FusedMultiplyAdd(mfive, d3, d5)).Store(q + 5 * qs);
     }
 
-    /// <summary>y (+)= Aᵀ m A + bias for every tile and output channel, clipped to the output planes.</summary>
+    /// <summary>y (+)= Aᵀ m A + bias for every tile and output channel, clipped to the output planes;
+    /// <paramref name="tileOut"/> x <paramref name="tileOut"/> outputs per tile (4 for F(4x4, 3x3), 2 for F(2x2, 5x5)).</summary>
     private static unsafe void OutputTransform(float* m, long xiStride, int cout, int t16, float* bias, float* y, int plane, int ow,
-        int* dstOff, int* liveRows, int* liveCols, bool accumulate, bool relu)
+        int* dstOff, int* liveRows, int* liveCols, bool accumulate, bool relu, int tileOut = TileOut)
     {
         float* tmp = stackalloc float[TileOut * TileIn * Lanes];
         Vector512<float>* blk = stackalloc Vector512<float>[Lanes];
-        float* outv = (float*)blk; // outv[k][lane], k = 4·row + column: the rows of the transpose
-        bool shuffles = Avx512F.IsSupported;
+        float* outv = (float*)blk; // outv[k][lane], k = tileOut·row + column: the rows of the transpose
+        bool shuffles = Avx512F.IsSupported && tileOut == TileOut; // a 4x4 tile is one register after the transpose
         for (int o = 0; o < cout; o++)
         {
             var bv = bias is null ? Vector512<float>.Zero : Vector512.Create(bias[o]);
@@ -223,14 +220,24 @@ public static partial class Winograd
             for (int g = 0; g < t16; g += Lanes)
             {
                 float* mp = m + (long)o * t16 + g;
-                // Aᵀ along the tile rows: for each column e, 6 -> 4 into tmp[r][e].
-                for (int e = 0; e < TileIn; e++)
-                    OutputRow(mp + e * xiStride, TileIn * xiStride, tmp + e * Lanes, TileIn * Lanes, Vector512<float>.Zero);
-                // A along the columns: row r of 6 -> 4 outputs (plus bias) into outv[r][s].
-                for (int r = 0; r < TileOut; r++)
-                    OutputRow(tmp + r * TileIn * Lanes, Lanes, outv + r * TileOut * Lanes, Lanes, bv);
+                // Aᵀ along the tile rows: for each column e, 6 -> tileOut into tmp[r][e]; then A along the columns: row r
+                // of 6 -> tileOut outputs (plus bias) into outv[r][s].
+                if (tileOut == TileOut)
+                {
+                    for (int e = 0; e < TileIn; e++)
+                        OutputRow(mp + e * xiStride, TileIn * xiStride, tmp + e * Lanes, TileIn * Lanes, Vector512<float>.Zero);
+                    for (int r = 0; r < TileOut; r++)
+                        OutputRow(tmp + r * TileIn * Lanes, Lanes, outv + r * TileOut * Lanes, Lanes, bv);
+                }
+                else
+                {
+                    for (int e = 0; e < TileIn; e++)
+                        OutputRow2(mp + e * xiStride, TileIn * xiStride, tmp + e * Lanes, TileIn * Lanes, Vector512<float>.Zero);
+                    for (int r = 0; r < TileOut5; r++)
+                        OutputRow2(tmp + r * TileIn * Lanes, Lanes, outv + r * TileOut5 * Lanes, Lanes, bv);
+                }
                 if (relu)
-                    for (int k = 0; k < TileOut * TileOut; k++) blk[k] = Vector512.Max(blk[k], Vector512<float>.Zero);
+                    for (int k = 0; k < tileOut * tileOut; k++) blk[k] = Vector512.Max(blk[k], Vector512<float>.Zero);
                 if (shuffles)
                 {
                     Transpose16(blk); // blk[lane] = the lane's 4x4 outputs, row-major
@@ -265,7 +272,7 @@ public static partial class Winograd
                     int rows = liveRows[g + l], cols = liveCols[g + l];
                     float* d = yo + dstOff[g + l];
                     float* q = outv + l;
-                    if (rows == TileOut && cols == TileOut)
+                    if (tileOut == TileOut && rows == TileOut && cols == TileOut)
                     {
                         for (int r = 0; r < TileOut; r++, d += ow, q += TileOut * Lanes)
                         {
@@ -275,7 +282,7 @@ public static partial class Winograd
                     }
                     else
                     {
-                        for (int r = 0; r < rows; r++, d += ow, q += TileOut * Lanes)
+                        for (int r = 0; r < rows; r++, d += ow, q += tileOut * Lanes)
                             for (int e = 0; e < cols; e++)
                                 d[e] = accumulate ? d[e] + q[e * Lanes] : q[e * Lanes];
                     }

@@ -97,38 +97,6 @@ public static partial class Winograd
         }
     }
 
-    /// <summary>y = Aᵀ m A + bias (ReLU applied when asked) for F(2x2, 5x5)'s 2x2 tiles of every output channel,
-    /// clipped to the output planes.</summary>
-    private static unsafe void OutputTransform2(float* m, long xiStride, int cout, int t16, float* bias, float* y, int plane, int ow,
-        int* dstOff, int* liveRows, int* liveCols, bool relu)
-    {
-        float* tmp = stackalloc float[TileOut5 * TileIn * Lanes]; // tmp[r][e][lane]: Aᵀ along the tile rows
-        float* outv = stackalloc float[TileOut5 * TileOut5 * Lanes];
-        for (int o = 0; o < cout; o++)
-        {
-            var bv = bias is null ? Vector512<float>.Zero : Vector512.Create(bias[o]);
-            float* yo = y + (long)o * plane;
-            for (int g = 0; g < t16; g += Lanes)
-            {
-                float* mp = m + (long)o * t16 + g;
-                for (int e = 0; e < TileIn; e++)
-                    OutputRow2(mp + e * xiStride, TileIn * xiStride, tmp + e * Lanes, TileIn * Lanes, Vector512<float>.Zero);
-                for (int r = 0; r < TileOut5; r++)
-                    OutputRow2(tmp + r * TileIn * Lanes, Lanes, outv + r * TileOut5 * Lanes, Lanes, bv);
-                if (relu)
-                    for (int k = 0; k < TileOut5 * TileOut5; k++)
-                        Vector512.Max(Vector512.Load(outv + k * Lanes), Vector512<float>.Zero).Store(outv + k * Lanes);
-                for (int l = 0; l < Lanes; l++)
-                {
-                    int rows = liveRows[g + l], cols = liveCols[g + l];
-                    float* d = yo + dstOff[g + l];
-                    for (int r = 0; r < rows; r++, d += ow)
-                        for (int e = 0; e < cols; e++) d[e] = outv[(r * TileOut5 + e) * Lanes + l];
-                }
-            }
-        }
-    }
-
     /// <summary>2 = Aᵀ·6 on vectors for F(2x2, 5x5), plus <paramref name="add"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe void OutputRow2(float* p, long ps, float* q, long qs, Vector512<float> add)
@@ -137,33 +105,6 @@ public static partial class Winograd
         var m3 = Vector512.Load(p + 3 * ps); var m4 = Vector512.Load(p + 4 * ps); var m5 = Vector512.Load(p + 5 * ps);
         (m0 + (m1 + m2) + (m3 + m4) + add).Store(q);
         (Vector512.FusedMultiplyAdd(Vector512.Create(2f), m3 - m4, m1 - m2) + m5 + add).Store(q + qs);
-    }
-
-    /// <summary>dM[ξ][o][tile] = (A dY Aᵀ)[ξ] for the 2x2 gradient tile of every tile and output channel of F(2x2, 5x5)
-    /// (A = the transpose of its Aᵀ); with <c>relu</c> dY passes only where the forward's ReLU outputs are positive.</summary>
-    private static unsafe void GradTransform2(float* src, float* relu, int cout, int planeStride, int rowStride, int* off, int t16, float* m, long xiStride)
-    {
-        float* outv = stackalloc float[TileOut5 * TileOut5 * Lanes]; // outv[2·row + column][lane]
-        float* tmp = stackalloc float[TileIn * TileOut5 * Lanes];
-        for (int o = 0; o < cout; o++)
-        {
-            float* plane = src + (long)o * planeStride;
-            float* yPlane = relu == null ? null : relu + (long)o * planeStride;
-            for (int g = 0; g < t16; g += Lanes)
-            {
-                for (int l = 0; l < Lanes; l++)
-                {
-                    float* d = plane + off[g + l];
-                    float* y = yPlane == null ? null : yPlane + off[g + l];
-                    for (int r = 0; r < TileOut5; r++)
-                        for (int e = 0; e < TileOut5; e++)
-                            outv[(r * TileOut5 + e) * Lanes + l] = y == null || y[r * rowStride + e] > 0f ? d[r * rowStride + e] : 0f;
-                }
-                for (int e = 0; e < TileOut5; e++) GradRow2(outv + e * Lanes, TileOut5 * Lanes, tmp + e * Lanes, TileOut5 * Lanes);
-                float* dst = m + (long)o * t16 + g;
-                for (int k = 0; k < TileIn; k++) GradRow2(tmp + k * TileOut5 * Lanes, Lanes, dst + k * TileIn * xiStride, xiStride);
-            }
-        }
     }
 
     /// <summary>6 = A·2 on vectors for F(2x2, 5x5) (the adjoint of <see cref="OutputRow2"/>).</summary>

@@ -46,15 +46,16 @@ public static partial class Winograd
         Backward(x, n, cin, h, w, dy, default, cout, oh, ow, ph, pw, default, default, slots, partials);
     }
 
-    /// <summary>dM[ξ][o][tile] = (A dY Aᵀ)[ξ] for the 4x4 gradient tile of every tile and output channel; with
-    /// <c>relu</c> (the forward's ReLU outputs, laid out as <c>src</c>) dY passes only where they are positive, as
-    /// <see cref="Activation.ReluMask"/>.</summary>
-    private static unsafe void GradTransform(float* src, float* relu, int cout, int planeStride, int rowStride, int* off, int t16, float* m, long xiStride)
+    /// <summary>dM[ξ][o][tile] = (A dY Aᵀ)[ξ] for the <paramref name="tileOut"/> x <paramref name="tileOut"/> gradient tile
+    /// of every tile and output channel (4 for F(4x4, 3x3), 2 for F(2x2, 5x5)); with <c>relu</c> (the forward's ReLU
+    /// outputs, laid out as <c>src</c>) dY passes only where they are positive, as <see cref="Activation.ReluMask"/>.</summary>
+    private static unsafe void GradTransform(float* src, float* relu, int cout, int planeStride, int rowStride, int* off, int t16, float* m, long xiStride,
+        int tileOut = TileOut)
     {
         Vector512<float>* blk = stackalloc Vector512<float>[Lanes];
         float* outv = (float*)blk;
         float* tmp = stackalloc float[TileIn * TileOut * Lanes];
-        bool shuffles = Avx512F.IsSupported;
+        bool shuffles = Avx512F.IsSupported && tileOut == TileOut; // 4x4 tiles gather as 16 lanes of one register each
         for (int o = 0; o < cout; o++)
         {
             float* plane = src + (long)o * planeStride;
@@ -87,15 +88,23 @@ public static partial class Winograd
                     {
                         float* d = plane + off[g + l];
                         float* y = yPlane == null ? null : yPlane + off[g + l];
-                        for (int r = 0; r < TileOut; r++)
-                            for (int e = 0; e < TileOut; e++)
-                                outv[(r * TileOut + e) * Lanes + l] = y == null || y[r * rowStride + e] > 0f ? d[r * rowStride + e] : 0f;
+                        for (int r = 0; r < tileOut; r++)
+                            for (int e = 0; e < tileOut; e++)
+                                outv[(r * tileOut + e) * Lanes + l] = y == null || y[r * rowStride + e] > 0f ? d[r * rowStride + e] : 0f;
                     }
                 }
-                // Aᵀ-adjoint along the rows: column e of 4 -> 6 into tmp[k][e], then each row k of 4 -> 6 positions.
-                for (int e = 0; e < TileOut; e++) GradRow(outv + e * Lanes, TileOut * Lanes, tmp + e * Lanes, TileOut * Lanes);
+                // A along the rows: column e of tileOut -> 6 into tmp[k][e], then each row k of tileOut -> 6 positions.
                 float* dst = m + (long)o * t16 + g;
-                for (int k = 0; k < TileIn; k++) GradRow(tmp + k * TileOut * Lanes, Lanes, dst + k * TileIn * xiStride, xiStride);
+                if (tileOut == TileOut)
+                {
+                    for (int e = 0; e < TileOut; e++) GradRow(outv + e * Lanes, TileOut * Lanes, tmp + e * Lanes, TileOut * Lanes);
+                    for (int k = 0; k < TileIn; k++) GradRow(tmp + k * TileOut * Lanes, Lanes, dst + k * TileIn * xiStride, xiStride);
+                }
+                else
+                {
+                    for (int e = 0; e < TileOut5; e++) GradRow2(outv + e * Lanes, TileOut5 * Lanes, tmp + e * Lanes, TileOut5 * Lanes);
+                    for (int k = 0; k < TileIn; k++) GradRow2(tmp + k * TileOut5 * Lanes, Lanes, dst + k * TileIn * xiStride, xiStride);
+                }
             }
         }
     }
