@@ -40,10 +40,18 @@ public static partial class Winograd
     /// <param name="accumulate">Add into <paramref name="y"/> instead of overwriting it.</param>
     /// <param name="relu">Store <c>max(value, 0)</c> (as <see cref="Activation.Relu"/>); not with <paramref name="accumulate"/>.</param>
     /// <exception cref="ArgumentException">A size is not positive, a span is too short, or relu is asked with accumulate.</exception>
-    public static unsafe void Conv(ReadOnlySpan<float> x, int n, int cin, int h, int w, ReadOnlySpan<float> u, int cout,
+    public static void Conv(ReadOnlySpan<float> x, int n, int cin, int h, int w, ReadOnlySpan<float> u, int cout,
         int oh, int ow, int ph, int pw, ReadOnlySpan<float> bias, Span<float> y, bool accumulate, bool relu = false)
     {
         if (relu && accumulate) throw new ArgumentException("Winograd: relu applies to stored outputs, not with accumulate");
+        RunConv(x, n, cin, h, w, u, cout, oh, ow, ph, pw, bias, y, accumulate, relu, TileOut);
+    }
+
+    /// <summary>The checks and the chunked run shared by <see cref="Conv"/> and <see cref="Conv5x5"/>
+    /// (<paramref name="tileOut"/> outputs per tile side).</summary>
+    private static unsafe void RunConv(ReadOnlySpan<float> x, int n, int cin, int h, int w, ReadOnlySpan<float> u, int cout,
+        int oh, int ow, int ph, int pw, ReadOnlySpan<float> bias, Span<float> y, bool accumulate, bool relu, int tileOut)
+    {
         if (n < 0 || cin <= 0 || h <= 0 || w <= 0 || cout <= 0 || oh <= 0 || ow <= 0)
             throw new ArgumentException($"Winograd: sizes must be positive, got N={n} C_in={cin} H={h} W={w} C_out={cout} OH={oh} OW={ow}");
         if (x.Length < (long)n * cin * h * w) throw new ArgumentException($"Winograd: input needs {(long)n * cin * h * w} floats, span has {x.Length}");
@@ -51,7 +59,7 @@ public static partial class Winograd
         if (y.Length < (long)n * cout * oh * ow) throw new ArgumentException($"Winograd: output needs {(long)n * cout * oh * ow} floats, span has {y.Length}");
         if (!bias.IsEmpty && bias.Length < cout) throw new ArgumentException($"Winograd: bias needs {cout} floats, span has {bias.Length}");
         if (n == 0) return;
-        var geo = new ConvShape(n, cin, h, w, cout, oh, ow, ph, pw);
+        var geo = new ConvShape(n, cin, h, w, cout, oh, ow, ph, pw, tileOut);
         fixed (float* px = x, pu = u, pb = bias, py = y)
         {
             var job = new ConvJob(geo, px, pu, bias.IsEmpty ? null : pb, py, accumulate, relu);

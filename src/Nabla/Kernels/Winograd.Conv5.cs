@@ -79,22 +79,10 @@ public static partial class Winograd
     /// tiles: the results are the same for any <see cref="Workers.Count"/>.
     /// </summary>
     /// <exception cref="ArgumentException">A size is not positive or a span is too short.</exception>
-    public static unsafe void Conv5x5(ReadOnlySpan<float> x, int n, int cin, int h, int w, ReadOnlySpan<float> u, int cout,
+    public static void Conv5x5(ReadOnlySpan<float> x, int n, int cin, int h, int w, ReadOnlySpan<float> u, int cout,
         int oh, int ow, int ph, int pw, ReadOnlySpan<float> bias, Span<float> y, bool relu)
     {
-        if (n < 0 || cin <= 0 || h <= 0 || w <= 0 || cout <= 0 || oh <= 0 || ow <= 0)
-            throw new ArgumentException($"Winograd: sizes must be positive, got N={n} C_in={cin} H={h} W={w} C_out={cout} OH={oh} OW={ow}");
-        if (x.Length < (long)n * cin * h * w) throw new ArgumentException($"Winograd: input needs {(long)n * cin * h * w} floats, span has {x.Length}");
-        if (u.Length < (long)WeightLength(cout, cin)) throw new ArgumentException($"Winograd: transformed weights need {WeightLength(cout, cin)} floats, span has {u.Length}");
-        if (y.Length < (long)n * cout * oh * ow) throw new ArgumentException($"Winograd: output needs {(long)n * cout * oh * ow} floats, span has {y.Length}");
-        if (!bias.IsEmpty && bias.Length < cout) throw new ArgumentException($"Winograd: bias needs {cout} floats, span has {bias.Length}");
-        if (n == 0) return;
-        var geo = new ConvShape(n, cin, h, w, cout, oh, ow, ph, pw, TileOut5);
-        fixed (float* px = x, pu = u, pb = bias, py = y)
-        {
-            var job = new ConvJob(geo, px, pu, bias.IsEmpty ? null : pb, py, accumulate: false, relu);
-            Workers.Run(geo.Chunks, job, static (j, ch) => ConvChunk(j, ch));
-        }
+        RunConv(x, n, cin, h, w, u, cout, oh, ow, ph, pw, bias, y, accumulate: false, relu, TileOut5);
     }
 
     /// <summary>2 = Aᵀ·6 on vectors for F(2x2, 5x5), plus <paramref name="add"/>.</summary>
