@@ -140,10 +140,10 @@ public sealed class SvgPlot
         double step = new[] { 1, 2, 2.5, 5, 10 }.Select(m => m * p).First(s => s >= raw);
         if (integer) step = Math.Max(1, Math.Round(step));
         var ticks = new List<double>();
-        for (double t = Math.Floor(lo / step) * step; t <= hi + step * 1e-9; t += step)
+        for (long i = (long)Math.Floor(lo / step + 1e-9); ; i++)
         {
-            ticks.Add(Math.Round(t / step) * step);
-            if (ticks[^1] >= hi - step * 1e-9) break;
+            ticks.Add(i * step);
+            if (ticks[^1] >= hi - step * 1e-9 || ticks.Count > 4 * target) break;
         }
         return ticks;
     }

@@ -15,9 +15,9 @@ public sealed record StepMetrics(long Step, int Epoch, double Loss, double Accur
     /// <summary>The CSV header of steps.csv.</summary>
     public const string CsvHeader = "step,epoch,loss,acc,lr,img_per_s";
 
-    /// <summary>The row as CSV (invariant culture).</summary>
+    /// <summary>The row as CSV (invariant culture, full precision, so a resumed run's log equals an uninterrupted one's).</summary>
     public string ToCsv() => string.Create(CultureInfo.InvariantCulture,
-        $"{Step},{Epoch},{Loss:G6},{Accuracy:G6},{LearningRate:G6},{ImagesPerSecond:F1}");
+        $"{Step},{Epoch},{Loss:R},{Accuracy:R},{LearningRate:R},{ImagesPerSecond:F1}");
 
     /// <summary>Parses a row written by <see cref="ToCsv"/>.</summary>
     /// <exception cref="FormatException">Not six fields, or a field is not a number.</exception>

@@ -453,7 +453,9 @@ public sealed class Trainer
         var info = Info();
         AtomicFile.WriteAllText(Path.Combine(_o.OutDir, RunFiles.Info), info.ToJson());
         string? note = _dp is null ? null : "data-parallel run: no per-sample test predictions were kept; nabla eval --report draws the confusion matrix and mistakes";
-        var report = RunFiles.Build(info, History, Steps, TestPredictions, _test, RunFiles.ClassNames(_o.OutDir, info), note);
+        // The report shows metrics.csv's values (seconds to 0.01 s), so that nabla report rebuilds it identically.
+        var written = History.Select(h => EpochMetrics.Parse(h.ToCsv())).ToList();
+        var report = RunFiles.Build(info, written, Steps, TestPredictions, _test, RunFiles.ClassNames(_o.OutDir, info), note);
         AtomicFile.WriteAllText(ReportPath, report.ToHtml());
     }
 }
