@@ -90,10 +90,12 @@ public sealed class RunReport
         if (steps.Count > 0) sb.Append(RunCharts.Steps(steps, StepsEvery).Render(w, h)).Append(RunCharts.LearningRate(steps).Render(w, h));
         sb.Append(RunCharts.EpochTime(History).Render(w, h));
         sb.Append("</div>");
+        // A long run's table would push the confusion matrix far down: shown open only for short runs.
+        sb.Append(Inv, $"<details{(History.Count <= 10 ? " open" : "")}><summary>metrics per epoch ({History.Count} rows, as metrics.csv)</summary>");
         sb.Append("<table class=\"metrics\"><thead><tr><th>epoch</th><th>train loss</th><th>train acc</th><th>test loss</th><th>test acc</th><th>time (s, cumulative)</th></tr></thead><tbody>");
         foreach (var m in History)
             sb.Append(Inv, $"<tr><td>{m.Epoch}</td><td>{m.TrainLoss:F4}</td><td>{m.TrainAcc:P2}</td><td>{m.TestLoss:F4}</td><td>{m.TestAcc:P2}</td><td>{m.Seconds:F1}</td></tr>");
-        sb.Append("</tbody></table></section>\n");
+        sb.Append("</tbody></table></details></section>\n");
     }
 
     /// <summary>At most <paramref name="max"/> rows, evenly spaced, the last one kept, so a long run's report stays small.</summary>
@@ -182,7 +184,7 @@ public sealed class RunReport
         dl.kv{display:grid;grid-template-columns:max-content 1fr;gap:3px 18px;margin:0}dt{color:#555}dd{margin:0;font-variant-numeric:tabular-nums}
         .plots{display:flex;flex-wrap:wrap;gap:8px}svg.plot{border:1px solid #eee}
         table{border-collapse:collapse;font-variant-numeric:tabular-nums;font-size:13px}th,td{padding:3px 8px;border:1px solid #e2e2e2;text-align:right}
-        table.metrics{margin-top:10px}table.layers td:nth-child(-n+2){text-align:left}
+        details{margin-top:10px}summary{cursor:pointer;color:#1f5fa0}table.metrics{margin-top:6px}table.layers td:nth-child(-n+2){text-align:left}
         table.confusion td{min-width:44px;text-align:center;font-size:13px}table.confusion th.corner{font-weight:normal;color:#555}
         .grid{display:flex;flex-wrap:wrap;gap:10px}figure.mistake{margin:0;width:96px;text-align:center;font-size:12px}
         figure.mistake img{image-rendering:pixelated;border:1px solid #999;background:#000}.bad{color:#c00}

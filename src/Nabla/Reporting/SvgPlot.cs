@@ -148,6 +148,6 @@ public sealed class SvgPlot
         return ticks;
     }
 
-    private static string Label(double v) => Math.Abs(v) >= 1e5 || (v != 0 && Math.Abs(v) < 1e-3)
+    private static string Label(double v) => Math.Abs(v) >= 1e5 || (v != 0 && Math.Abs(v) < 1e-4)
         ? v.ToString("0.##e0", Inv) : v.ToString("0.####", Inv);
 }
