@@ -36,11 +36,12 @@ public sealed record TestPredictions(int[] Labels, int[] Predicted, float[] Conf
         }
     }
 
-    /// <summary>counts[t, p] = samples of true class t predicted as p.</summary>
+    /// <summary>counts[t, p] = samples of true class t predicted as p (a prediction outside the data set's classes,
+    /// from a model with more outputs, is not counted).</summary>
     public int[,] Confusion()
     {
         var m = new int[Classes, Classes];
-        for (int i = 0; i < Count; i++) m[Labels[i], Predicted[i]]++;
+        for (int i = 0; i < Count; i++) if (Predicted[i] < Classes && Labels[i] < Classes) m[Labels[i], Predicted[i]]++;
         return m;
     }
 

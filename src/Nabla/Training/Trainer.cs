@@ -380,21 +380,28 @@ public sealed class Trainer
     }
 
     /// <summary>Sums of the current logging window of steps.</summary>
-    private struct StepWindow { public double LossSum, Seconds; public long Correct, Seen; public int Steps; }
+    private struct StepWindow { public double LossSum, Seconds; public long Correct, Seen; }
 
     private void LogStep(ref StepWindow w, long step, int epoch, double lossSum, long correct, int n, double epochSeconds)
     {
-        w.LossSum += lossSum; w.Correct += correct; w.Seen += n; w.Steps++;
+        w.LossSum += lossSum; w.Correct += correct; w.Seen += n;
         if (step % _o.StepsEvery != 0) return;
         double dt = epochSeconds - w.Seconds;
         Steps.Add(new StepMetrics(step, epoch + 1, w.LossSum / w.Seen, (double)w.Correct / w.Seen, Optimizer.LearningRate, dt > 0 ? w.Seen / dt : 0));
         w = new StepWindow { Seconds = epochSeconds };
     }
 
-    /// <summary>On resume: the step log written by the interrupted run, up to the checkpoint's epoch.</summary>
+    /// <summary>On resume: the step log and epoch times written by the interrupted run, up to the checkpoint's epoch.</summary>
     private void RestoreStepLog(int epochs)
     {
         Steps.Clear();
+        _epochTrainSeconds.Clear();
+        string info = Path.Combine(_o.OutDir, RunFiles.Info);
+        if (File.Exists(info))
+        {
+            try { _epochTrainSeconds.AddRange(RunInfo.Load(info).EpochTrainSeconds.Take(epochs)); }
+            catch (NablaInputException) { } // a damaged run.json only loses the earlier epochs' times
+        }
         string path = Path.Combine(_o.OutDir, RunFiles.Steps);
         if (!File.Exists(path)) return;
         foreach (var line in File.ReadLines(path).Skip(1))

@@ -76,5 +76,6 @@ public sealed class TrainerReportTests : IDisposable
         var resumed = new Trainer(o, data: data);
         resumed.Run(Path.Combine(_dir, "half", "checkpoint.safetensors"));
         Assert.Equal(full.Steps.Select(s => (s.Step, s.Loss, s.Accuracy)), resumed.Steps.Select(s => (s.Step, s.Loss, s.Accuracy)));
+        Assert.Equal(2, resumed.Info().EpochTrainSeconds.Count);
     }
 }
