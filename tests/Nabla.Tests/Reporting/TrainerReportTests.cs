@@ -56,6 +56,18 @@ public sealed class TrainerReportTests : IDisposable
     }
 
     [Fact]
+    public void Rebuild_NamesTheClassesFromClassesTxt()
+    {
+        var (_, data) = Train(_dir, "named", 1);
+        string outDir = Path.Combine(_dir, "named");
+        var names = Enumerable.Range(0, 10).Select(i => $"class-{(char)('a' + i)}").ToArray();
+        File.WriteAllLines(Path.Combine(outDir, RunFiles.ClassesFile), names);
+        RunFiles.Rebuild(outDir, data.Test);
+        string html = File.ReadAllText(Path.Combine(outDir, RunFiles.Report));
+        foreach (var n in names) Assert.Contains($"<th scope=\"col\">{n}</th>", html);
+    }
+
+    [Fact]
     public void Rebuild_OfADirectoryWithoutMetrics_NamesIt()
     {
         var e = Assert.Throws<NablaInputException>(() => RunFiles.Rebuild(_dir));
