@@ -4,6 +4,7 @@ using Nabla.IO;
 using Nabla.IO.Spec;
 using Nabla.Kernels;
 using Nabla.Ops;
+using Nabla.Reporting;
 using Nabla.Tensors;
 using Nabla.Training;
 
@@ -15,12 +16,13 @@ public sealed class EvalCommand : ICommand
     public string Name => "eval";
     public string Summary => "test accuracy, loss and confusion matrix of trained weights";
     public string Usage => """
-        usage: nabla eval --model M --weights W.safetensors [--data mnist|DIR] [--threads T] [--min-accuracy A]
+        usage: nabla eval --model M --weights W.safetensors [--data mnist|DIR] [--threads T] [--min-accuracy A] [--report FILE.html]
 
           --model M          zoo name or spec file
           --weights W        safetensors with the model's state dict (e.g. runs/lenet5/model.safetensors)
           --data mnist|DIR   test set (default mnist)
           --min-accuracy A   exit with code 1 when test accuracy (a fraction) is below A
+          --report FILE      write an HTML report: confusion matrix, most confident mistakes, layers
         """;
 
     public int Run(Args args)
@@ -29,46 +31,27 @@ public sealed class EvalCommand : ICommand
         string weights = args.Required("weights");
         string data = args.String("data", "mnist")!;
         double min = args.Double("min-accuracy", 0, 0, 1);
+        string? report = args.String("report");
         Workers.Count = args.Int("threads", Environment.ProcessorCount, 1, 1024);
         args.EnsureAllUsed();
 
         var model = ModelFactory.Build(spec, new Rng(0), new Rng(0));
         TensorFiles.LoadInto(model, TensorFiles.Load(weights), weights);
         var test = DataSource.Load(data).Test;
-        var (loss, acc) = Trainer.Evaluate(model, test, spec.IsFlatInput);
-        var confusion = Confusion(model, test, spec.IsFlatInput);
+        var (loss, acc, predictions) = Trainer.EvaluateWithPredictions(model, test, spec.IsFlatInput);
+        var confusion = predictions.Confusion();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"test accuracy {acc:P2} ({acc * test.Count:F0}/{test.Count}), loss {loss:F4}"));
         Console.WriteLine("confusion matrix (rows: true class, columns: predicted):");
         int k = confusion.GetLength(0);
         Console.WriteLine("      " + string.Concat(Enumerable.Range(0, k).Select(j => $"{j,6}")));
         for (int i = 0; i < k; i++)
             Console.WriteLine($"{i,6}" + string.Concat(Enumerable.Range(0, k).Select(j => $"{confusion[i, j],6}")));
+        if (report is not null) Console.WriteLine($"report: {EvalReport.Write(report, spec, weights, data, predictions, test)}");
         if (acc < min)
         {
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"nabla eval: accuracy {acc:F4} is below --min-accuracy {min}"));
             return 1;
         }
         return 0;
-    }
-
-    private static int[,] Confusion(Nabla.NN.Module model, Dataset d, bool flat)
-    {
-        model.Eval();
-        using var _ = Nabla.Autograd.GradMode.NoGrad();
-        var m = new int[d.Classes, d.Classes];
-        const int batch = 500;
-        var x = new float[batch * d.SampleSize];
-        var y = new int[batch];
-        var idx = new int[batch];
-        for (int s = 0; s < d.Count; s += batch)
-        {
-            int n = Math.Min(batch, d.Count - s);
-            for (int i = 0; i < n; i++) idx[i] = s + i;
-            d.Gather(idx.AsSpan(0, n), x, y);
-            var logits = model.Forward(new Tensor(x, flat ? [n, d.SampleSize] : [n, d.Channels, d.Height, d.Width]));
-            var pred = F.ArgMax(logits, 1);
-            for (int i = 0; i < n; i++) if (pred[i] < d.Classes) m[y[i], pred[i]]++;
-        }
-        return m;
     }
 }

@@ -122,6 +122,7 @@ public sealed class TrainCommand : ICommand
         var last = trainer.History[^1];
         Console.WriteLine($"done: test accuracy {last.TestAcc:P2}, test loss {last.TestLoss:F4} after {last.Epoch} epochs ({last.Seconds:F0} s)");
         Console.WriteLine($"outputs: {trainer.MetricsPath}, {trainer.CurvesPath}, {trainer.ModelPath}, {trainer.CheckpointPath}");
+        Console.WriteLine($"report: {trainer.ReportPath}");
         return 0;
     }
 

@@ -33,6 +33,8 @@ public sealed record TrainOptions
     public bool EvalTrain { get; init; }
     /// <summary>Random ±2 px shifts of training images.</summary>
     public bool Shift { get; init; }
+    /// <summary>Optimizer steps per row of steps.csv (the report's per-step curves).</summary>
+    public int StepsEvery { get; init; } = 50;
     /// <summary>Output directory.</summary>
     public string OutDir { get; init; } = "runs/latest";
 }

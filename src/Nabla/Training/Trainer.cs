@@ -7,6 +7,7 @@ using Nabla.IO.Spec;
 using Nabla.NN;
 using Nabla.Ops;
 using Nabla.Optim;
+using Nabla.Reporting;
 using Nabla.Tensors;
 
 namespace Nabla.Training;
@@ -14,7 +15,7 @@ namespace Nabla.Training;
 /// <summary>
 /// The training loop behind <c>nabla train</c>: seeded data order, model and dropout, one optimizer step per
 /// mini-batch, evaluation on the test set after every epoch, and after every epoch metrics.csv, curves.svg,
-/// model.safetensors and an atomic checkpoint in the output directory.
+/// model.safetensors, an atomic checkpoint, steps.csv, predictions.csv, run.json and report.html in the output directory.
 /// </summary>
 /// <remarks>Every random choice is a function of the seed (and epoch), and every reduction has a fixed order,
 /// so the same options give the same metrics and weights whatever the thread count, and a resumed run ends
@@ -29,6 +30,9 @@ public sealed class Trainer
     private readonly Dataset _train, _test;
     private readonly bool _flatInput;
     private readonly DataParallel? _dp;
+    private readonly string _dataSource;
+    private readonly List<double> _epochTrainSeconds = new();
+    private DateTime _started = DateTime.UtcNow;
     private bool IsRoot => _dp is null || _dp.Comm.IsRoot;
 
     /// <summary>The model (nested Sequentials named as PyTorch's twin).</summary>
@@ -39,6 +43,12 @@ public sealed class Trainer
 
     /// <summary>Metrics of every completed epoch.</summary>
     public List<EpochMetrics> History { get; } = new();
+
+    /// <summary>Training loss, accuracy and learning rate of every window of <see cref="TrainOptions.StepsEvery"/> steps.</summary>
+    public List<StepMetrics> Steps { get; } = new();
+
+    /// <summary>Per-sample test predictions of the latest epoch (null before the first epoch and in data-parallel runs).</summary>
+    public TestPredictions? TestPredictions { get; private set; }
 
     /// <summary>Sets up data, model and optimizer.</summary>
     /// <param name="options">The run's options.</param>
@@ -70,6 +80,7 @@ public sealed class Trainer
         if (options.RandomLabels) train = train.WithRandomLabels(Rng.Mix(options.Seed, 3));
         _train = train;
         _test = data.Test;
+        _dataSource = data.Source;
         int[] want = [train.Channels, train.Height, train.Width];
         if (!spec.IsFlatInput && !spec.Input.SequenceEqual(want))
             throw new NablaInputException($"{spec.Source}: input is {string.Join("x", spec.Input)} but the data set {data.Source} has images of {string.Join("x", want)}");
@@ -104,6 +115,7 @@ public sealed class Trainer
         if (!(o.Lr > 0) || double.IsInfinity(o.Lr)) throw new NablaInputException($"--lr must be a positive number, got {o.Lr}");
         if (o.Momentum is < 0 or >= 1) throw new NablaInputException($"--momentum must be in [0, 1), got {o.Momentum}");
         if (o.WeightDecay < 0) throw new NablaInputException($"--weight-decay must be non-negative, got {o.WeightDecay}");
+        if (o.StepsEvery < 1) throw new NablaInputException($"steps-every must be at least 1, got {o.StepsEvery}");
         if (!(o.Gamma > 0) || o.Gamma > 1) throw new NablaInputException($"--gamma must be in (0, 1], got {o.Gamma}");
     }
 
@@ -138,6 +150,8 @@ public sealed class Trainer
     public string ModelPath => Path.Combine(_o.OutDir, "model.safetensors");
     /// <summary>checkpoint.safetensors.</summary>
     public string CheckpointPath => Path.Combine(_o.OutDir, "checkpoint.safetensors");
+    /// <summary>report.html (self-contained; see <see cref="RunReport"/>).</summary>
+    public string ReportPath => Path.Combine(_o.OutDir, RunFiles.Report);
 
     /// <summary>Trains to <see cref="TrainOptions.Epochs"/> epochs, first restoring <paramref name="resumeFrom"/> if given.</summary>
     /// <exception cref="TrainingDivergedException">The loss or a gradient became non-finite.</exception>
@@ -151,6 +165,7 @@ public sealed class Trainer
             var st = Checkpoint.Load(resumeFrom, Model, Optimizer, _dropoutRng, _o);
             startEpoch = st.Epoch; priorSeconds = st.Seconds;
             History.Clear(); History.AddRange(st.History);
+            RestoreStepLog(st.Epoch);
             _observer?.Message($"resumed from {resumeFrom} after epoch {st.Epoch}");
         }
         _dp?.BroadcastState();
@@ -160,6 +175,8 @@ public sealed class Trainer
         var yBuf = new int[_o.BatchSize];
         var xLocal = _dp is null ? xBuf : new float[xBuf.Length];
         var clock = Stopwatch.StartNew();
+        _started = DateTime.UtcNow;
+        long step = (long)startEpoch * loader.BatchesPerEpoch;
         for (int epoch = startEpoch; epoch < _o.Epochs; epoch++)
         {
             Optimizer.LearningRate = LrSchedule.Step(_o.Lr, epoch, 1, _o.Gamma);
@@ -170,6 +187,7 @@ public sealed class Trainer
             int batches = loader.BatchesPerEpoch;
             _observer?.EpochStarted(epoch + 1, _o.Epochs, batches);
             double lossSum = 0; long correct = 0, seen = 0;
+            var window = new StepWindow();
             var epochClock = Stopwatch.StartNew();
             for (int b = 0; b < batches; b++)
             {
@@ -178,14 +196,17 @@ public sealed class Trainer
                 {
                     var (lossSumB, correctB) = DataParallelStep(xBuf, yBuf, xLocal, n, epoch, b);
                     lossSum += lossSumB; correct += correctB; seen += n;
+                    LogStep(ref window, ++step, epoch, lossSumB, correctB, n, epochClock.Elapsed.TotalSeconds);
                     _observer?.BatchFinished(epoch + 1, b + 1, batches, lossSum / seen, (double)correct / seen, seen / epochClock.Elapsed.TotalSeconds);
                     continue;
                 }
                 var (lv, c) = LocalStep(xBuf, yBuf, n, epoch, b);
                 lossSum += lv * n; seen += n; correct += c;
+                LogStep(ref window, ++step, epoch, (double)lv * n, c, n, epochClock.Elapsed.TotalSeconds);
                 _observer?.BatchFinished(epoch + 1, b + 1, batches, lossSum / seen, (double)correct / seen, seen / epochClock.Elapsed.TotalSeconds);
             }
             double trainLoss = lossSum / Math.Max(seen, 1), trainAcc = (double)correct / Math.Max(seen, 1);
+            _epochTrainSeconds.Add(epochClock.Elapsed.TotalSeconds);
             if (_dp is not null)
             {
                 // Running statistics: the mean over ranks of each rank's (shard-statistics) running mean and variance.
@@ -193,7 +214,7 @@ public sealed class Trainer
                 _dp.BroadcastState();
             }
             if (_o.EvalTrain) (trainLoss, trainAcc) = EvaluateGlobal(_train);
-            var (testLoss, testAcc) = EvaluateGlobal(_test);
+            var (testLoss, testAcc) = EvaluateGlobal(_test, collect: true);
             var m = new EpochMetrics(epoch + 1, trainLoss, trainAcc, testLoss, testAcc, priorSeconds + clock.Elapsed.TotalSeconds);
             History.Add(m);
             if (IsRoot) WriteOutputs(epoch + 1, m.Seconds);
@@ -278,8 +299,14 @@ public sealed class Trainer
 
     /// <summary>Loss and accuracy over a data set: in one process as <see cref="Evaluate"/>; data-parallel, each rank
     /// evaluates its contiguous share and the sums are reduced.</summary>
-    private (double Loss, double Accuracy) EvaluateGlobal(Dataset data)
+    private (double Loss, double Accuracy) EvaluateGlobal(Dataset data, bool collect = false)
     {
+        if (_dp is null && collect)
+        {
+            var (loss, acc, p) = EvaluateWithPredictions(Model, data, _flatInput);
+            TestPredictions = p;
+            return (loss, acc);
+        }
         if (_dp is null) return Evaluate(Model, data, _flatInput);
         var (start, count) = DataParallel.Shard(data.Count, _dp.Comm.Rank, _dp.Comm.Size);
         var (lossSum, correct) = EvaluateSums(Model, data, _flatInput, start, start + count, 500);
@@ -317,8 +344,18 @@ public sealed class Trainer
         return (lossSum / Math.Max(data.Count, 1), (double)correct / Math.Max(data.Count, 1));
     }
 
-    /// <summary>Summed cross-entropy and correct count over samples [first, end) in evaluation mode.</summary>
-    private static (double LossSum, long Correct) EvaluateSums(Module model, Dataset data, bool flatInput, int first, int end, int batchSize)
+    /// <summary>As <see cref="Evaluate"/>, also keeping each sample's label, arg-max class and its softmax probability
+    /// (for the confusion matrix and the mistakes of a report).</summary>
+    public static (double Loss, double Accuracy, TestPredictions Predictions) EvaluateWithPredictions(Module model, Dataset data, bool flatInput = false, int batchSize = 500)
+    {
+        var p = TestPredictions.Empty(data.Count, data.Classes);
+        var (lossSum, correct) = EvaluateSums(model, data, flatInput, 0, data.Count, batchSize, p);
+        return (lossSum / Math.Max(data.Count, 1), (double)correct / Math.Max(data.Count, 1), p);
+    }
+
+    /// <summary>Summed cross-entropy and correct count over samples [first, end) in evaluation mode; with
+    /// <paramref name="into"/>, also each sample's label, arg-max class and its softmax probability.</summary>
+    private static (double LossSum, long Correct) EvaluateSums(Module model, Dataset data, bool flatInput, int first, int end, int batchSize, TestPredictions? into = null)
     {
         bool wasTraining = model.Training;
         model.Eval();
@@ -336,10 +373,59 @@ public sealed class Trainer
             var logits = model.Forward(new Tensor(x, SampleShape(data, n, flatInput)));
             lossSum += F.CrossEntropy(logits, y.AsSpan(0, n), Reduction.Sum).Item();
             correct += CountCorrect(logits, y.AsSpan(0, n));
+            into?.Record(start - first, F.Softmax(logits, 1), y.AsSpan(0, n));
         }
         model.Train(wasTraining);
         return (lossSum, correct);
     }
+
+    /// <summary>Sums of the current logging window of steps.</summary>
+    private struct StepWindow { public double LossSum, Seconds; public long Correct, Seen; }
+
+    private void LogStep(ref StepWindow w, long step, int epoch, double lossSum, long correct, int n, double epochSeconds)
+    {
+        w.LossSum += lossSum; w.Correct += correct; w.Seen += n;
+        if (step % _o.StepsEvery != 0) return;
+        double dt = epochSeconds - w.Seconds;
+        Steps.Add(new StepMetrics(step, epoch + 1, w.LossSum / w.Seen, (double)w.Correct / w.Seen, Optimizer.LearningRate, dt > 0 ? w.Seen / dt : 0));
+        w = new StepWindow { Seconds = epochSeconds };
+    }
+
+    /// <summary>On resume: the step log and epoch times written by the interrupted run, up to the checkpoint's epoch.</summary>
+    private void RestoreStepLog(int epochs)
+    {
+        Steps.Clear();
+        _epochTrainSeconds.Clear();
+        string info = Path.Combine(_o.OutDir, RunFiles.Info);
+        if (File.Exists(info))
+        {
+            try { _epochTrainSeconds.AddRange(RunInfo.Load(info).EpochTrainSeconds.Take(epochs)); }
+            catch (NablaInputException) { } // a damaged run.json only loses the earlier epochs' times
+        }
+        string path = Path.Combine(_o.OutDir, RunFiles.Steps);
+        if (!File.Exists(path)) return;
+        foreach (var line in File.ReadLines(path).Skip(1))
+        {
+            try { var s = StepMetrics.Parse(line); if (s.Epoch <= epochs) Steps.Add(s); }
+            catch (Exception e) when (e is FormatException or OverflowException) { break; } // a damaged log only loses the curve
+        }
+    }
+
+    /// <summary>What run.json and the report's run section say about this run.</summary>
+    public RunInfo Info() => new()
+    {
+        Options = _o,
+        Threads = Kernels.Workers.Count,
+        Ranks = _dp?.Comm.Size ?? 1,
+        DataSource = _dataSource,
+        TrainSamples = _train.Count,
+        TestSamples = _test.Count,
+        Classes = _test.Classes,
+        EpochTrainSeconds = _epochTrainSeconds.ToList(),
+        PeakMemoryBytes = RunInfo.CurrentPeakMemory(),
+        StepsEvery = _o.StepsEvery,
+        StartedUtc = _started,
+    };
 
     private void PrepareOutDir()
     {
@@ -359,8 +445,24 @@ public sealed class Trainer
     private void WriteOutputs(int epoch, double seconds)
     {
         AtomicFile.WriteAllText(MetricsPath, EpochMetrics.CsvHeader + "\n" + string.Concat(History.Select(h => h.ToCsv() + "\n")));
-        AtomicFile.WriteAllText(CurvesPath, CurvesSvg.Render(History, $"{_o.Model} — {(_o.RandomLabels ? "random labels, " : "")}{_train.Count} training samples"));
+        AtomicFile.WriteAllText(CurvesPath, RunCharts.CurvesSvg(History, $"{_o.Model} — {(_o.RandomLabels ? "random labels, " : "")}{_train.Count} training samples",
+            _o.RandomLabels ? 1.0 / _test.Classes : null));
         TensorFiles.Save(ModelPath, Model.StateDict());
         Checkpoint.Save(CheckpointPath, Model, Optimizer, _dropoutRng, epoch, seconds, History, _o);
+        WriteReport();
+    }
+
+    /// <summary>steps.csv, predictions.csv, run.json and report.html, from what is in memory.</summary>
+    private void WriteReport()
+    {
+        AtomicFile.WriteAllText(Path.Combine(_o.OutDir, RunFiles.Steps), StepMetrics.CsvHeader + "\n" + string.Concat(Steps.Select(s => s.ToCsv() + "\n")));
+        if (TestPredictions is not null) AtomicFile.WriteAllText(Path.Combine(_o.OutDir, RunFiles.Predictions), TestPredictions.ToCsv());
+        var info = Info();
+        AtomicFile.WriteAllText(Path.Combine(_o.OutDir, RunFiles.Info), info.ToJson());
+        string? note = _dp is null ? null : "data-parallel run: no per-sample test predictions were kept; nabla eval --report draws the confusion matrix and mistakes";
+        // The report shows metrics.csv's values (seconds to 0.01 s), so that nabla report rebuilds it identically.
+        var written = History.Select(h => EpochMetrics.Parse(h.ToCsv())).ToList();
+        var report = RunFiles.Build(info, written, Steps, TestPredictions, _test, RunFiles.ClassNames(_o.OutDir, info), note);
+        AtomicFile.WriteAllText(ReportPath, report.ToHtml());
     }
 }

@@ -10,7 +10,7 @@ public sealed class CliErrorTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, true);
 
-    private static (int Code, string Out, string Err) Run(params string[] args)
+    internal static (int Code, string Out, string Err) Run(params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Nabla.Cli.dll"));
@@ -22,7 +22,7 @@ public sealed class CliErrorTests : IDisposable
         return (p.ExitCode, stdout, err.Result);
     }
 
-    private static void AssertUsageError((int Code, string Out, string Err) r, params string[] fragments)
+    internal static void AssertUsageError((int Code, string Out, string Err) r, params string[] fragments)
     {
         Assert.Equal(2, r.Code);
         string line = r.Err.TrimEnd('\n');
