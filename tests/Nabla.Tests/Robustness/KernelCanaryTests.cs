@@ -118,4 +118,52 @@ public class KernelCanaryTests
                         AssertCanaries(c, $"Gemm.Sgemm transA={ta} transB={tb} m={m} n={n} k={k}");
                     }
     }
+    /// <summary>Max pooling (forward values and arguments, both backwards) and the one-channel direct convolution with
+    /// its weight gradient, at outputs of 1 to 33 columns, windows larger than the stride and padding up to half the window.</summary>
+    [Fact]
+    public void PoolAndDirectConv_StayInsideTheirSpans()
+    {
+        var rng = new Random(2122);
+        foreach (int planes in new[] { 1, 3 })
+            foreach (var (h, w) in new[] { (1, 1), (2, 2), (3, 5), (4, 17), (5, 33), (2, 64) })
+                foreach (var (kh, kw, sh, sw, ph, pw) in new[] { (1, 1, 1, 1, 0, 0), (2, 2, 2, 2, 0, 0), (3, 3, 1, 1, 1, 1), (3, 2, 3, 1, 1, 0), (2, 3, 1, 2, 0, 1) })
+                {
+                    int oh = (h + 2 * ph - kh) / sh + 1, ow = (w + 2 * pw - kw) / sw + 1;
+                    if (h + 2 * ph < kh || w + 2 * pw < kw) continue;
+                    string at = $"planes={planes} {h}x{w} window {kh}x{kw} stride {sh}x{sw} pad {ph}x{pw}";
+                    var x = Random(rng, planes * h * w);
+                    var y = Guarded(rng, planes * oh * ow);
+                    var arg = new int[Pad + planes * oh * ow + Pad];
+                    Array.Fill(arg, int.MinValue);
+                    Pool.MaxPool2d(x, planes, h, w, kh, kw, sh, sw, ph, pw, 1, 1, oh, ow, Inside(y), arg.AsSpan(Pad, planes * oh * ow));
+                    AssertCanaries(y, "Pool.MaxPool2d " + at);
+                    Assert.True(arg.Take(Pad).Concat(arg.TakeLast(Pad)).All(v => v == int.MinValue), "Pool.MaxPool2d arguments: " + at);
+                    var args = arg.AsSpan(Pad, planes * oh * ow).ToArray();
+                    var dx = Guarded(rng, planes * h * w);
+                    Pool.MaxPool2dBackward(Random(rng, planes * oh * ow), args, planes, h * w, oh * ow, Inside(dx));
+                    AssertCanaries(dx, "Pool.MaxPool2dBackward " + at);
+                    if (kh == 2 && kw == 2 && sh == 2 && sw == 2 && ph == 0 && pw == 0)
+                    {
+                        Pool.MaxPool2x2Backward(Random(rng, planes * oh * ow), args, planes, h, w, Inside(dx));
+                        AssertCanaries(dx, "Pool.MaxPool2x2Backward " + at);
+                    }
+                }
+        foreach (int n in new[] { 1, 2, 3 })
+            foreach (int cout in new[] { 1, 6, 9, 16 })
+                foreach (var (h, w) in new[] { (1, 1), (3, 2), (5, 5), (4, 17), (6, 33) })
+                    foreach (var (kh, kw, ph, pw) in new[] { (1, 1, 0, 0), (3, 3, 1, 1), (5, 5, 2, 2), (5, 3, 4, 3), (7, 7, 3, 3) })
+                    {
+                        int oh = h + 2 * ph - kh + 1, ow = w + 2 * pw - kw + 1;
+                        if (oh < 1 || ow < 1) continue;
+                        string at = $"n={n} cout={cout} {h}x{w} kernel {kh}x{kw} pad {ph}x{pw}";
+                        var x = Random(rng, n * h * w);
+                        var y = Guarded(rng, n * cout * oh * ow);
+                        DirectConv.Conv1(x, n, h, w, Random(rng, cout * kh * kw), cout, kh, kw, ph, pw, Random(rng, cout), Inside(y), relu: true);
+                        AssertCanaries(y, "DirectConv.Conv1 " + at);
+                        int slots = Math.Min(n, 4);
+                        var part = Guarded(rng, slots * cout * kh * kw);
+                        DirectConv.FilterGrad1(x, n, h, w, Random(rng, n * cout * oh * ow), default, cout, kh, kw, ph, pw, slots, Inside(part));
+                        AssertCanaries(part, "DirectConv.FilterGrad1 " + at);
+                    }
+    }
 }
