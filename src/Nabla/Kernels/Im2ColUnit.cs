@@ -35,7 +35,8 @@ public static class Im2ColUnit
         fixed (float* px = x, pcols = cols)
         {
             // Tap by tap, each tap's rows left to right: a full 16-lane store may run past its row into memory a later
-            // store of the block writes; stores within 16 floats of the block's end are masked to stay inside it.
+            // store of the block (or the next tap's block) writes; stores within 16 floats of the block's end are
+            // masked to stay inside it (past the last block's end is the end of the span: another object's memory).
             for (int ci = 0; ci < c; ci++)
                 for (int i = 0; i < kh; i++)
                     for (int j = 0; j < kw; j++)
@@ -52,7 +53,10 @@ public static class Im2ColUnit
                         for (int b = 0; b < images; b++)
                         {
                             float* src = px + (long)b * imageStride + (long)ci * h * w + (long)(oyLo - ph + i) * w + shift;
-                            bool last = b == images - 1; // only the last image's stores can reach the block's end
+                            // Stores whose 16 lanes can reach the block's end are masked: this image's rows end at most
+                            // (OH − 1)·OW + 16·segments floats from here, which with tiny planes (OH·OW + OW < 16) is past
+                            // the next image's rows too, so not only the last image's stores need it (issue 21).
+                            bool last = end - dst < p - ow + 16 * segments;
                             for (int oy = 0; oy < oyLo; oy++, dst += ow) ZeroRow(dst, segments, last, end);
                             if (segments == 1 && !last)
                             {

@@ -25,6 +25,8 @@ public class Im2ColUnitTests
         [1, 0, 1, 2, 17, 2, 1, 0, 0],
         [2, 0, 2, 4, 4, 5, 5, 2, 2],
         [2, 3, 1, 6, 8, 1, 1, 0, 0],
+        [3, 0, 1, 1, 3, 1, 1, 0, 0], // planes of 3 outputs: a full-vector store of image 0 reaches past the span (issue 21)
+        [2, 0, 2, 3, 2, 5, 3, 4, 3], // input smaller than the kernel, padding past it: 7x6 planes
         [0, 0, 2, 5, 5, 3, 3, 0, 0],
         [2, 1, 1, 3, 1100, 2, 3, 1, 1], // rows of 1,100 outputs: more segment masks than fit on the stack
     }.Select(g => g.Cast<object>().ToArray());
