@@ -17,9 +17,12 @@ version=$(sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' "$repo/Directory.Build.p
 echo "check_package: packing Nabla $version into $feed"
 dotnet pack "$repo/src/Nabla" -c Release -o "$feed" -nologo -v quiet
 dotnet pack "$repo/src/Nabla.Cli" -c Release -o "$feed" -nologo -v quiet
-unzip -l "$feed/Nabla.$version.nupkg" | grep -q 'README.md' || { echo "check_package: README.md missing from the package" >&2; exit 1; }
-unzip -l "$feed/Nabla.$version.nupkg" | grep -q 'lib/net10.0/Nabla.xml' || { echo "check_package: XML docs missing from the package" >&2; exit 1; }
-unzip -p "$feed/Nabla.$version.nupkg" Nabla.nuspec | grep -q '<license type="expression">MIT</license>' || { echo "check_package: MIT licence expression missing" >&2; exit 1; }
+listing=$(unzip -l "$feed/Nabla.$version.nupkg")
+nuspec=$(unzip -p "$feed/Nabla.$version.nupkg" Nabla.nuspec)
+grep -q 'README.md' <<<"$listing" || { echo "check_package: README.md missing from the package" >&2; exit 1; }
+grep -q 'lib/net10.0/Nabla.xml' <<<"$listing" || { echo "check_package: XML docs missing from the package" >&2; exit 1; }
+grep -q '<license type="expression">MIT</license>' <<<"$nuspec" || { echo "check_package: MIT licence expression missing" >&2; exit 1; }
+grep -q '<readme>README.md</readme>' <<<"$nuspec" || { echo "check_package: the nuspec names no readme" >&2; exit 1; }
 
 echo "check_package: a fresh console app using the README snippet"
 app="$work/app"
