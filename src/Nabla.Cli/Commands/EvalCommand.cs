@@ -16,13 +16,15 @@ public sealed class EvalCommand : ICommand
     public string Name => "eval";
     public string Summary => "test accuracy, loss and confusion matrix of trained weights";
     public string Usage => """
-        usage: nabla eval --model M --weights W.safetensors [--data mnist|DIR] [--threads T] [--min-accuracy A] [--report FILE.html]
+        usage: nabla eval --model M --weights W.safetensors [--data D] [--threads T] [--min-accuracy A] [--report FILE.html]
 
-          --model M          zoo name or spec file
-          --weights W        safetensors with the model's state dict (e.g. runs/lenet5/model.safetensors)
-          --data mnist|DIR   test set (default mnist)
-          --min-accuracy A   exit with code 1 when test accuracy (a fraction) is below A
-          --report FILE      write an HTML report: confusion matrix, most confident mistakes, layers
+          --model M            zoo name or spec file
+          --weights W          safetensors with the model's state dict (e.g. runs/lenet5/model.safetensors)
+          --data D             test set: mnist, fashion-mnist, an IDX directory, an image folder or a FILE.csv (default mnist)
+          --min-accuracy A     exit with code 1 when test accuracy (a fraction) is below A
+          --report FILE        write an HTML report: confusion matrix, most confident mistakes, layers
+        """ + "\n" + DataFlags.Usage + "\n" + """
+        pass the data flags the model was trained with; classes.txt beside the weights names the classes.
         """;
 
     public int Run(Args args)
@@ -32,20 +34,24 @@ public sealed class EvalCommand : ICommand
         string data = args.String("data", "mnist")!;
         double min = args.Double("min-accuracy", 0, 0, 1);
         string? report = args.String("report");
+        var flags = DataFlags.Read(args, "eval");
         Workers.Count = args.Int("threads", Environment.ProcessorCount, 1, 1024);
-        args.EnsureAllUsed();
+        args.EnsureAllUsed(flags.PositionalsUsed);
 
         var model = ModelFactory.Build(spec, new Rng(0), new Rng(0));
         TensorFiles.LoadInto(model, TensorFiles.Load(weights), weights);
-        var test = DataSource.Load(data).Test;
+        var splits = DataSource.Load(data, flags.Options with { Input = spec.Input.ToArray() });
+        if (flags.Normalize is not null) splits = flags.Normalize.Apply(splits);
+        var test = splits.Test;
+        var names = ClassNames.Resolve(test, weights);
         var (loss, acc, predictions) = Trainer.EvaluateWithPredictions(model, test, spec.IsFlatInput);
         var confusion = predictions.Confusion();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"test accuracy {acc:P2} ({acc * test.Count:F0}/{test.Count}), loss {loss:F4}"));
         Console.WriteLine("confusion matrix (rows: true class, columns: predicted):");
         int k = confusion.GetLength(0);
-        Console.WriteLine("      " + string.Concat(Enumerable.Range(0, k).Select(j => $"{j,6}")));
+        Console.WriteLine("      " + string.Concat(Enumerable.Range(0, k).Select(j => $"{j,6}")) + (names is null ? "" : "  class"));
         for (int i = 0; i < k; i++)
-            Console.WriteLine($"{i,6}" + string.Concat(Enumerable.Range(0, k).Select(j => $"{confusion[i, j],6}")));
+            Console.WriteLine($"{i,6}" + string.Concat(Enumerable.Range(0, k).Select(j => $"{confusion[i, j],6}")) + (names is null ? "" : $"  {names[i]}"));
         if (report is not null) Console.WriteLine($"report: {EvalReport.Write(report, spec, weights, data, predictions, test)}");
         if (acc < min)
         {

@@ -15,7 +15,8 @@ public sealed class TrainCommand : ICommand
         usage: nabla train [options]
 
           --model M            zoo name or spec file (default lenet5; zoo: mlp, lenet5, mnist-cnn, alexnet-mnist)
-          --data mnist|DIR     MNIST (fetched on first use) or a directory with the four IDX files (default mnist)
+          --data D             mnist (fetched on first use), fashion-mnist, an IDX directory, an image folder
+                               (DIR/train/<class>, DIR/test/<class>) or a FILE.csv (default mnist)
           --epochs N           epochs (default 3)
           --batch-size B       mini-batch size (default 64)
           --optimizer O        sgd|momentum|nesterov|adam|adamw|adadelta (default adam)
@@ -29,7 +30,9 @@ public sealed class TrainCommand : ICommand
           --subset N           train on the first N training images
           --random-labels      replace every training label by a seeded random class (memorisation experiment)
           --eval-train         report train loss/accuracy in evaluation mode over the whole training set
-          --shift              random ±2 px shifts of training images
+          --shift              random ±2 px shifts of training images (the same as --augment crop=2)
+          --augment LIST       training augmentations in order: crop=P (random crop, padding P), flip[=P] (horizontal)
+        """ + "\n" + DataFlags.Usage + "\n" + """
           --out DIR            output directory (default runs/<model>)
           --resume CKPT        continue from a checkpoint written by an earlier run with the same options
           --detect-anomaly     check every op's output and gradients; name the first op that makes a non-finite value
@@ -44,6 +47,7 @@ public sealed class TrainCommand : ICommand
         double defaultLr = optimizer switch { "adadelta" => 1.0, "adam" or "adamw" => 2e-3, _ => 0.01 };
         string model = args.String("model", "lenet5")!;
         bool randomLabels = args.Flag("random-labels");
+        var data = DataFlags.Read(args, "train");
         var o = new TrainOptions
         {
             Model = model,
@@ -62,6 +66,9 @@ public sealed class TrainCommand : ICommand
             RandomLabels = randomLabels,
             EvalTrain = args.Flag("eval-train"),
             Shift = args.Flag("shift"),
+            Augment = DataFlags.Augment(args),
+            DataOptions = data.Options,
+            Normalize = data.Normalize,
             OutDir = args.String("out", Path.Combine("runs", Path.GetFileNameWithoutExtension(model)))!,
         };
         var launch = MpiLaunch.FromEnvironment();
@@ -69,7 +76,7 @@ public sealed class TrainCommand : ICommand
         int benchAllReduce = args.Int("bench-allreduce", 0, 0); // hidden: MB of the largest allreduce to time, then exit
         string? resume = args.String("resume");
         Nabla.Autograd.GradMode.DetectAnomaly = args.Flag("detect-anomaly");
-        args.EnsureAllUsed();
+        args.EnsureAllUsed(data.PositionalsUsed);
         if (o.Lr <= 0) throw new UsageException($"nabla train: --lr must be positive, got {o.Lr}");
         Workers.Count = threads;
         // Only under mpirun is libmpi loaded; a single process never touches it.
@@ -121,7 +128,7 @@ public sealed class TrainCommand : ICommand
         if (!root) return 0;
         var last = trainer.History[^1];
         Console.WriteLine($"done: test accuracy {last.TestAcc:P2}, test loss {last.TestLoss:F4} after {last.Epoch} epochs ({last.Seconds:F0} s)");
-        Console.WriteLine($"outputs: {trainer.MetricsPath}, {trainer.CurvesPath}, {trainer.ModelPath}, {trainer.CheckpointPath}");
+        Console.WriteLine($"outputs: {trainer.MetricsPath}, {trainer.CurvesPath}, {trainer.ModelPath}, {trainer.CheckpointPath}{(trainer.ClassNames is null ? "" : ", " + Path.Combine(o.OutDir, Nabla.Data.Images.ImageFolder.ClassesFile))}");
         Console.WriteLine($"report: {trainer.ReportPath}");
         return 0;
     }

@@ -1,3 +1,5 @@
+using Nabla.Data.Transforms;
+
 namespace Nabla.Data;
 
 /// <summary>
@@ -28,6 +30,8 @@ public sealed class DataLoader
     public const int MaxShift = 2;
 
     private readonly int[] _order;
+    private readonly Transform[] _transforms;
+    private readonly float[] _background;
     private int _orderEpoch = -1;
     private int _epoch;
     private int _nextBatch;
@@ -41,8 +45,12 @@ public sealed class DataLoader
     /// <param name="randomShifts">Whether each sample is translated by a uniform random (dy, dx) in
     /// [-2, 2]², borders filled with the background (pixel 0). Default false.</param>
     /// <param name="dropLast">Whether to skip a last batch smaller than <paramref name="batchSize"/>. Default false, as PyTorch.</param>
+    /// <param name="transforms">Augmentations applied in order to every gathered sample (after the shift of
+    /// <paramref name="randomShifts"/>, which is <c>new RandomCrop(2)</c>); the draws of sample i in epoch e come
+    /// from one generator seeded from (seed, e, i). Null for none.</param>
     /// <exception cref="ArgumentOutOfRangeException">batchSize is less than 1.</exception>
-    public DataLoader(Dataset dataset, int batchSize, bool shuffle = true, ulong seed = 0, bool randomShifts = false, bool dropLast = false)
+    public DataLoader(Dataset dataset, int batchSize, bool shuffle = true, ulong seed = 0, bool randomShifts = false, bool dropLast = false,
+                      IReadOnlyList<Transform>? transforms = null)
     {
         ArgumentNullException.ThrowIfNull(dataset);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
@@ -53,7 +61,12 @@ public sealed class DataLoader
         RandomShifts = randomShifts;
         DropLast = dropLast;
         _order = new int[dataset.Count];
+        _transforms = [.. (randomShifts ? [new RandomCrop(MaxShift)] : Array.Empty<Transform>()), .. transforms ?? []];
+        _background = dataset.Backgrounds();
     }
+
+    /// <summary>The augmentations applied to every sample, in order (the shift first when <see cref="RandomShifts"/>).</summary>
+    public IReadOnlyList<Transform> Transforms => _transforms;
 
     /// <summary>The samples.</summary>
     public Dataset Dataset { get; }
@@ -128,13 +141,14 @@ public sealed class DataLoader
         int n = BatchLength(batch);
         ReadOnlySpan<int> indices = Order(epoch).Slice(batch * BatchSize, n);
         Dataset.Gather(indices, images, labels);
-        if (RandomShifts)
+        if (_transforms.Length > 0)
         {
             int size = Dataset.SampleSize;
             for (int i = 0; i < n; i++)
             {
-                var (dy, dx) = GetShift(epoch, indices[i]);
-                ShiftInPlace(images.Slice(i * size, size), Dataset.Channels, Dataset.Height, Dataset.Width, dy, dx, Dataset.Background);
+                // The shift stream keeps --shift's draws what they were before transforms were composable.
+                var random = new TransformRandom(DataRng.Create(Seed, DataRng.ShiftStream, (ulong)epoch, (ulong)indices[i]));
+                foreach (var t in _transforms) t.Apply(images.Slice(i * size, size), Dataset.Channels, Dataset.Height, Dataset.Width, _background, ref random);
             }
         }
         return n;

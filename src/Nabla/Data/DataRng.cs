@@ -17,6 +17,8 @@ internal struct DataRng
     internal const ulong LabelStream = 0x4C41_4245_4C53_3031;   // "LABELS01"
     /// <summary>Stream tag of the random shifts.</summary>
     internal const ulong ShiftStream = 0x5348_4946_5453_3031;   // "SHIFTS01"
+    /// <summary>Stream tag of the validation split of image folders and tables.</summary>
+    internal const ulong SplitStream = 0x5641_4C53_504C_4954;   // "VALSPLIT"
 
     private ulong _s0, _s1, _s2, _s3;
 

@@ -18,7 +18,7 @@ public static class Checkpoint
 
     /// <summary>The options that must be equal for a resume to reproduce an uninterrupted run.</summary>
     public static string Fingerprint(TrainOptions o) => string.Create(CultureInfo.InvariantCulture,
-        $"model={o.Model};data={o.Data};batch={o.BatchSize};optimizer={o.Optimizer};lr={o.Lr:R};momentum={o.Momentum:R};form={o.MomentumForm};wd={o.WeightDecay:R};gamma={o.Gamma:R};seed={o.Seed};subset={o.Subset};random_labels={o.RandomLabels};eval_train={o.EvalTrain};shift={o.Shift}");
+        $"model={o.Model};data={o.Data};batch={o.BatchSize};optimizer={o.Optimizer};lr={o.Lr:R};momentum={o.Momentum:R};form={o.MomentumForm};wd={o.WeightDecay:R};gamma={o.Gamma:R};seed={o.Seed};subset={o.Subset};random_labels={o.RandomLabels};eval_train={o.EvalTrain};shift={o.Shift}") + DataFingerprint(o);
 
     /// <summary>Writes a checkpoint after <paramref name="epoch"/> completed epochs.</summary>
     public static void Save(string path, Module model, Optimizer optimizer, Rng dropout, int epoch, double seconds,
@@ -88,4 +88,12 @@ public static class Checkpoint
         dropout.SetState(words.Select(w => unchecked((ulong)w)).ToArray());
         return new State(epoch, seconds, history);
     }
+
+    // Appended only when used, so checkpoints of runs without these options keep their fingerprint.
+    private static string DataFingerprint(TrainOptions o) =>
+        (o.Augment is { Count: > 0 } a ? ";augment=" + string.Join(",", a) : "")
+        + (o.Normalize is { } n ? ";normalize=" + n.Describe() : "")
+        + (o.DataOptions.Resize is { } r ? $";resize={r.Height}x{r.Width}" : "")
+        + (o.DataOptions.ValSplit > 0 ? ";val_split=" + o.DataOptions.ValSplit.ToString("R", CultureInfo.InvariantCulture) : "")
+        + (o.DataOptions.LabelColumn is { } l ? ";label_column=" + l : "");
 }

@@ -35,6 +35,12 @@ public sealed record TrainOptions
     public bool Shift { get; init; }
     /// <summary>Optimizer steps per row of steps.csv (the report's per-step curves).</summary>
     public int StepsEvery { get; init; } = 50;
+    /// <summary>How image folders and tables are read (resizing, splits, label column); the model's input is filled in by the trainer.</summary>
+    public Data.DataOptions DataOptions { get; init; } = new();
+    /// <summary>Per-channel normalisation replacing the data source's default, or null.</summary>
+    public Data.Normalization? Normalize { get; init; }
+    /// <summary>Augmentations of training samples, after the --shift one, or null.</summary>
+    public IReadOnlyList<Data.Transforms.Transform>? Augment { get; init; }
     /// <summary>Output directory.</summary>
     public string OutDir { get; init; } = "runs/latest";
 }

@@ -68,9 +68,10 @@ public sealed class Trainer
             // Rank 0 loads (and on first use downloads) first, so ranks sharing a cache do not fetch it N times.
             bool sync = comm is { Size: > 1 };
             if (sync && !comm!.IsRoot) comm.Barrier();
-            data = DataSource.Load(options.Data, observer is null ? null : observer.Message);
+            data = DataSource.Load(options.Data, options.DataOptions with { Input = spec.Input.ToArray() }, observer is null ? null : observer.Message);
             if (sync && comm!.IsRoot) comm.Barrier();
         }
+        if (options.Normalize is not null) data = options.Normalize.Apply(data);
         var train = data.Train;
         if (options.Subset > 0)
         {
@@ -87,10 +88,25 @@ public sealed class Trainer
         if (spec.IsFlatInput && spec.Input[0] != train.SampleSize)
             throw new NablaInputException($"{spec.Source}: input has {spec.Input[0]} features but images of {data.Source} have {train.SampleSize}");
         _flatInput = spec.IsFlatInput;
+        CheckClasses(spec, data);
+        ClassNames = train.ClassNames;
         _dropoutRng = new Rng(Rng.Mix(options.Seed, 2));
         Model = ModelFactory.Build(spec, new Rng(Rng.Mix(options.Seed, 1)), _dropoutRng);
         Optimizer = CreateOptimizer(options, Model);
         if (comm is { Size: > 1 }) _dp = new DataParallel(comm, Model);
+    }
+
+    /// <summary>The class names of the data (written to classes.txt in the output directory), or null.</summary>
+    public IReadOnlyList<string>? ClassNames { get; }
+
+    /// <summary>Refuses data with more classes than the model has outputs (its labels would lie outside them).</summary>
+    private static void CheckClasses(ModelSpec spec, DataSplits data)
+    {
+        var last = Analysis.ModelAnalyzer.Analyze(spec).Layers[^1].OutputShape;
+        long outputs = last.Aggregate(1L, (a, d) => a * d);
+        int classes = Math.Max(data.Train.Classes, data.Test.Classes);
+        if (classes > outputs)
+            throw new NablaInputException($"{spec.Source}: the model has {outputs} outputs but {data.Source} has {classes} classes{(data.Train.ClassNames is { } n ? $" ({string.Join(", ", n.Take(12))}{(n.Count > 12 ? ", ..." : "")})" : "")}; its last layer needs out_features={classes}");
     }
 
     /// <summary>Refuses, before allocating anything, a run whose estimated memory exceeds what the machine has:
@@ -169,7 +185,7 @@ public sealed class Trainer
             _observer?.Message($"resumed from {resumeFrom} after epoch {st.Epoch}");
         }
         _dp?.BroadcastState();
-        var loader = new DataLoader(_train, _o.BatchSize, shuffle: true, seed: _o.Seed, randomShifts: _o.Shift);
+        var loader = new DataLoader(_train, _o.BatchSize, shuffle: true, seed: _o.Seed, randomShifts: _o.Shift, transforms: _o.Augment);
         int sample = _train.SampleSize;
         var xBuf = new float[_o.BatchSize * sample];
         var yBuf = new int[_o.BatchSize];
@@ -435,6 +451,7 @@ public sealed class Trainer
             string probe = Path.Combine(_o.OutDir, $".nabla-write-test-{Environment.ProcessId}");
             File.WriteAllText(probe, "");
             File.Delete(probe);
+            if (ClassNames is not null) File.WriteAllLines(Path.Combine(_o.OutDir, Data.Images.ImageFolder.ClassesFile), ClassNames);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

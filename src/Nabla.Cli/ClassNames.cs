@@ -1,0 +1,21 @@
+using Nabla.Data;
+using Nabla.Data.Images;
+
+namespace Nabla.Cli;
+
+/// <summary>The class names eval shows: the data's own, checked against the classes.txt the training run wrote
+/// beside the weights, or that file's when the data has none.</summary>
+internal static class ClassNames
+{
+    public static IReadOnlyList<string>? Resolve(Dataset test, string weightsPath)
+    {
+        string file = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(weightsPath))!, ImageFolder.ClassesFile);
+        string[]? saved = File.Exists(file) ? File.ReadAllLines(file).Where(l => l.Length > 0).ToArray() : null;
+        if (saved is not null && test.ClassNames is { } own && !saved.SequenceEqual(own, StringComparer.Ordinal))
+            throw new NablaInputException($"{file}: the model was trained on the classes {Preview(saved)}, but the test data {test.Name} has {Preview(own)}");
+        if (test.ClassNames is not null) return test.ClassNames;
+        return saved is not null && saved.Length == test.Classes ? saved : null;
+    }
+
+    private static string Preview(IReadOnlyList<string> names) => string.Join(", ", names.Take(8)) + (names.Count > 8 ? $", ... ({names.Count})" : "");
+}
