@@ -16,6 +16,10 @@ import os
 import subprocess
 import time
 
+import openblas_core
+
+openblas_core.ensure(openblas_core.threads_arg(2))  # before torch loads OpenBLAS
+
 import torch
 import torch.nn as nn
 
@@ -129,9 +133,11 @@ def main():
                      "torch_infer_runs": [round(r[1], 1) for r in torch_runs[n]],
                      "nabla_infer_runs": [round(r[1], 1) for r in nabla_runs[n]]})
     if args.json:
-        print(json.dumps({"threads": args.threads, "torch": torch.__version__, "rounds": rounds, "workloads": rows}))
+        print(json.dumps({"threads": args.threads, "torch": torch.__version__, "blas": openblas_core.describe(),
+                          "rounds": rounds, "workloads": rows}))
         return
     print(f"PyTorch {torch.__version__} vs Nabla, {args.threads} threads, best of {rounds} rounds each (img/s)")
+    print(openblas_core.describe())
     print(f"{'workload':<14} {'torch train':>11} {'nabla train':>11} {'ratio':>6}   {'torch infer':>11} {'nabla infer':>11} {'ratio':>6}")
     for r in rows:
         print(f"{r['name']:<14} {r['torch_train']:>11.1f} {r['nabla_train']:>11.1f} {r['train_ratio']:>6.2f}   "
