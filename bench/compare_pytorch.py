@@ -106,6 +106,8 @@ def main():
     ap.add_argument("--workloads", default=",".join(MODELS))
     ap.add_argument("--rounds", type=int, default=2, help="alternate PyTorch and Nabla this many times (>= 2)")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--torch-only", action="store_true",
+                    help="measure PyTorch alone, once, and print its figures as `nabla bench --json` does")
     args = ap.parse_args()
     names = [w for w in args.workloads.split(",") if w]
     for n in names:
@@ -113,6 +115,14 @@ def main():
             ap.error(f"--workloads: unknown workload '{n}' (known: {','.join(MODELS)})")
     torch.set_num_threads(args.threads)
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    if args.torch_only:
+        rows = []
+        for n in names:
+            t, i = torch_workload(n)
+            rows.append({"name": n, "batch": TRAIN_BATCH, "train_img_per_s": round(t, 1), "infer_img_per_s": round(i, 1)})
+        print(json.dumps({"threads": args.threads, "torch": torch.__version__, "blas": openblas_core.describe(),
+                          "workloads": rows}))
+        return
     rounds = max(2, args.rounds)
     torch_runs = {n: [] for n in names}
     nabla_runs = {n: [] for n in names}
