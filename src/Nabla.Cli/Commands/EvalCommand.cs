@@ -16,14 +16,14 @@ public sealed class EvalCommand : ICommand
     public string Name => "eval";
     public string Summary => "test accuracy, loss and confusion matrix of trained weights";
     public string Usage => """
-        usage: nabla eval --model M --weights W.safetensors [--data mnist|DIR] [--threads T] [--min-accuracy A] [--report FILE.html]
+        usage: nabla eval --model M --weights W.safetensors [--data mnist|DIR] [--threads T] [--min-accuracy A] [--report FILE.html] [--precision fp32|int8] [--calibration-batches N]
 
           --model M          zoo name or spec file
           --weights W        safetensors with the model's state dict (e.g. runs/lenet5/model.safetensors)
           --data mnist|DIR   test set (default mnist)
           --min-accuracy A   exit with code 1 when test accuracy (a fraction) is below A
           --report FILE      write an HTML report: confusion matrix, most confident mistakes, layers
-        """;
+        """ + Int8Options.PrecisionUsage + "\n" + Int8Options.CalibrationUsage;
 
     public int Run(Args args)
     {
@@ -33,10 +33,17 @@ public sealed class EvalCommand : ICommand
         double min = args.Double("min-accuracy", 0, 0, 1);
         string? report = args.String("report");
         Workers.Count = args.Int("threads", Environment.ProcessorCount, 1, 1024);
+        bool int8 = Int8Options.Int8(args, Name);
+        int calibration = args.Int("calibration-batches", Nabla.Quantization.Calibration.DefaultBatches, 1, 100000);
         args.EnsureAllUsed();
 
-        var model = ModelFactory.Build(spec, new Rng(0), new Rng(0));
-        TensorFiles.LoadInto(model, TensorFiles.Load(weights), weights);
+        Nabla.NN.Module model;
+        if (int8) { Int8Options.Notice(); model = Int8Options.Load(spec, weights, data, calibration); }
+        else
+        {
+            model = ModelFactory.Build(spec, new Rng(0), new Rng(0));
+            TensorFiles.LoadInto(model, TensorFiles.Load(weights), weights);
+        }
         var test = DataSource.Load(data).Test;
         var (loss, acc, predictions) = Trainer.EvaluateWithPredictions(model, test, spec.IsFlatInput);
         var confusion = predictions.Confusion();

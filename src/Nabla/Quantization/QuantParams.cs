@@ -29,6 +29,9 @@ public readonly record struct QAct(float Scale, int ZeroPoint)
 /// <param name="Output">Output quantisation, after the ReLU that follows the layer if there is one.</param>
 public sealed record QLayerParams(string Name, sbyte[] Weight, float[] WeightScale, float[] Bias, QAct? Output)
 {
+    /// <summary>The FP32 layer's weight shape (for export), when known.</summary>
+    public int[]? Shape { get; init; }
+
     /// <summary>Per-output-channel symmetric int8 weights of <paramref name="w"/> (O rows of <c>w.Length / O</c>):
     /// scale = max|w| / 127 (1 for an all-zero row), q = clamp(round(w / scale), −127, 127).</summary>
     public static (sbyte[] Q, float[] Scale) QuantizeWeights(ReadOnlySpan<float> w, int outChannels)

@@ -74,7 +74,7 @@ public sealed class QuantizedModel : Module
             var (q, s) = QLayerParams.QuantizeWeights(weight.Data.AsSpan(0, weight.Numel), outCh);
             int point = i + 1 < layers.Count && layers[i + 1] is ReLU ? i + 2 : i + 1;
             QAct? output = i == last ? null : QAct.FromRange(min[point], max[point]);
-            qp[name] = new QLayerParams(name, q, s, bias is null ? new float[outCh] : bias.Data.AsSpan(0, outCh).ToArray(), output);
+            qp[name] = new QLayerParams(name, q, s, bias is null ? new float[outCh] : bias.Data.AsSpan(0, outCh).ToArray(), output) { Shape = weight.Shape };
         }
         return Build(model, new QuantParams(QAct.FromRange(min[0], max[0]), qp), shape);
     }
