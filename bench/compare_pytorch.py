@@ -16,6 +16,10 @@ import os
 import subprocess
 import time
 
+import openblas_core
+
+openblas_core.ensure(openblas_core.threads_arg(2))  # before torch loads OpenBLAS
+
 import torch
 import torch.nn as nn
 
@@ -90,6 +94,33 @@ def torch_workload(name):
     return train, infer
 
 
+def torch_int8_infer(name):
+    """Inference img/s of PyTorch's own int8 path: FX post-training quantisation with its x86 engine (fbgemm where
+    the build has it; Debian's 1.13 has onednn and qnnpack only), calibrated on random batches like `nabla bench
+    --precision int8`. Returns (rate, engine)."""
+    from torch.ao.quantization import get_default_qconfig_mapping
+    from torch.ao.quantization.quantize_fx import convert_fx, prepare_fx
+    engines = torch.backends.quantized.supported_engines
+    engine = next(e for e in ("fbgemm", "x86", "onednn", "qnnpack") if e in engines)
+    torch.backends.quantized.engine = engine
+    torch.manual_seed(1)
+    model = build(name)
+    with torch.no_grad():
+        model(torch.randn(1, 1, 28, 28))
+    model.eval()
+    xi = torch.randn(INFER_BATCH, 1, 28, 28)
+    prepared = prepare_fx(model, get_default_qconfig_mapping(engine), example_inputs=(xi,))
+    with torch.no_grad():
+        prepared(xi)
+    q = convert_fx(prepared)
+
+    def infer_step():
+        with torch.no_grad():
+            q(xi)
+
+    return best_rate(infer_step, warmup=2) * INFER_BATCH, engine
+
+
 def nabla_bench(root, threads, workloads):
     out = subprocess.run([os.path.join(root, "nabla"), "bench", "--workloads", ",".join(workloads),
                           "--threads", str(threads), "--json"], check=True, capture_output=True, text=True).stdout
@@ -102,6 +133,9 @@ def main():
     ap.add_argument("--workloads", default=",".join(MODELS))
     ap.add_argument("--rounds", type=int, default=2, help="alternate PyTorch and Nabla this many times (>= 2)")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--int8", action="store_true", help="with --torch-only: also PyTorch's quantized int8 inference")
+    ap.add_argument("--torch-only", action="store_true",
+                    help="measure PyTorch alone, once, and print its figures as `nabla bench --json` does")
     args = ap.parse_args()
     names = [w for w in args.workloads.split(",") if w]
     for n in names:
@@ -109,6 +143,18 @@ def main():
             ap.error(f"--workloads: unknown workload '{n}' (known: {','.join(MODELS)})")
     torch.set_num_threads(args.threads)
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    if args.torch_only:
+        rows = []
+        for n in names:
+            t, i = torch_workload(n)
+            row = {"name": n, "batch": TRAIN_BATCH, "train_img_per_s": round(t, 1), "infer_img_per_s": round(i, 1)}
+            if args.int8:
+                q, engine = torch_int8_infer(n)
+                row["int8_infer_img_per_s"], row["int8_engine"] = round(q, 1), engine
+            rows.append(row)
+        print(json.dumps({"threads": args.threads, "torch": torch.__version__, "blas": openblas_core.describe(),
+                          "workloads": rows}))
+        return
     rounds = max(2, args.rounds)
     torch_runs = {n: [] for n in names}
     nabla_runs = {n: [] for n in names}
@@ -129,9 +175,11 @@ def main():
                      "torch_infer_runs": [round(r[1], 1) for r in torch_runs[n]],
                      "nabla_infer_runs": [round(r[1], 1) for r in nabla_runs[n]]})
     if args.json:
-        print(json.dumps({"threads": args.threads, "torch": torch.__version__, "rounds": rounds, "workloads": rows}))
+        print(json.dumps({"threads": args.threads, "torch": torch.__version__, "blas": openblas_core.describe(),
+                          "rounds": rounds, "workloads": rows}))
         return
     print(f"PyTorch {torch.__version__} vs Nabla, {args.threads} threads, best of {rounds} rounds each (img/s)")
+    print(openblas_core.describe())
     print(f"{'workload':<14} {'torch train':>11} {'nabla train':>11} {'ratio':>6}   {'torch infer':>11} {'nabla infer':>11} {'ratio':>6}")
     for r in rows:
         print(f"{r['name']:<14} {r['torch_train']:>11.1f} {r['nabla_train']:>11.1f} {r['train_ratio']:>6.2f}   "

@@ -13,6 +13,10 @@ import os
 import subprocess
 import time
 
+import openblas_core
+
+openblas_core.ensure(openblas_core.threads_arg(os.cpu_count()))  # before torch loads OpenBLAS
+
 import torch
 
 
@@ -61,7 +65,7 @@ def main():
                                  check=True, capture_output=True, text=True).stdout
             for g in json.loads(out)["gemm"]:
                 nabla[g["n"]] = max(nabla.get(g["n"], 0.0), g["gflops"])
-    result = {"threads": args.threads, "torch": torch.__version__, "rounds": args.rounds,
+    result = {"threads": args.threads, "torch": torch.__version__, "blas": openblas_core.describe(), "rounds": args.rounds,
               "gemm": [{"n": n, "gflops": round(g, 1)} for n, g in torch_figs.items()]}
     if args.nabla:
         result["nabla"] = [{"n": n, "gflops": nabla[n], "ratio": round(nabla[n] / torch_figs[n], 3)}
@@ -70,6 +74,7 @@ def main():
         print(json.dumps(result))
         return
     print(f"PyTorch {torch.__version__}, {args.threads} threads, best of {args.rounds} round(s)")
+    print(result["blas"])
     for n, g in torch_figs.items():
         line = f"gemm n={n:<5} torch {g:7.1f} GFLOP/s"
         for r in result.get("nabla", []):

@@ -20,16 +20,18 @@ public sealed class BenchCommand : ICommand
     public string Name => "bench";
     public string Summary => "measure steady-state throughput (img/s, GFLOP/s)";
     public string Usage =>
-        "usage: nabla bench [--workloads LIST] [--threads T] [--json]\n\n" +
+        "usage: nabla bench [--workloads LIST] [--threads T] [--precision fp32|int8] [--json]\n\n" +
         $"  --workloads LIST  comma-separated, from: {string.Join(",", Workloads.Select(w => w.Name))} (default: all)\n" +
         "  --threads T       worker threads (default: all cores)\n" +
-        "  --json            print one JSON object (CONTRACTS §5) instead of a table";
+        "  --json            print one JSON object (CONTRACTS §5) instead of a table\n" +
+        "  --precision P     fp32 (default) or int8: model inference in int8 (training stays fp32)";
 
     public int Run(Args args)
     {
         string? list = args.String("workloads");
         int threads = args.Int("threads", Environment.ProcessorCount, min: 1, max: 1024);
         bool json = args.Flag("json");
+        bool int8 = Int8Options.Int8(args, Name);
         bool profile = args.Flag("profile"); // hidden: per-op time breakdown of a training step (developers)
         args.EnsureAllUsed();
 
@@ -46,8 +48,13 @@ public sealed class BenchCommand : ICommand
             return 0;
         }
         var report = new BenchReport(threads, json ? TextWriter.Null : Console.Out);
+        if (int8) Int8Options.Notice();
         foreach (var (name, run) in Workloads)
-            if (chosen.Contains(name)) run(report);
+            if (chosen.Contains(name))
+            {
+                if (int8 && BenchWorkloads.Models.Contains(name)) BenchInt8.Run(report, name);
+                else run(report);
+            }
 
         if (json) Console.WriteLine(report.ToJson());
         return 0;

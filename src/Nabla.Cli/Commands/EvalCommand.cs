@@ -16,14 +16,14 @@ public sealed class EvalCommand : ICommand
     public string Name => "eval";
     public string Summary => "test accuracy, loss and confusion matrix of trained weights";
     public string Usage => """
-        usage: nabla eval --model M --weights W.safetensors [--data D] [--threads T] [--min-accuracy A] [--report FILE.html]
+        usage: nabla eval --model M --weights W.safetensors [--data D] [--threads T] [--min-accuracy A] [--report FILE.html] [--precision fp32|int8] [--calibration-batches N]
 
           --model M            zoo name or spec file
           --weights W          safetensors with the model's state dict (e.g. runs/lenet5/model.safetensors)
           --data D             test set: mnist, fashion-mnist, an IDX directory, an image folder or a FILE.csv (default mnist)
           --min-accuracy A     exit with code 1 when test accuracy (a fraction) is below A
           --report FILE        write an HTML report: confusion matrix, most confident mistakes, layers
-        """ + "\n" + DataFlags.Usage + "\n" + """
+        """ + Int8Options.PrecisionUsage + "\n" + Int8Options.CalibrationUsage + "\n" + DataFlags.Usage + "\n" + """
         pass the data flags the model was trained with; classes.txt beside the weights names the classes.
         """;
 
@@ -36,10 +36,17 @@ public sealed class EvalCommand : ICommand
         string? report = args.String("report");
         var flags = DataFlags.Read(args, "eval");
         Workers.Count = args.Int("threads", Environment.ProcessorCount, 1, 1024);
+        bool int8 = Int8Options.Int8(args, Name);
+        int calibration = args.Int("calibration-batches", Nabla.Quantization.Calibration.DefaultBatches, 1, 100000);
         args.EnsureAllUsed(flags.PositionalsUsed);
 
-        var model = ModelFactory.Build(spec, new Rng(0), new Rng(0));
-        TensorFiles.LoadInto(model, TensorFiles.Load(weights), weights);
+        Nabla.NN.Module model;
+        if (int8) { Int8Options.Notice(); model = Int8Options.Load(spec, weights, data, calibration); }
+        else
+        {
+            model = ModelFactory.Build(spec, new Rng(0), new Rng(0));
+            TensorFiles.LoadInto(model, TensorFiles.Load(weights), weights);
+        }
         var splits = DataSource.Load(data, flags.Options with { Input = spec.Input.ToArray() });
         if (flags.Normalize is not null) splits = flags.Normalize.Apply(splits);
         var test = splits.Test;

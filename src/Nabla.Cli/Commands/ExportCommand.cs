@@ -24,6 +24,7 @@ public sealed class ExportCommand : ICommand
     public string Summary => "inference weights, with BatchNorm folded into the preceding conv/linear";
     public string Usage => """
         usage: nabla export --model M --weights W.safetensors --fold-bn --out W2.safetensors
+               nabla export --model M --weights W.safetensors --quantize int8 [--data mnist|DIR] [--calibration-batches N] --out Q.safetensors
 
           --model M      zoo name or spec file the weights belong to
           --weights W    the model's state dict (loaded strictly)
@@ -33,7 +34,10 @@ public sealed class ExportCommand : ICommand
                          folded BatchNorms, a bias for every folded conv/linear. Load it with
                          'nabla grad --folded' or BatchNormFolding.Fold(ModelFactory.Build(spec)) (docs/porting.md).
                          Without --fold-bn, W is validated and rewritten as float32 under the same names.
-        """;
+          --quantize int8  int8 post-training quantisation: per-output-channel symmetric weights, activation
+                         ranges calibrated on training batches (--data, default mnist); written with the scales
+                         (docs/performance.md). Use it with 'nabla eval/bench --precision int8'.
+        """ + Int8Options.CalibrationUsage;
 
     public int Run(Args args)
     {
@@ -41,7 +45,22 @@ public sealed class ExportCommand : ICommand
         string weights = args.Required("weights");
         string outPath = args.Required("out");
         bool fold = args.Flag("fold-bn");
+        string? quantize = args.String("quantize");
+        string data = args.String("data", "mnist")!;
+        int calibration = args.Int("calibration-batches", Nabla.Quantization.Calibration.DefaultBatches, 1, 100000);
         args.EnsureAllUsed();
+        if (quantize is not null)
+        {
+            if (quantize != "int8") throw new UsageException($"nabla export: --quantize: expected int8, got '{quantize}'");
+            if (fold) throw new UsageException("nabla export: --quantize and --fold-bn cannot be combined (fold first, then quantize the folded model)");
+            var q = Int8Options.Load(spec, weights, data, calibration);
+            Nabla.Quantization.QuantizedFile.Save(outPath, q.Params, new Dictionary<string, string>(StringComparer.Ordinal)
+            {
+                ["format"] = "nabla", ["spec"] = spec.Source, ["calibration_batches"] = calibration.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            });
+            (_out ?? Console.Out).WriteLine($"quantized {q.Params.Layers.Count} conv2d/linear layer(s) to int8 (calibrated on {calibration} batches of {Nabla.Quantization.Calibration.BatchSize}); wrote {outPath}");
+            return 0;
+        }
 
         var model = ModelFactory.Build(spec, new Rng(0), new Rng(0));
         TensorFiles.LoadInto(model, TensorFiles.Load(weights), weights);

@@ -49,4 +49,15 @@ public sealed class CliErrorTests : IDisposable
         AssertUsageError(Run("eval", "--model", "lenet5", "--weights", weights), "w.safetensors");
         AssertUsageError(Run("train", "--data", Path.Combine(_dir, "nowhere")), "nowhere");
     }
+
+    [Fact]
+    public void Int8Flags_BadValues_ExitTwoWithOneLine()
+    {
+        AssertUsageError(Run("bench", "--precision", "fp16"), "--precision: expected fp32 or int8, got 'fp16'");
+        AssertUsageError(Run("eval", "--model", "mlp", "--weights", "w.safetensors", "--precision", "int4"), "--precision", "'int4'");
+        AssertUsageError(Run("export", "--model", "mlp", "--weights", "w.safetensors", "--quantize", "int4", "--out", "o"), "--quantize: expected int8, got 'int4'");
+        string fake = Path.Combine(_dir, "fp32.safetensors");
+        File.WriteAllBytes(fake, [1, 2, 3]);
+        AssertUsageError(Run("eval", "--model", "mlp", "--weights", fake, "--precision", "int8"), "fp32.safetensors");
+    }
 }

@@ -1,0 +1,51 @@
+using Nabla.Data;
+using Nabla.IO;
+using Nabla.IO.Spec;
+using Nabla.Kernels.Quant;
+using Nabla.NN;
+using Nabla.Quantization;
+using Nabla.Tensors;
+
+namespace Nabla.Cli.Commands;
+
+/// <summary>The CLI side of int8 inference: `--precision fp32|int8` and `--calibration-batches N`, and building the
+/// int8 model from an int8 file or, from FP32 weights, by calibrating on training batches.</summary>
+internal static class Int8Options
+{
+    public const string PrecisionUsage =
+        "  --precision P      fp32 (default) or int8: int8 inference through the VNNI GEMM (docs/performance.md)";
+    public const string CalibrationUsage =
+        "  --calibration-batches N  int8 from FP32 weights: calibrate activation ranges on N training batches of 64 (default 10)";
+
+    /// <summary>True for `--precision int8`, false for fp32 (the default).</summary>
+    /// <exception cref="UsageException">Any other value.</exception>
+    public static bool Int8(Args args, string command)
+    {
+        string p = args.String("precision", "fp32")!;
+        return p switch
+        {
+            "fp32" => false,
+            "int8" => true,
+            _ => throw new UsageException($"nabla {command}: --precision: expected fp32 or int8, got '{p}'"),
+        };
+    }
+
+    /// <summary>The one-line notice printed when the CPU lacks AVX-VNNI (the exact scalar int8 loop runs instead).</summary>
+    public static void Notice()
+    {
+        if (!QGemm.IsAccelerated)
+            Console.Error.WriteLine("notice: this CPU has no AVX-VNNI; int8 runs the exact scalar GEMM (correct, but slower than fp32)");
+    }
+
+    /// <summary>The int8 model: read from <paramref name="weights"/> when it is an int8 file, else quantised from those
+    /// FP32 weights with <paramref name="batches"/> calibration batches from <paramref name="data"/>'s training set.</summary>
+    public static QuantizedModel Load(ModelSpec spec, string weights, string data, int batches)
+    {
+        var model = ModelFactory.Build(spec, new Rng(0), new Rng(0));
+        if (QuantizedFile.IsQuantized(weights))
+            return QuantizedModel.Build(model, QuantizedFile.Load(weights, model), spec.Input.ToArray());
+        TensorFiles.LoadInto(model, TensorFiles.Load(weights), weights);
+        var train = DataSource.Load(data).Train;
+        return QuantizedModel.Quantize(model, Calibration.Batches(train, batches, spec.IsFlatInput));
+    }
+}

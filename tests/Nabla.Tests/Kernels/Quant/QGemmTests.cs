@@ -1,0 +1,100 @@
+using Nabla.Kernels.Quant;
+using Xunit;
+
+namespace Nabla.Tests.Kernels.Quant;
+
+/// <summary>The int8 GEMM against its naive twin: exact integers, and bit-identical requantised outputs.</summary>
+public class QGemmTests
+{
+    /// <summary>Naive twin: acc = Σ_k A[m,k]·W[n,k] in int32, then the documented epilogue with the same float ops.</summary>
+    internal static void Naive(int m, int n, int k, byte[] a, int lda, sbyte[] w, int[] bias, float[] scale, int zeroPoint,
+        byte[]? cu8, float[]? cf32, int ldc)
+    {
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+            {
+                int acc = 0;
+                for (int p = 0; p < k; p++) acc += a[i * lda + p] * w[j * k + p];
+                float v = (float)(acc + bias[j]) * scale[j];
+                if (cu8 is not null) cu8[i * ldc + j] = (byte)Math.Clamp((int)MathF.Round(v) + zeroPoint, 0, 255);
+                else cf32![i * ldc + j] = v;
+            }
+    }
+
+    public static TheoryData<int, int, int> Shapes()
+    {
+        var d = new TheoryData<int, int, int>();
+        foreach (int s in new[] { 0, 1, 3, 5, 6, 7, 15, 16, 17, 33, 97 })
+        {
+            d.Add(s, 17, 13);
+            d.Add(13, s, 17);
+            d.Add(7, 33, s);
+        }
+        d.Add(200, 40, 300);  // more than one row chunk (96)
+        d.Add(6, 16, 2400);   // a long K: acc near 2^26, where int→float rounding matters
+        return d;
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void RunU8_MatchesNaive_Exactly(int m, int n, int k)
+    {
+        foreach (var path in new[] { QGemmPath.Auto, QGemmPath.Scalar })
+        {
+            var (a, lda, w, bias, scale) = Random(m, n, k, seed: m * 1000 + n * 31 + k, maxScale: 0.01f);
+            int ldc = n + 3;
+            var fast = new byte[Math.Max(0, (m - 1) * ldc + n) + 5];
+            var naive = (byte[])fast.Clone();
+            QGemm.RunU8(m, a, lda, QWeights.Pack(w, n, k), bias, scale, 7, fast, ldc, path);
+            Naive(m, n, k, a, lda, w, bias, scale, 7, naive, null, ldc);
+            Assert.Equal(naive, fast);
+            Assert.Contains(fast, b => b != 0 && b != 255 || m * n == 0); // the clamp did not swallow everything
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void RunF32_MatchesNaive_BitForBit(int m, int n, int k)
+    {
+        foreach (var path in new[] { QGemmPath.Auto, QGemmPath.Scalar })
+        {
+            var (a, lda, w, bias, scale) = Random(m, n, k, seed: m * 7 + n * 1000 + k, maxScale: 1f);
+            var fast = new float[m * n];
+            var naive = new float[m * n];
+            QGemm.RunF32(m, a, lda, QWeights.Pack(w, n, k), bias, scale, fast, n, path);
+            Naive(m, n, k, a, lda, w, bias, scale, 0, null, naive, n);
+            Assert.Equal(naive, fast);
+        }
+    }
+
+    [Fact]
+    public void Pack_RowSums_AreTheWeightSums()
+    {
+        var (_, _, w, _, _) = Random(1, 19, 23, seed: 5, maxScale: 1f);
+        var q = QWeights.Pack(w, 19, 23);
+        for (int j = 0; j < 19; j++) Assert.Equal(w.Skip(j * 23).Take(23).Sum(v => (int)v), q.RowSums[j]);
+        Assert.Equal(24, q.KPadded);
+        Assert.Equal(32, q.NPadded);
+    }
+
+    [Fact]
+    public void RunU8_ShortA_Throws()
+    {
+        var q = QWeights.Pack(new sbyte[16 * 8], 16, 8);
+        Assert.Throws<ArgumentException>(() => QGemm.RunU8(2, new byte[10], 8, q, new int[16], new float[16], 0, new byte[32], 16));
+    }
+
+    private static (byte[] A, int Lda, sbyte[] W, int[] Bias, float[] Scale) Random(int m, int n, int k, int seed, float maxScale)
+    {
+        var rng = new System.Random(seed);
+        int lda = QWeights.PadK(k) + 4;
+        var a = new byte[Math.Max(1, m) * lda];
+        rng.NextBytes(a); // the padding bytes past K are random too: they must meet zero weights
+        var w = new sbyte[n * k];
+        for (int i = 0; i < w.Length; i++) w[i] = (sbyte)rng.Next(-127, 128);
+        var bias = new int[n];
+        var scale = new float[n];
+        for (int j = 0; j < n; j++) { bias[j] = rng.Next(-50000, 50000); scale[j] = maxScale * (float)(0.1 + rng.NextDouble()) / Math.Max(1, k); }
+        return (a, lda, w, bias, scale);
+    }
+}
