@@ -23,7 +23,7 @@ public sealed class EvalCommand : ICommand
           --data D             test set: mnist, fashion-mnist, an IDX directory, an image folder or a FILE.csv (default mnist)
           --min-accuracy A     exit with code 1 when test accuracy (a fraction) is below A
           --report FILE        write an HTML report: confusion matrix, most confident mistakes, layers
-        """ + Int8Options.PrecisionUsage + "\n" + Int8Options.CalibrationUsage + "\n" + DataFlags.Usage + "\n" + """
+        """ + "\n" + Int8Options.PrecisionUsage + "\n" + Int8Options.CalibrationUsage + "\n" + DataFlags.Usage + "\n" + """
         pass the data flags the model was trained with; classes.txt beside the weights names the classes.
         """;
 
