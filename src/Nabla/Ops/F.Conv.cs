@@ -46,7 +46,7 @@ public static partial class F
 
     /// <summary>The checked geometry of a convolution call: every check PyTorch makes, once, here.</summary>
     /// <exception cref="ArgumentException">As <see cref="Conv2d"/>.</exception>
-    internal static ConvGeometry ConvGeometryOf(Tensor x, Tensor weight, Tensor? bias, Conv2dOptions opt)
+    public static ConvGeometry Conv2dGeometry(Tensor x, Tensor weight, Tensor? bias, Conv2dOptions opt)
     {
         var (n, cin, h, w) = Check4D(x, "Conv2d");
         if (weight.Rank != 4) throw new ArgumentException($"Conv2d: expected weight of shape (C_out, C_in/groups, kh, kw), got {ShapeUtil.Format(weight.Shape)}");
@@ -70,7 +70,7 @@ public static partial class F
 
     private static Tensor Conv2dCore(Tensor x, Tensor weight, Tensor? bias, Conv2dOptions opt, bool relu)
     {
-        var geo = ConvGeometryOf(x, weight, bias, opt);
+        var geo = Conv2dGeometry(x, weight, bias, opt);
         var algo = ConvRegistry.Pick(geo, opt.Algorithm);
         var y = StepScope.RentTensor([geo.N, geo.Cout, geo.Oh, geo.Ow], clear: false);
         Tensor[] inputs = bias is null ? [x, weight] : [x, weight, bias];

@@ -47,8 +47,9 @@ public static class ConvRegistry
         return best;
     }
 
-    /// <summary>The name of the algorithm the registry picks for <paramref name="g"/>.</summary>
-    public static string Choose(in ConvGeometry g) => Pick(g).Name;
+    /// <summary>The name of the algorithm a call with geometry <paramref name="g"/> runs on (as <see cref="Pick"/>).</summary>
+    /// <exception cref="ArgumentException"><paramref name="requested"/> names no algorithm.</exception>
+    public static string Choose(in ConvGeometry g, string? requested = null) => Pick(g, requested).Name;
 
     /// <summary>Every algorithm with whether it supports <paramref name="g"/>, its cost there and why.</summary>
     public static IReadOnlyList<ConvCandidate> Explain(in ConvGeometry g)
