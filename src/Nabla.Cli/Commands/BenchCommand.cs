@@ -20,11 +20,13 @@ public sealed class BenchCommand : ICommand
     public string Name => "bench";
     public string Summary => "measure steady-state throughput (img/s, GFLOP/s)";
     public string Usage =>
-        "usage: nabla bench [--workloads LIST] [--threads T] [--precision fp32|int8] [--json]\n\n" +
+        "usage: nabla bench [--workloads LIST] [--threads T] [--precision fp32|int8] [--json] [--conv-algos]\n\n" +
         $"  --workloads LIST  comma-separated, from: {string.Join(",", Workloads.Select(w => w.Name))} (default: all)\n" +
         "  --threads T       worker threads (default: all cores)\n" +
         "  --json            print one JSON object (CONTRACTS §5) instead of a table\n" +
-        "  --precision P     fp32 (default) or int8: model inference in int8 (training stays fp32)";
+        "  --precision P     fp32 (default) or int8: model inference in int8 (training stays fp32)\n" +
+        "  --conv-algos      list, for each convolution of the chosen models, the algorithm it runs on and why (the\n" +
+        "                    candidates' estimated multiply-adds), instead of measuring";
 
     public int Run(Args args)
     {
@@ -33,6 +35,7 @@ public sealed class BenchCommand : ICommand
         bool json = args.Flag("json");
         bool int8 = Int8Options.Int8(args, Name);
         bool profile = args.Flag("profile"); // hidden: per-op time breakdown of a training step (developers)
+        bool convAlgos = args.Flag("conv-algos");
         args.EnsureAllUsed();
 
         var known = Workloads.Select(w => w.Name).ToArray();
@@ -42,6 +45,11 @@ public sealed class BenchCommand : ICommand
                 throw new UsageException($"nabla bench: --workloads: unknown workload '{name}' (known: {string.Join(",", known)})");
 
         Workers.Count = threads;
+        if (convAlgos)
+        {
+            foreach (var name in chosen.Where(BenchWorkloads.Models.Contains)) BenchConvAlgos.Run(name, Console.Out);
+            return 0;
+        }
         if (profile)
         {
             foreach (var name in chosen.Where(BenchWorkloads.Models.Contains)) BenchProfile.Run(name, Console.Out);

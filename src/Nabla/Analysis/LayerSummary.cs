@@ -16,6 +16,9 @@ public sealed record LayerSummary(
     /// <summary>The layer's parameter-name prefix, e.g. <c>3.1.0</c>.</summary>
     public string Name => Layer.Name;
 
+    /// <summary>The per-sample input shape of a layer, [C, H, W] or [F] (empty for a block's own row).</summary>
+    public IReadOnlyList<int> InputShape { get; init; } = [];
+
     /// <summary>The spec keyword, e.g. <c>conv2d</c>.</summary>
     public string Type => Layer.Kind.Keyword();
 }

@@ -58,7 +58,7 @@ public static class ModelAnalyzer
     private static Flow Leaf(LayerSpec layer, Flow flow, int depth, List<LayerSummary> rows, string source)
     {
         var (shape, counts, rf) = LayerMath.Apply(layer, flow.Shape, flow.Rf, Where(source, layer));
-        rows.Add(new LayerSummary(layer, depth, shape, counts, rf, []));
+        rows.Add(new LayerSummary(layer, depth, shape, counts, rf, []) { InputShape = flow.Shape });
         return new Flow(shape, rf);
     }
 

@@ -5,17 +5,12 @@ using System.Runtime.Intrinsics.X86;
 
 namespace Nabla.Kernels;
 
-/// <summary>Which micro-kernel <see cref="Gemm.Sgemm"/> uses; tests force the narrower ones.</summary>
-internal enum GemmPath { Auto, Avx512, Avx2, Direct }
+/// <summary>Which micro-kernel <see cref="Gemm.Sgemm"/> uses; tests ask for the narrower ones through the internal
+/// overload of <see cref="Gemm.Sgemm"/> that takes a path.</summary>
+internal enum GemmPath { Avx512, Avx2, Direct }
 
 public static partial class Gemm
 {
-    /// <summary>Tests set this to exercise a narrower path than the hardware allows; never set in production.
-    /// Per thread (read by the calling thread only), so a test forcing a path cannot disturb another.</summary>
-    internal static GemmPath ForcedPath { get => t_forcedPath; set => t_forcedPath = value; }
-
-    [ThreadStatic] private static GemmPath t_forcedPath;
-
     // Blocking (BLIS loop order jc -> pc -> ic -> ir -> jr). KC x NC of packed B stays in L2 while the
     // MR x KC micro-panel of packed A is reused from L1 across the jr loop.
     private const int KC = 256;
@@ -24,18 +19,17 @@ public static partial class Gemm
     // Below this many flops a product is not worth waking the second thread for.
     private const long ParallelMinFlops = 1L << 22;
 
-    /// <summary>The path Sgemm takes on this machine (or the forced one).</summary>
-    internal static GemmPath ActivePath => ForcedPath != GemmPath.Auto ? ForcedPath
-        : Avx512F.IsSupported ? GemmPath.Avx512
+    /// <summary>The widest path this machine runs (what <see cref="Sgemm(bool, bool, int, int, int, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, Span{float}, int, float)"/> takes).</summary>
+    internal static GemmPath HardwarePath => Avx512F.IsSupported ? GemmPath.Avx512
         : Fma.IsSupported && Avx2.IsSupported ? GemmPath.Avx2
         : GemmPath.Direct;
 
-    private static bool UseDirect(int m, int n, int k) =>
-        ActivePath == GemmPath.Direct || m < 8 || n < 16 || k < 8 || (long)m * n * k < 32 * 32 * 32;
+    private static bool UseDirect(GemmPath path, int m, int n, int k) =>
+        path == GemmPath.Direct || m < 8 || n < 16 || k < 8 || (long)m * n * k < 32 * 32 * 32;
 
     private static unsafe void Packed(in Job job)
     {
-        var path = ActivePath;
+        var path = job.Path;
         int mr = path == GemmPath.Avx512 ? RowsPerTile512(job.M) : 6;
         int nr = path == GemmPath.Avx512 ? 32 : 16;
         int tilesM = (job.M + mr - 1) / mr, tilesN = (job.N + nr - 1) / nr;

@@ -34,7 +34,13 @@ public static partial class Gemm
     /// <param name="beta">0 overwrites C, 1 accumulates into it, anything else scales C first.</param>
     /// <exception cref="ArgumentException">A size is negative, a leading dimension is too small or a span too short.</exception>
     public static void Sgemm(bool transA, bool transB, int m, int n, int k,
-        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc, float beta)
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc, float beta) =>
+        Sgemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, beta, HardwarePath);
+
+    /// <summary><see cref="Sgemm(bool, bool, int, int, int, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, Span{float}, int, float)"/>
+    /// on a given micro-kernel path (tests run the narrower paths than the hardware's with it).</summary>
+    internal static void Sgemm(bool transA, bool transB, int m, int n, int k,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc, float beta, GemmPath path)
     {
         Check(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
         if (m == 0 || n == 0) return;
@@ -49,8 +55,8 @@ public static partial class Gemm
         {
             fixed (float* pa = a, pb = b, pc = c)
             {
-                var job = new Job(transA, transB, m, n, k, pa, lda, pb, ldb, pc, ldc, accumulate);
-                if (UseDirect(m, n, k)) Direct(in job);
+                var job = new Job(transA, transB, m, n, k, pa, lda, pb, ldb, pc, ldc, accumulate, path);
+                if (UseDirect(path, m, n, k)) Direct(in job);
                 else Packed(in job);
             }
         }
@@ -114,9 +120,10 @@ public static partial class Gemm
 
     /// <summary>The operands of one call, pinned for its duration.</summary>
     private readonly unsafe struct Job(bool transA, bool transB, int m, int n, int k,
-        float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate)
+        float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate, GemmPath path)
     {
         public readonly bool TransA = transA, TransB = transB, Accumulate = accumulate;
+        public readonly GemmPath Path = path;
         public readonly int M = m, N = n, K = k, Lda = lda, Ldb = ldb, Ldc = ldc;
         public readonly float* A = a, B = b, C = c;
     }

@@ -13,8 +13,8 @@ public sealed class Conv2d : Module
     public int OutChannels { get; }
     /// <summary>Kernel size (h, w).</summary>
     public (int h, int w) KernelSize { get; }
-    /// <summary>Stride, padding, dilation, groups.</summary>
-    public Conv2dOptions Options { get; }
+    /// <summary>Stride, padding, dilation, groups (and the convolution algorithm, when one is asked for).</summary>
+    public Conv2dOptions Options { get; internal set; }
     /// <summary>Weight (out, in/groups, kh, kw).</summary>
     public Tensor Weight { get; }
     /// <summary>Bias (out) or null.</summary>

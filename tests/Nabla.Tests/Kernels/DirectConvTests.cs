@@ -146,11 +146,8 @@ public class DirectConvTests
             var x = Tensor.Randn(rng, n, 1, hw, hw); x.RequiresGrad = true;
             var wt = Tensor.Randn(rng, cout, 1, k, k); wt.RequiresGrad = true;
             var b = Tensor.Randn(rng, cout); b.RequiresGrad = true;
-            var opt = new Conv2dOptions((1, 1), (pad, pad), (1, 1), 1);
-            F.t_forceDirect = direct;
-            Tensor y;
-            try { y = F.Conv2dRelu(x, wt, b, opt); }
-            finally { F.t_forceDirect = null; }
+            var opt = new Conv2dOptions((1, 1), (pad, pad), (1, 1), 1) { Algorithm = direct ? "direct-1ch" : "im2col" };
+            var y = F.Conv2dRelu(x, wt, b, opt);
             F.Sum(y).Backward();
             return [y.ToArray(), x.Grad!.ToArray(), wt.Grad!.ToArray(), b.Grad!.ToArray()];
         }

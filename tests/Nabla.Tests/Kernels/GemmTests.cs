@@ -155,30 +155,24 @@ public class GemmTests
         // Magnitudes: the same product on absolute values (the inputs lie in [-1, 1], so float suffices).
         var mag = beta == 0f ? new float[c0.Length] : c0.Select(v => Math.Abs(beta * v)).ToArray();
         Gemm.Naive(ta, tb, m, n, k, a.Select(Math.Abs).ToArray(), lda, b.Select(Math.Abs).ToArray(), ldb, mag, ldc, 1f);
-        var saved = Gemm.ForcedPath;
-        try
+        foreach (var path in Paths())
         {
-            foreach (var path in Paths())
+            var fast = (float[])c0.Clone();
+            Gemm.Sgemm(ta, tb, m, n, k, a, lda, b, ldb, fast, ldc, beta, path);
+            for (int i = 0; i < m; i++)
             {
-                Gemm.ForcedPath = path;
-                var fast = (float[])c0.Clone();
-                Gemm.Sgemm(ta, tb, m, n, k, a, lda, b, ldb, fast, ldc, beta);
-                for (int i = 0; i < m; i++)
+                for (int j = 0; j < n; j++)
                 {
-                    for (int j = 0; j < n; j++)
-                    {
-                        float f = fast[i * ldc + j], r = naive[i * ldc + j], g = mag[i * ldc + j];
-                        if (!(Math.Abs(f - r) <= SumAbsTolerance * g + 1e-30))
-                            Assert.Fail($"{(ta ? "T" : "N")}{(tb ? "T" : "N")} m={m} n={n} k={k} beta={beta} path={path}: " +
-                                        $"C[{i},{j}] fast {f} naive {r} (Σ|a||b| {g})");
-                    }
-                    // Padding between rows of C is not ours to touch.
-                    for (int j = n; j < ldc; j++)
-                        Assert.Equal(c0[i * ldc + j], fast[i * ldc + j]);
+                    float f = fast[i * ldc + j], r = naive[i * ldc + j], g = mag[i * ldc + j];
+                    if (!(Math.Abs(f - r) <= SumAbsTolerance * g + 1e-30))
+                        Assert.Fail($"{(ta ? "T" : "N")}{(tb ? "T" : "N")} m={m} n={n} k={k} beta={beta} path={path}: " +
+                                    $"C[{i},{j}] fast {f} naive {r} (Σ|a||b| {g})");
                 }
+                // Padding between rows of C is not ours to touch.
+                for (int j = n; j < ldc; j++)
+                    Assert.Equal(c0[i * ldc + j], fast[i * ldc + j]);
             }
         }
-        finally { Gemm.ForcedPath = saved; }
     }
 
     internal static float[] Random(Random rng, int length)

@@ -14,6 +14,9 @@ public class ConvWinogradTests
     /// (each path is within a few 1e-6 of float64; see WinogradTests).</summary>
     private const double PathTolerance = 2e-5;
 
+    /// <summary>The registry's names of F(4x4, 3x3) and F(2x2, 5x5).</summary>
+    private const string Winograd3 = "winograd-f4x4-3x3", Winograd5 = "winograd-f2x2-5x5";
+
     // n, cin, h, w, cout, pad, bias
     public static IEnumerable<object[]> Shapes() => new object[][]
     {
@@ -80,13 +83,11 @@ public class ConvWinogradTests
         var x = Tensor.Randn(rng, 3, 16, 12, 12); x.RequiresGrad = true;
         var w1 = Tensor.Randn(rng, 16, 16, 3, 3);
         var w2 = Tensor.Randn(rng, 16, 16, 3, 3);
-        var opt = new Conv2dOptions((1, 1), (1, 1), (1, 1), 1);
+        var opt = new Conv2dOptions((1, 1), (1, 1), (1, 1), 1) { Algorithm = Winograd3 };
         float[] GradOfX(Func<Tensor> loss)
         {
             x.Grad = null;
-            F.t_forceWinograd = true;
-            try { loss().Backward(); }
-            finally { F.t_forceWinograd = null; }
+            loss().Backward();
             return x.Grad!.ToArray();
         }
         var g1 = GradOfX(() => F.Sum(F.Conv2d(x, w1, null, opt)));
@@ -110,9 +111,9 @@ public class ConvWinogradTests
     }
 
     [Fact]
-    public void Dispatch_OtherShapesIgnoreTheWinogradSwitch()
+    public void Dispatch_OtherShapesIgnoreAnUnsupportedAlgorithm()
     {
-        // Stride 2, dilation 2, 5x5 kernels and groups stay on im2col even when F(4x4, 3x3) is forced (a 5x5 kernel
+        // Stride 2, dilation 2, 5x5 kernels and groups stay on im2col even when F(4x4, 3x3) is asked for (a 5x5 kernel
         // here has too few channels for F(2x2, 5x5)).
         var rng = new Rng(3);
         var x = Tensor.Randn(rng, 2, 4, 11, 11);
@@ -125,13 +126,8 @@ public class ConvWinogradTests
         })
         {
             var wt = Tensor.Randn(rng, wShape);
-            float[] Forward(bool? force)
-            {
-                F.t_forceWinograd = force;
-                try { return F.Conv2d(x, wt, null, opt).ToArray(); }
-                finally { F.t_forceWinograd = null; }
-            }
-            Assert.Equal(Forward(false), Forward(true));
+            float[] Forward(string algorithm) => F.Conv2d(x, wt, null, opt with { Algorithm = algorithm }).ToArray();
+            Assert.Equal(Forward("im2col"), Forward(Winograd3));
         }
     }
 
@@ -146,11 +142,8 @@ public class ConvWinogradTests
         if (withBias) { b = Tensor.Randn(rng, cout); b.RequiresGrad = true; }
         int oh = h + 2 * pad - k + 1, ow = w + 2 * pad - k + 1;
         var r = Tensor.Randn(rng, n, cout, oh, ow);
-        if (k == 5) F.t_forceWinograd5 = winograd;
-        else F.t_forceWinograd = winograd;
-        Tensor y;
-        try { y = !relu ? F.Conv2d(x, wt, b, opt) : fuse ? F.Conv2dRelu(x, wt, b, opt) : F.Relu(F.Conv2d(x, wt, b, opt)); }
-        finally { F.t_forceWinograd = null; F.t_forceWinograd5 = null; }
+        opt = opt with { Algorithm = !winograd ? "im2col" : k == 5 ? Winograd5 : Winograd3 };
+        var y = !relu ? F.Conv2d(x, wt, b, opt) : fuse ? F.Conv2dRelu(x, wt, b, opt) : F.Relu(F.Conv2d(x, wt, b, opt));
         F.Sum(F.Mul(y, r)).Backward();
         return [y.ToArray(), x.Grad!.ToArray(), wt.Grad!.ToArray(), b?.Grad!.ToArray() ?? []];
     }

@@ -35,10 +35,7 @@ public class ModuleParityTests(ITestOutputHelper log)
     [InlineData("pad2_k5", 5)]
     public void Conv2d_Winograd_MatchesPyTorch(string name, int kernel)
     {
-        if (kernel == 5) Nabla.Ops.F.t_forceWinograd5 = true;
-        else Nabla.Ops.F.t_forceWinograd = true;
-        try { Run("conv", name); }
-        finally { Nabla.Ops.F.t_forceWinograd = null; Nabla.Ops.F.t_forceWinograd5 = null; }
+        Run("conv", name, kernel == 5 ? "winograd-f2x2-5x5" : "winograd-f4x4-3x3");
     }
 
     [Theory, MemberData(nameof(PoolCases))]
@@ -56,10 +53,13 @@ public class ModuleParityTests(ITestOutputHelper log)
     [Theory, MemberData(nameof(CompositeCases))]
     public void Container_MatchesPyTorch(string name) => Run("composite", name);
 
-    private void Run(string family, string name)
+    /// <param name="algorithm">The convolution algorithm every Conv2d of the module asks for, or null for the registry's choice.</param>
+    private void Run(string family, string name, string? algorithm = null)
     {
         var c = Case(family, name);
         var module = ModuleFactory.Build(c.GetProperty("module"));
+        foreach (var (_, sub) in module.NamedModules())
+            if (sub is Nabla.NN.Conv2d conv) conv.Options = conv.Options with { Algorithm = algorithm };
         module.LoadStateDict(ToStateDict(c.GetProperty("state_dict")));
         module.Train(c.GetProperty("training").GetBoolean());
 

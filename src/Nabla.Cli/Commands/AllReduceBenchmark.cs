@@ -1,6 +1,8 @@
 using System.Globalization;
 
-namespace Nabla.Distributed;
+using Nabla.Distributed;
+
+namespace Nabla.Cli.Commands;
 
 /// <summary>Times float32 sum-allreduce over a range of message sizes (behind the hidden
 /// <c>nabla train --bench-allreduce MB</c>, run under mpirun; see bench/mpi_scaling.sh).</summary>

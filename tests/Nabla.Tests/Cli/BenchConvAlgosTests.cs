@@ -1,0 +1,24 @@
+using Nabla.Cli.Commands;
+using Nabla.Kernels;
+using Xunit;
+
+namespace Nabla.Tests.Cli;
+
+public class BenchConvAlgosTests
+{
+    [Fact]
+    public void ConvAlgos_ListsEveryConvLayerWithTheAlgorithmItRanAndEveryCandidate()
+    {
+        var writer = new StringWriter();
+        BenchConvAlgos.Run("lenet5", writer);
+        var lines = writer.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("lenet5: 2 convolution layer(s)", lines[0]);
+        var ran = lines.Where(l => l.Contains(": ran ")).ToList();
+        Assert.Equal(4, ran.Count); // two layers at the training and at the inference batch
+        Assert.StartsWith("  layer 0 (64x1x28x28 -> 6x28x28, kernel 5x5", ran[0]);
+        Assert.EndsWith(DirectConv.IsAccelerated ? "ran direct-1ch" : "ran im2col", ran[0]);
+        Assert.EndsWith("ran im2col", ran[1]); // 6 → 16 channels: too few for F(2x2, 5x5)
+        Assert.Contains(lines, l => l.Contains("winograd-f2x2-5x5") && l.Contains("inf") && l.Contains("too few channels"));
+        Assert.Equal(4 * 4, lines.Count(l => l.StartsWith("      ", StringComparison.Ordinal))); // four candidates each
+    }
+}
