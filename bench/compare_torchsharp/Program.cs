@@ -7,6 +7,7 @@
 // GFLOP/s = 2n³/t, as BenchCommand.RunGemm does. Prints the same JSON as `nabla bench --json`.
 using System.Diagnostics;
 using System.Globalization;
+using Nabla.Cli.Commands;
 using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -90,25 +91,10 @@ static (double Train, double Infer) Workload(string name)
         model.call(xi);
     }
     model.train();
-    double train = BestRate(TrainStep, 3) * TrainBatch;
+    double train = BenchTiming.BestRate(TrainStep, 3, 0.3, 2.0, 3) * TrainBatch;
     model.eval();
-    double infer = BestRate(InferStep, 2) * InferBatch;
+    double infer = BenchTiming.BestRate(InferStep, 2, 0.3, 2.0, 3) * InferBatch;
     return (train, infer);
-}
-
-static double BestRate(Action step, int warmup, double window = 0.3, double minSeconds = 2.0, int minWindows = 3)
-{
-    for (int i = 0; i < warmup; i++) step();
-    double best = 0;
-    var total = Stopwatch.StartNew();
-    for (int w = 0; w < minWindows || total.Elapsed.TotalSeconds < minSeconds; w++)
-    {
-        long t0 = Stopwatch.GetTimestamp();
-        int steps = 0;
-        do { step(); steps++; } while (Stopwatch.GetElapsedTime(t0).TotalSeconds < window);
-        best = Math.Max(best, steps / Stopwatch.GetElapsedTime(t0).TotalSeconds);
-    }
-    return best;
 }
 
 // C = A·B written in place (addmm_ with beta 0, i.e. matmul with out=), so no 4-16 MB output is allocated per call.

@@ -41,24 +41,6 @@ public static class BenchWorkloads
             $"{model,-14} train {trainRate,9:F1} img/s   infer {inferRate,9:F1} img/s   ({bytesPerStep / 1024.0:F1} KiB allocated per training step, {report.Threads} threads)"));
     }
 
-    /// <summary>Best mean rate of <paramref name="step"/> over windows of steps, after warm-up: each window runs
-    /// whole steps for at least <paramref name="window"/> seconds; windows repeat for at least
-    /// <paramref name="minSeconds"/> and at least <paramref name="minWindows"/> times. Returns steps per second.</summary>
-    internal static double BestRate(Action step, int warmupSteps, double window, double minSeconds, int minWindows)
-    {
-        for (int i = 0; i < warmupSteps; i++) step();
-        double best = 0;
-        var total = Stopwatch.StartNew();
-        for (int w = 0; w < minWindows || total.Elapsed.TotalSeconds < minSeconds; w++)
-        {
-            long t0 = Stopwatch.GetTimestamp();
-            int steps = 0;
-            do { step(); steps++; } while (Stopwatch.GetElapsedTime(t0).TotalSeconds < window);
-            best = Math.Max(best, steps / Stopwatch.GetElapsedTime(t0).TotalSeconds);
-        }
-        return best;
-    }
-
     /// <summary>A zoo model with its optimizer and random batches.</summary>
     public sealed class ModelBench
     {
@@ -111,7 +93,7 @@ public static class BenchWorkloads
         public (double Rate, double BytesPerStep) Train()
         {
             _model.Train();
-            double rate = BestRate(() => TrainStep(), warmupSteps: 3, window: 0.3, minSeconds: 2.0, minWindows: 3);
+            double rate = BenchTiming.BestRate(() => TrainStep(), warmupSteps: 3, window: 0.3, minSeconds: 2.0, minWindows: 3);
             long b0 = GC.GetTotalAllocatedBytes(precise: true);
             const int steps = 3;
             for (int i = 0; i < steps; i++) TrainStep();
@@ -123,7 +105,7 @@ public static class BenchWorkloads
         public double Infer()
         {
             _model.Eval();
-            return BestRate(InferStep, warmupSteps: 2, window: 0.3, minSeconds: 2.0, minWindows: 3) * InferBatch;
+            return BenchTiming.BestRate(InferStep, warmupSteps: 2, window: 0.3, minSeconds: 2.0, minWindows: 3) * InferBatch;
         }
     }
 }
