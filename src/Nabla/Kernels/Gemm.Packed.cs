@@ -5,8 +5,8 @@ using System.Runtime.Intrinsics.X86;
 
 namespace Nabla.Kernels;
 
-/// <summary>Which micro-kernel <see cref="Gemm.Sgemm"/> uses; tests ask for the narrower ones through the internal
-/// overload of <see cref="Gemm.Sgemm"/> that takes a path.</summary>
+/// <summary>Which micro-kernel <see cref="Gemm.Sgemm(bool, bool, int, int, int, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, Span{float}, int, float)"/> uses; tests ask for the narrower ones through the internal
+/// overload of <see cref="Gemm.Sgemm(bool, bool, int, int, int, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, Span{float}, int, float)"/> that takes a path.</summary>
 internal enum GemmPath { Avx512, Avx2, Direct }
 
 public static partial class Gemm

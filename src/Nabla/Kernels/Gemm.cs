@@ -10,7 +10,7 @@ namespace Nabla.Kernels;
 /// garbage, even NaN) or 1 (accumulate); other values scale C first. Kernels allocate nothing (packing
 /// buffers are per thread and reused).
 /// <para>
-/// The fast path (<see cref="Sgemm"/>) is a BLIS-style packed, cache-blocked product with an AVX-512 (or AVX2)
+/// The fast path (<see cref="Sgemm(bool, bool, int, int, int, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, Span{float}, int, float)"/>) is a BLIS-style packed, cache-blocked product with an AVX-512 (or AVX2)
 /// register-tiled micro-kernel, split over <see cref="Workers"/> for large products. Every element of C is
 /// computed by the same sequence of floating-point operations whatever the thread count, so results are
 /// bit-identical for any <see cref="Workers.Count"/>. Like BLAS, no term is skipped: a NaN or infinity in A or B
@@ -62,7 +62,7 @@ public static partial class Gemm
         }
     }
 
-    /// <summary>The reference: three loops, accumulating in float in k order. Same contract as <see cref="Sgemm"/>.</summary>
+    /// <summary>The reference: three loops, accumulating in float in k order. Same contract as <see cref="Sgemm(bool, bool, int, int, int, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, Span{float}, int, float)"/>.</summary>
     /// <exception cref="ArgumentException">A size is negative, a leading dimension is too small or a span too short.</exception>
     public static void Naive(bool transA, bool transB, int m, int n, int k,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc, float beta)

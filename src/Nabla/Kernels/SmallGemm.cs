@@ -7,7 +7,7 @@ namespace Nabla.Kernels;
 /// <summary>
 /// Products <c>C = A·B</c> whose A has only a few rows (a convolution with few output channels, such as LeNet's
 /// first, lowered to im2col): A's rows stay in registers as broadcasts, B streams through once, and each 8 x 32
-/// block of C is accumulated in registers over the whole k, with no packing. <see cref="Gemm.Sgemm"/>'s direct path
+/// block of C is accumulated in registers over the whole k, with no packing. <see cref="Gemm.Sgemm(bool, bool, int, int, int, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, Span{float}, int, float)"/>'s direct path
 /// would instead re-read and re-write each row of C once per k.
 /// </summary>
 /// <remarks>Every element is <c>fma(a[i,k−1], b[k−1,j], … fma(a[i,0], b[0,j], 0))</c>, in k order, whatever its
@@ -20,7 +20,7 @@ public static partial class SmallGemm
     /// <summary>The longest k this kernel takes (A's panel lives on the stack).</summary>
     public const int MaxK = 1024;
 
-    /// <summary>True when <see cref="Multiply"/> runs vectorised here (AVX-512); callers use <see cref="Gemm.Sgemm"/> otherwise.</summary>
+    /// <summary>True when <see cref="Multiply"/> runs vectorised here (AVX-512); callers use <see cref="Gemm.Sgemm(bool, bool, int, int, int, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, Span{float}, int, float)"/> otherwise.</summary>
     public static bool IsAccelerated => Avx512F.IsSupported;
 
     /// <summary>C (m x n, leading dimension ldc) = A (m x k, lda) · B (k x n, ldb), overwriting C.</summary>

@@ -11,7 +11,7 @@ namespace Nabla.Kernels;
 /// <remarks>
 /// Layouts are NCHW as elsewhere. The weight transform <see cref="TransformWeights"/> gives
 /// <c>u[ξ][o][c]</c> (36 matrices of C_out x C_in); <see cref="Conv"/> transforms chunks of whole images into
-/// <c>v[ξ][c][tile]</c>, runs the 36 products <c>m[ξ] = u[ξ]·v[ξ]</c> with <see cref="Gemm.Sgemm"/> and
+/// <c>v[ξ][c][tile]</c>, runs the 36 products <c>m[ξ] = u[ξ]·v[ξ]</c> with <see cref="Gemm.Sgemm(bool, bool, int, int, int, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, Span{float}, int, float)"/> and
 /// transforms <c>m</c> back into outputs. Chunks are a function of the shape only and every output element is
 /// computed by the same operations whichever thread runs its chunk, so results are bit-identical for any
 /// <see cref="Workers.Count"/>. The transforms use Vector512 across 16 tiles (or 16 kernels); where Vector512

@@ -42,7 +42,14 @@ internal abstract class ConvAlgorithm
 
     /// <summary>y = conv(x, w) + b (then ReLU when <paramref name="relu"/>), y (N, C_out, OH, OW) fully written.
     /// Returns state for <see cref="Backward"/> (saved columns, transformed weights) or null.</summary>
+    /// <param name="g">The call's geometry, validated at the op boundary.</param>
+    /// <param name="x">The input (N, C_in, H, W).</param>
+    /// <param name="w">The weight (C_out, C_in / groups, KH, KW).</param>
+    /// <param name="b">The bias (C_out), or null.</param>
+    /// <param name="y">The output (N, C_out, OH, OW), fully written.</param>
+    /// <param name="relu">Apply ReLU to the output (a fused activation).</param>
     /// <param name="keepForWeightGrad">A backward will ask for dW: the algorithm may keep what saves it work.</param>
+    /// <param name="scratch">The calling thread's scratch buffers.</param>
     public abstract float[]? Forward(in ConvGeometry g, float[] x, float[] w, float[]? b, float[] y, bool relu,
         bool keepForWeightGrad, IConvScratch scratch);
 
