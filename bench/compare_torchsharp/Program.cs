@@ -3,7 +3,7 @@
 // usage: dotnet run -c Release -- [--threads T] [--workloads mlp,lenet5,mnist-cnn,alexnet-mnist,gemm] [--json]
 // Train: batch 64, forward + cross-entropy + backward + SGD(momentum 0.9) step on random input. Infer: eval mode,
 // no grad, batch 256. Both report the best mean rate over windows of whole steps (each >= 0.3 s, for >= 2 s and
-// >= 3 windows) after warm-up, as BenchWorkloads.cs does; gemm is the best single call of C = A·B after warm-up,
+// >= 3 windows) after warm-up (BenchTiming.cs, compiled in, as `nabla bench`); gemm is the best single call of C = A·B after warm-up,
 // GFLOP/s = 2n³/t, as BenchCommand.RunGemm does. Prints the same JSON as `nabla bench --json`.
 using System.Diagnostics;
 using System.Globalization;
@@ -91,9 +91,9 @@ static (double Train, double Infer) Workload(string name)
         model.call(xi);
     }
     model.train();
-    double train = BenchTiming.BestRate(TrainStep, 3, 0.3, 2.0, 3) * TrainBatch;
+    double train = BenchTiming.BestRate(TrainStep, 3) * TrainBatch;
     model.eval();
-    double infer = BenchTiming.BestRate(InferStep, 2, 0.3, 2.0, 3) * InferBatch;
+    double infer = BenchTiming.BestRate(InferStep, 2) * InferBatch;
     return (train, infer);
 }
 

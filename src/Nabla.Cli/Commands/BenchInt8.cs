@@ -13,7 +13,7 @@ internal static class BenchInt8
         var bench = new BenchWorkloads.ModelBench(model);
         var (trainRate, _) = bench.Train();
         var q = QuantizedModel.Quantize(bench.Model, [bench.XInfer]);
-        double rate = BenchTiming.BestRate(() => q.Forward(bench.XInfer), warmupSteps: 2, window: 0.3, minSeconds: 2.0, minWindows: 3)
+        double rate = BenchTiming.BestRate(() => q.Forward(bench.XInfer), warmupSteps: 2)
             * BenchWorkloads.InferBatch;
         report.Workloads.Add(new BenchReport.ModelResult(model, BenchWorkloads.TrainBatch, trainRate, rate));
         report.Log.WriteLine(string.Create(CultureInfo.InvariantCulture,

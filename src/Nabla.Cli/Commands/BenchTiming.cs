@@ -6,19 +6,26 @@ namespace Nabla.Cli.Commands;
 /// bench/compare_torchsharp (which compiles this file in), so both sides are measured the same way.</summary>
 internal static class BenchTiming
 {
-    /// <summary>Best mean rate of <paramref name="step"/> over windows of steps, after warm-up: each window runs
-    /// whole steps for at least <paramref name="window"/> seconds; windows repeat for at least
-    /// <paramref name="minSeconds"/> and at least <paramref name="minWindows"/> times. Returns steps per second.</summary>
-    internal static double BestRate(Action step, int warmupSteps, double window, double minSeconds, int minWindows)
+    /// <summary>Seconds of one timing window.</summary>
+    internal const double Window = 0.3;
+    /// <summary>Least seconds of windows per figure.</summary>
+    internal const double MinSeconds = 2.0;
+    /// <summary>Least windows per figure.</summary>
+    internal const int MinWindows = 3;
+
+    /// <summary>Best mean rate of <paramref name="step"/> over windows of steps, after <paramref name="warmupSteps"/>
+    /// untimed steps: each window runs whole steps for at least <see cref="Window"/> seconds; windows repeat for at
+    /// least <see cref="MinSeconds"/> and at least <see cref="MinWindows"/> times. Returns steps per second.</summary>
+    internal static double BestRate(Action step, int warmupSteps)
     {
         for (int i = 0; i < warmupSteps; i++) step();
         double best = 0;
         var total = Stopwatch.StartNew();
-        for (int w = 0; w < minWindows || total.Elapsed.TotalSeconds < minSeconds; w++)
+        for (int w = 0; w < MinWindows || total.Elapsed.TotalSeconds < MinSeconds; w++)
         {
             long t0 = Stopwatch.GetTimestamp();
             int steps = 0;
-            do { step(); steps++; } while (Stopwatch.GetElapsedTime(t0).TotalSeconds < window);
+            do { step(); steps++; } while (Stopwatch.GetElapsedTime(t0).TotalSeconds < Window);
             best = Math.Max(best, steps / Stopwatch.GetElapsedTime(t0).TotalSeconds);
         }
         return best;

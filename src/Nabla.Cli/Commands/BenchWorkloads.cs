@@ -93,7 +93,7 @@ public static class BenchWorkloads
         public (double Rate, double BytesPerStep) Train()
         {
             _model.Train();
-            double rate = BenchTiming.BestRate(() => TrainStep(), warmupSteps: 3, window: 0.3, minSeconds: 2.0, minWindows: 3);
+            double rate = BenchTiming.BestRate(() => TrainStep(), warmupSteps: 3);
             long b0 = GC.GetTotalAllocatedBytes(precise: true);
             const int steps = 3;
             for (int i = 0; i < steps; i++) TrainStep();
@@ -105,7 +105,7 @@ public static class BenchWorkloads
         public double Infer()
         {
             _model.Eval();
-            return BenchTiming.BestRate(InferStep, warmupSteps: 2, window: 0.3, minSeconds: 2.0, minWindows: 3) * InferBatch;
+            return BenchTiming.BestRate(InferStep, warmupSteps: 2) * InferBatch;
         }
     }
 }
