@@ -68,6 +68,14 @@ internal sealed class Im2ColConv : ConvAlgorithm
         else Im2ColBatch.Unfold(x, count, s.Cin * s.H * s.W, s.Cpg, s.H, s.W, s.Kh, s.Kw, s.Sh, s.Sw, s.Ph, s.Pw, s.Dh, s.Dw, cols);
     }
 
+    /// <summary>dX of <paramref name="count"/> images of one group += the fold of their columns (dx starts at the
+    /// group's first channel); the inverse walk of <see cref="Unfold"/>.</summary>
+    private static void Fold(in ConvGeometry s, ReadOnlySpan<float> cols, int count, Span<float> dx)
+    {
+        if (s.UnitStride) Im2ColUnit.Fold(cols, count, s.Cin * s.H * s.W, s.Cpg, s.H, s.W, s.Kh, s.Kw, s.Ph, s.Pw, dx);
+        else Im2ColBatch.Fold(cols, count, s.Cin * s.H * s.W, s.Cpg, s.H, s.W, s.Kh, s.Kw, s.Sh, s.Sw, s.Ph, s.Pw, s.Dh, s.Dw, dx);
+    }
+
     /// <inheritdoc/>
     /// <remarks>Strided or dilated convolutions whose dW is wanted keep their columns (within a budget) as the state,
     /// so the backward skips recomputing them.</remarks>
@@ -173,9 +181,7 @@ internal sealed class Im2ColConv : ConvAlgorithm
                         for (int r0 = 0; r0 < k; r0 += SmallGemm.MaxM)
                             SmallGemm.MultiplyTransposedA(Math.Min(SmallGemm.MaxM, k - r0), cols, cpo, wg.Slice(r0), k, dy, cols, dCols.Slice(r0 * cols), cols);
                     else Gemm.Sgemm(true, false, k, cols, cpo, wg, k, dy, cols, dCols, cols, 0f);
-                    var dxPart = j.Dx.AsSpan((first * s.Cin + gi * s.Cpg) * s.H * s.W);
-                    if (s.UnitStride) Im2ColUnit.Fold(dCols, count, s.Cin * s.H * s.W, s.Cpg, s.H, s.W, s.Kh, s.Kw, s.Ph, s.Pw, dxPart);
-                    else Im2ColBatch.Fold(dCols, count, s.Cin * s.H * s.W, s.Cpg, s.H, s.W, s.Kh, s.Kw, s.Sh, s.Sw, s.Ph, s.Pw, s.Dh, s.Dw, dxPart);
+                    Fold(s, dCols, count, j.Dx.AsSpan((first * s.Cin + gi * s.Cpg) * s.H * s.W));
                 }
             }
         }
