@@ -38,11 +38,12 @@ def fixture_tensors():
         "bn.num_batches_tracked": np.array(12345, dtype=np.int64),
         "ints": np.array([[np.iinfo(np.int64).min, -1, 0], [1, 2**53 + 1, np.iinfo(np.int64).max]], dtype=np.int64),
         "\u03c9.grad": rng.standard_normal((1, 1)).astype(np.float32),  # a non-ASCII name
+        "q.weight": np.array([[-128, -127, -1, 0], [1, 2, 126, 127]], dtype=np.int8),  # int8 codes (I8)
     }
 
 
 def bits(array):
-    view = {4: np.uint32, 8: np.uint64}[array.dtype.itemsize]
+    view = {1: np.uint8, 4: np.uint32, 8: np.uint64}[array.dtype.itemsize]
     return ["%x" % int(b) for b in array.reshape(-1).view(view)]
 
 

@@ -7,8 +7,9 @@ namespace Nabla.IO;
 /// </summary>
 /// <remarks>
 /// Exactly one typed array holds the data as stored: <see cref="Float"/> for F32, <see cref="Double"/>
-/// for F64, <see cref="Int64"/> for I64. For F64, <see cref="Float"/> additionally gives the values
-/// converted to float32 (computed on first use), which is what Nabla's float32 engine loads.
+/// for F64, <see cref="Int64"/> for I64, <see cref="Int8"/> for I8. For F64 and I8, <see cref="Float"/>
+/// additionally gives the values converted to float32 (computed on first use; exact for I8), which is what
+/// Nabla's float32 engine loads.
 /// The arrays are shared with the caller, not copied.
 /// </remarks>
 public sealed class SafeTensor
@@ -18,8 +19,9 @@ public sealed class SafeTensor
 
     private float[]? _float;
 
-    private SafeTensor(string name, SafeDType dtype, int[] shape, long count, float[]? f, double[]? d, long[]? l)
+    private SafeTensor(string name, SafeDType dtype, int[] shape, long count, float[]? f, double[]? d, long[]? l, sbyte[]? i8 = null)
     {
+        Int8 = i8;
         Name = name;
         DType = dtype;
         Shape = shape;
@@ -41,12 +43,12 @@ public sealed class SafeTensor
     /// <summary>Number of elements: the product of <see cref="Shape"/> (1 for a scalar).</summary>
     public long ElementCount { get; }
 
-    /// <summary>Bytes the data occupies in a file: <see cref="ElementCount"/> times 4 (F32) or 8 (F64, I64).</summary>
+    /// <summary>Bytes the data occupies in a file: <see cref="ElementCount"/> times 4 (F32), 8 (F64, I64) or 1 (I8).</summary>
     public long ByteLength => ElementCount * DType.ItemSize();
 
     /// <summary>
-    /// The elements as float32: the data itself for F32, the F64 data rounded to float32 (computed once,
-    /// on first access) for F64, and <c>null</c> for I64.
+    /// The elements as float32: the data itself for F32, the F64 data rounded to float32 or the I8 data
+    /// converted exactly (computed once, on first access), and <c>null</c> for I64.
     /// </summary>
     public float[]? Float
     {
@@ -58,6 +60,12 @@ public sealed class SafeTensor
                 for (int i = 0; i < d.Length; i++) f[i] = (float)d[i];
                 _float = f;
             }
+            else if (_float is null && Int8 is { } q)
+            {
+                var f = new float[q.Length];
+                for (int i = 0; i < q.Length; i++) f[i] = q[i];
+                _float = f;
+            }
             return _float;
         }
     }
@@ -67,6 +75,9 @@ public sealed class SafeTensor
 
     /// <summary>The I64 data as stored; <c>null</c> for other dtypes.</summary>
     public long[]? Int64 { get; }
+
+    /// <summary>The I8 data as stored; <c>null</c> for other dtypes.</summary>
+    public sbyte[]? Int8 { get; }
 
     /// <summary>Creates an F32 tensor. The data array is kept, not copied.</summary>
     /// <param name="name">Tensor name; any string except <c>__metadata__</c>.</param>
@@ -107,11 +118,25 @@ public sealed class SafeTensor
         return new SafeTensor(name, SafeDType.I64, s, n, null, null, data);
     }
 
+    /// <summary>Creates an I8 tensor. The data array is kept, not copied.</summary>
+    /// <param name="name">Tensor name; any string except <c>__metadata__</c>.</param>
+    /// <param name="shape">Dimensions (each ≥ 0); empty for a scalar.</param>
+    /// <param name="data">Row-major elements; its length must equal the product of <paramref name="shape"/>.</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException">The name is reserved, a dimension is negative, or the data length does not match the shape.</exception>
+    public static SafeTensor FromInt8(string name, int[] shape, sbyte[] data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var (s, n) = Check(name, shape, data.Length);
+        return new SafeTensor(name, SafeDType.I8, s, n, null, null, null, data);
+    }
+
     /// <summary>Builds a tensor from data the reader has already validated against the shape.</summary>
     internal static SafeTensor Validated(string name, SafeDType dtype, int[] shape, Array data) => dtype switch
     {
         SafeDType.F32 => new SafeTensor(name, dtype, shape, data.LongLength, (float[])data, null, null),
         SafeDType.F64 => new SafeTensor(name, dtype, shape, data.LongLength, null, (double[])data, null),
+        SafeDType.I8 => new SafeTensor(name, dtype, shape, data.LongLength, null, null, null, (sbyte[])data),
         _ => new SafeTensor(name, dtype, shape, data.LongLength, null, null, (long[])data),
     };
 

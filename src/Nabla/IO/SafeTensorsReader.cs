@@ -160,7 +160,7 @@ internal static class SafeTensorsReader
             throw Fail(source, $"{t} has no string 'dtype' (found {KindOf(value, "dtype")})");
         string dtypeName = dt.GetString()!;
         if (!SafeDTypeExtensions.TryParse(dtypeName, out var dtype))
-            throw Fail(source, $"{t} has dtype {Quote(dtypeName, quoted: false)}; Nabla reads F32, F64, I64");
+            throw Fail(source, $"{t} has dtype {Quote(dtypeName, quoted: false)}; Nabla reads F32, F64, I64, I8");
 
         if (!value.TryGetProperty("shape", out var sh) || sh.ValueKind != JsonValueKind.Array)
             throw Fail(source, $"{t} has no 'shape' array (found {KindOf(value, "shape")})");
@@ -237,6 +237,13 @@ internal static class SafeTensorsReader
                 for (int i = 0; i < a.Length; i += Chunk)
                     stream.ReadExactly(MemoryMarshal.AsBytes(a.AsSpan(i, Math.Min(Chunk, a.Length - i))));
                 if (!BitConverter.IsLittleEndian) BinaryPrimitives.ReverseEndianness(MemoryMarshal.Cast<double, long>(a.AsSpan()), MemoryMarshal.Cast<double, long>(a.AsSpan()));
+                return a;
+            }
+            case SafeDType.I8:
+            {
+                var a = new sbyte[e.Count];
+                for (int i = 0; i < a.Length; i += Chunk)
+                    stream.ReadExactly(MemoryMarshal.AsBytes(a.AsSpan(i, Math.Min(Chunk, a.Length - i))));
                 return a;
             }
             default:

@@ -135,6 +135,7 @@ internal static class SafeTensorsWriter
             {
                 case SafeDType.F32: WriteData<float, int>(stream, t.Float!); break;
                 case SafeDType.F64: WriteData<double, long>(stream, t.Double!); break;
+                case SafeDType.I8: stream.Write(MemoryMarshal.AsBytes(t.Int8!.AsSpan())); break;
                 default: WriteData<long, long>(stream, t.Int64!); break;
             }
         }

@@ -7,10 +7,12 @@ namespace Nabla.Quantization;
 /// <summary>
 /// int8 models in safetensors: <c>__metadata__</c> has <c>quantization = int8</c>; <c>input_scale</c> and
 /// <c>input_zero_point</c> (one element each) quantise the input; each conv2d/linear layer <c>L</c> has
-/// <c>L.weight</c> (its int8 codes in [−127, 127], stored as F32 in PyTorch's layout, so real weights are
-/// <c>L.weight · L.weight_scale[o]</c>), <c>L.weight_scale</c> [O], <c>L.bias</c> [O] (float), and, unless its output
-/// stays float (the last layer), <c>L.output_scale</c> and <c>L.output_zero_point</c> (after its ReLU).
+/// <c>L.weight</c> (its int8 codes in [−127, 127], dtype I8 (PyTorch <c>torch.int8</c>) in PyTorch's layout, so
+/// real weights are <c>L.weight · L.weight_scale[o]</c>), <c>L.weight_scale</c> [O] (F32), <c>L.bias</c> [O] (F32),
+/// and, unless its output stays float (the last layer), <c>L.output_scale</c> and <c>L.output_zero_point</c> (F32,
+/// after its ReLU).
 /// </summary>
+/// <remarks>Files written before I8 was supported hold the codes as F32 integers; <see cref="Load"/> reads both.</remarks>
 public static class QuantizedFile
 {
     /// <summary>The metadata key and value that mark an int8 file.</summary>
@@ -30,7 +32,7 @@ public static class QuantizedFile
         };
         foreach (var (name, l) in p.Layers)
         {
-            t.Add(SafeTensor.FromFloat($"{name}.weight", WeightShape(l), l.Weight.Select(v => (float)v).ToArray()));
+            t.Add(SafeTensor.FromInt8($"{name}.weight", WeightShape(l), (sbyte[])l.Weight.Clone()));
             t.Add(SafeTensor.FromFloat($"{name}.weight_scale", [l.WeightScale.Length], l.WeightScale));
             t.Add(SafeTensor.FromFloat($"{name}.bias", [l.Bias.Length], l.Bias));
             if (l.Output is { } o)
@@ -55,7 +57,7 @@ public static class QuantizedFile
         float[] Get(string name, long count)
         {
             if (!f.TryGet(name, out var s)) throw new NablaInputException($"{path}: tensor '{name}' is missing");
-            var data = s.Float ?? s.Double?.Select(d => (float)d).ToArray() ?? throw new NablaInputException($"{path}: tensor '{name}' is {s.DType}, F32 expected");
+            var data = s.Float ?? throw new NablaInputException($"{path}: tensor '{name}' is {s.DType}, F32 expected");
             if (data.Length != count) throw new NablaInputException($"{path}: tensor '{name}' has {data.Length} values, {count} expected");
             return data;
         }

@@ -53,6 +53,7 @@ public class SafeTensorsFixtureTests
             {
                 SafeDType.F32 => t.Float!.Select(x => (ulong)BitConverter.SingleToUInt32Bits(x)).ToArray(),
                 SafeDType.F64 => t.Double!.Select(BitConverter.DoubleToUInt64Bits).ToArray(),
+                SafeDType.I8 => t.Int8!.Select(x => (ulong)(byte)x).ToArray(),
                 _ => t.Int64!.Select(x => (ulong)x).ToArray(),
             };
             Assert.Equal(e.Bits.Select(Hex), bits);
@@ -69,6 +70,7 @@ public class SafeTensorsFixtureTests
         {
             "F32" => SafeTensor.FromFloat(kv.Key, kv.Value.Shape, kv.Value.Bits.Select(b => BitConverter.UInt32BitsToSingle((uint)Hex(b))).ToArray()),
             "F64" => SafeTensor.FromDouble(kv.Key, kv.Value.Shape, kv.Value.Bits.Select(b => BitConverter.UInt64BitsToDouble(Hex(b))).ToArray()),
+            "I8" => SafeTensor.FromInt8(kv.Key, kv.Value.Shape, kv.Value.Bits.Select(b => (sbyte)(byte)Hex(b)).ToArray()),
             _ => SafeTensor.FromInt64(kv.Key, kv.Value.Shape, kv.Value.Bits.Select(b => (long)Hex(b)).ToArray()),
         });
         Assert.Equal(File.ReadAllBytes(FilePath), SafeTensorsFile.ToBytes(tensors, meta));

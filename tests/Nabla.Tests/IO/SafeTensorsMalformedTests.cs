@@ -46,7 +46,7 @@ public class SafeTensorsMalformedTests : IDisposable
     private static readonly byte[] Eight = new byte[8];
 
     [Theory]
-    [InlineData("{" + "\"x\":{\"dtype\":\"BF16\",\"shape\":[4],\"data_offsets\":[0,8]}}", "tensor 'x' has dtype BF16; Nabla reads F32, F64, I64")]
+    [InlineData("{" + "\"x\":{\"dtype\":\"BF16\",\"shape\":[4],\"data_offsets\":[0,8]}}", "tensor 'x' has dtype BF16; Nabla reads F32, F64, I64, I8")]
     [InlineData("{\"x\":{\"dtype\":\"f32\",\"shape\":[2],\"data_offsets\":[0,8]}}", "has dtype f32; Nabla reads")]
     [InlineData("{\"x\":{\"dtype\":7,\"shape\":[2],\"data_offsets\":[0,8]}}", "has no string 'dtype' (found a number)")]
     [InlineData("{\"x\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,8]}}", "data_offsets [0, 8] span 8 bytes; expected 12 for F32 shape [3]")]

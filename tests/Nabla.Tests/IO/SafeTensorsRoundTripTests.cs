@@ -27,8 +27,10 @@ public class SafeTensorsRoundTripTests : IDisposable
         f[4] = BitConverter.Int32BitsToSingle(0x7FC0_1234); f[5] = float.Epsilon;
         var d = new[] { 0.1, double.NaN, double.NegativeInfinity, -0.0, 1e300, double.Epsilon };
         var l = new[] { long.MinValue, -1L, 0L, long.MaxValue, (1L << 53) + 1 };
+        sbyte[] q = [sbyte.MinValue, -1, 0, 1, sbyte.MaxValue];
         var tensors = new[]
         {
+            SafeTensor.FromInt8("q.weight", [5], q),
             SafeTensor.FromFloat("conv.weight", [2, 3, 2, 2], f),
             SafeTensor.FromDouble("stats", [2, 3], d),
             SafeTensor.FromInt64("bn.num_batches_tracked", [5], l),
@@ -37,7 +39,7 @@ public class SafeTensorsRoundTripTests : IDisposable
         SafeTensorsFile.Write(path, tensors);
         var back = SafeTensorsFile.Read(path);
 
-        Assert.Equal(["bn.num_batches_tracked", "stats", "conv.weight"], back.Tensors.Select(t => t.Name));
+        Assert.Equal(["bn.num_batches_tracked", "stats", "conv.weight", "q.weight"], back.Tensors.Select(t => t.Name));
         var bf = back["conv.weight"];
         Assert.Equal(SafeDType.F32, bf.DType);
         Assert.Equal([2, 3, 2, 2], bf.Shape);
@@ -49,6 +51,12 @@ public class SafeTensorsRoundTripTests : IDisposable
         Assert.Null(bd.Int64);
         Assert.Equal(l, back["bn.num_batches_tracked"].Int64);
         Assert.Null(back["bn.num_batches_tracked"].Float);
+        var bq = back["q.weight"];
+        Assert.Equal(SafeDType.I8, bq.DType);
+        Assert.Equal(5, bq.ByteLength);
+        Assert.Equal(q, bq.Int8);
+        Assert.Equal([-128f, -1f, 0f, 1f, 127f], bq.Float);
+        Assert.Null(bq.Int64);
     }
 
     [Fact]

@@ -80,6 +80,48 @@ public class QuantizedModelTests
     }
 
     [Fact]
+    public void Save_WritesWeightCodesAsI8_AndF32CodeFilesStillLoad()
+    {
+        var (model, x) = Make(TinyCnn, 3, 6);
+        var q = QuantizedModel.Quantize(model, [x]);
+        string path = Path.Combine(Path.GetTempPath(), $"nabla-q-{Guid.NewGuid():N}.safetensors");
+        string legacy = path + ".f32.safetensors";
+        try
+        {
+            QuantizedFile.Save(path, q.Params, new Dictionary<string, string>());
+            var file = SafeTensorsFile.Read(path);
+            foreach (var (name, l) in q.Params.Layers)
+            {
+                Assert.Equal(SafeDType.I8, file[name + ".weight"].DType);
+                Assert.Equal(l.Weight, file[name + ".weight"].Int8);
+                Assert.Equal(SafeDType.F32, file[name + ".weight_scale"].DType);
+            }
+            // The format before I8: the same codes as F32 integers.
+            var asF32 = file.Tensors.Select(t => t.DType == SafeDType.I8 ? SafeTensor.FromFloat(t.Name, t.Shape, t.Float!) : t);
+            SafeTensorsFile.Write(legacy, asF32, file.Metadata);
+            Assert.True(new FileInfo(legacy).Length > new FileInfo(path).Length);
+            foreach (var p in new[] { path, legacy })
+            {
+                var fresh = ModelFactory.Build(SpecParser.Parse(TinyCnn), new Rng(98), new Rng(2));
+                var back = QuantizedModel.Build(fresh, QuantizedFile.Load(p, fresh), [2, 9, 9]);
+                Assert.Equal(q.Forward(x).Data, back.Forward(x).Data);
+            }
+            // -128 is a valid I8 value but not a symmetric code: refused, naming file and tensor.
+            var bad = file.Tensors.Select(t => t.Name == "0.weight" ? SafeTensor.FromInt8(t.Name, t.Shape, [-128, .. t.Int8!.Skip(1)]) : t);
+            SafeTensorsFile.Write(legacy, bad, file.Metadata);
+            var fresh2 = ModelFactory.Build(SpecParser.Parse(TinyCnn), new Rng(98), new Rng(2));
+            var e = Assert.Throws<NablaInputException>(() => QuantizedFile.Load(legacy, fresh2));
+            Assert.Contains("'0.weight' holds -128 at 0", e.Message);
+            Assert.Contains(legacy, e.Message);
+        }
+        finally
+        {
+            File.Delete(path);
+            File.Delete(legacy);
+        }
+    }
+
+    [Fact]
     public void Quantize_BatchNorm_IsRefusedByName()
     {
         var (model, x) = Make("input 1 6 6\nconv2d out_channels=2 kernel_size=3\nbatchnorm2d\nrelu\nflatten\nlinear out_features=3\n", 2, 1);
