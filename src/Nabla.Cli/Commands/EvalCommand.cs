@@ -18,7 +18,7 @@ public sealed class EvalCommand : ICommand
     public string Usage => """
         usage: nabla eval --model M --weights W.safetensors [--data D] [--threads T] [--min-accuracy A] [--report FILE.html] [--precision fp32|int8] [--calibration-batches N]
 
-          --model M            zoo name or spec file
+          --model M            zoo name, spec file or FILE.onnx (then --weights is optional)
           --weights W          safetensors with the model's state dict (e.g. runs/lenet5/model.safetensors)
           --data D             test set: mnist, fashion-mnist, an IDX directory, an image folder or a FILE.csv (default mnist)
           --min-accuracy A     exit with code 1 when test accuracy (a fraction) is below A
@@ -30,7 +30,7 @@ public sealed class EvalCommand : ICommand
     public int Run(Args args)
     {
         var spec = Zoo.Resolve(args.Required("model"));
-        string weights = args.Required("weights");
+        string? weights = spec.InitialWeights is null ? args.Required("weights") : args.String("weights");
         string data = args.String("data", "mnist")!;
         double min = args.Double("min-accuracy", 0, 0, 1);
         string? report = args.String("report");
@@ -45,7 +45,7 @@ public sealed class EvalCommand : ICommand
         else
         {
             model = ModelFactory.Build(spec, new Rng(0), new Rng(0));
-            TensorFiles.LoadInto(model, TensorFiles.Load(weights), weights);
+            if (weights is not null) TensorFiles.LoadInto(model, TensorFiles.Load(weights), weights);
         }
         var splits = DataSource.Load(data, flags.Options with { Input = spec.Input.ToArray() });
         if (flags.Normalize is not null) splits = flags.Normalize.Apply(splits);
