@@ -50,7 +50,7 @@ public sealed class EvalCommand : ICommand
         var splits = DataSource.Load(data, flags.Options with { Input = spec.Input.ToArray() });
         if (flags.Normalize is not null) splits = flags.Normalize.Apply(splits);
         var test = splits.Test;
-        var names = ClassNames.Resolve(test, weights);
+        var names = ClassNames.Resolve(test, weights ?? spec.Source);
         var (loss, acc, predictions) = Trainer.EvaluateWithPredictions(model, test, spec.IsFlatInput);
         var confusion = predictions.Confusion();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"test accuracy {acc:P2} ({acc * test.Count:F0}/{test.Count}), loss {loss:F4}"));
@@ -59,7 +59,7 @@ public sealed class EvalCommand : ICommand
         Console.WriteLine("      " + string.Concat(Enumerable.Range(0, k).Select(j => $"{j,6}")) + (names is null ? "" : "  class"));
         for (int i = 0; i < k; i++)
             Console.WriteLine($"{i,6}" + string.Concat(Enumerable.Range(0, k).Select(j => $"{confusion[i, j],6}")) + (names is null ? "" : $"  {names[i]}"));
-        if (report is not null) Console.WriteLine($"report: {EvalReport.Write(report, spec, weights, data, predictions, test)}");
+        if (report is not null) Console.WriteLine($"report: {EvalReport.Write(report, spec, weights ?? spec.Source, data, predictions, test)}");
         if (acc < min)
         {
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"nabla eval: accuracy {acc:F4} is below --min-accuracy {min}"));
