@@ -236,9 +236,11 @@ public static class OnnxImporter
         private string Layer(NodeProto n, List<LayerSpec> layers)
         {
             if (n.Domain is not ("" or "ai.onnx")) throw Unsupported(n, null);
+            if (n.OpType == "Pad") return PadThen(n, layers);
+            if (n.OpType == "Transpose") return TransposeLayer(n, layers);
             LayerSpec? l = n.OpType switch
             {
-                "Conv" => Conv(n),
+                "Conv" => Conv(n, default),
                 "Gemm" => Gemm(n),
                 "MatMul" => MatMul(n, layers),
                 "Relu" => new ActivationSpec(LayerKind.ReLU),
@@ -247,7 +249,7 @@ public static class OnnxImporter
                 "LeakyRelu" => new LeakyReLUSpec { NegativeSlope = Float(n, "alpha", 0.01f) },
                 "Softmax" or "LogSoftmax" => SoftmaxLayer(n),
                 "MaxPool" => MaxPool(n),
-                "AveragePool" => AvgPool(n),
+                "AveragePool" => AvgPool(n, default),
                 "GlobalAveragePool" => new AdaptiveAvgPool2dSpec(new Size2(1, 1)),
                 "BatchNormalization" => BatchNorm(n),
                 "Flatten" => FlattenLayer(n),
@@ -278,6 +280,8 @@ public static class OnnxImporter
 
         private void Bind(LayerSpec l, string suffix, string onnx, Tensor value) =>
             (_bind.TryGetValue(l, out var list) ? list : _bind[l] = []).Add((suffix, onnx, value));
+
+        private static Size2 Plus(Size2 a, Size2 b) => new(a.H + b.H, a.W + b.W);
 
         private static AttributeProto? Attr(NodeProto n, string name) => n.Attribute.FirstOrDefault(a => a.Name == name);
         private static long Int(NodeProto n, string name, long dflt) => Attr(n, name) is { } a ? a.I : dflt;
@@ -310,7 +314,7 @@ public static class OnnxImporter
             return new Size2((int)p[0], (int)p[1]);
         }
 
-        private LayerSpec Conv(NodeProto n)
+        private LayerSpec Conv(NodeProto n, Size2 extra)
         {
             var w = Const(n, 1, "weight");
             if (w.Dims.Count != 4) throw Unsupported(n, $"a weight of rank {w.Dims.Count} (Nabla has 2-d convolution)");
@@ -321,7 +325,7 @@ public static class OnnxImporter
             bool bias = n.Input.Count > 2 && n.Input[2].Length > 0;
             var l = new Conv2dSpec((int)w.Dims[0], k)
             {
-                Stride = stride, Dilation = dil, Padding = Pads(n, k, stride, dil), Groups = (int)Int(n, "group", 1), Bias = bias,
+                Stride = stride, Dilation = dil, Padding = Plus(Pads(n, k, stride, dil), extra), Groups = (int)Int(n, "group", 1), Bias = bias,
             };
             Bind(l, "weight", w.Name, Weight(w));
             if (bias) { var b = Const(n, 2, "bias"); Bind(l, "bias", b.Name, Weight(b)); }
@@ -387,11 +391,12 @@ public static class OnnxImporter
 
         private LayerSpec SoftmaxLayer(NodeProto n)
         {
-            long axis = Int(n, "axis", opset >= 13 ? -1 : 1);
-            if (axis < 0) axis += _rank;
-            if (_rank != 2 || axis != 1)
-                throw Unsupported(n, $"{n.OpType} over axis {axis} of a rank-{_rank} value (Nabla applies it to class scores, axis 1 of [N, F])");
-            return new SoftmaxSpec(n.OpType == "Softmax" ? LayerKind.Softmax : LayerKind.LogSoftmax) { Dim = 1 };
+            // Opset 13 made the axis a single axis; before, it flattened [axis, rank) into one, which is one axis only
+            // when it is the last.
+            long axis = SoftmaxAxis(n);
+            if (axis < 1 || axis >= _rank || opset < 13 && axis != _rank - 1)
+                throw Unsupported(n, $"{n.OpType} over axis {Int(n, "axis", opset >= 13 ? -1 : 1)} of a rank-{_rank} value at opset {opset}");
+            return new SoftmaxSpec(n.OpType == "Softmax" ? LayerKind.Softmax : LayerKind.LogSoftmax) { Dim = (int)axis };
         }
 
         private LayerSpec MaxPool(NodeProto n)
@@ -403,15 +408,69 @@ public static class OnnxImporter
             return new MaxPool2dSpec(k) { Stride = s, Padding = Pads(n, k, s, d), Dilation = d, CeilMode = Int(n, "ceil_mode", 0) != 0 };
         }
 
-        private LayerSpec AvgPool(NodeProto n)
+        /// <param name="n">The AveragePool node.</param>
+        /// <param name="extra">Zero padding of a Pad node folded in front (then the padded zeros count, as
+        /// PyTorch's exporter writes count_include_pad=True).</param>
+        private LayerSpec AvgPool(NodeProto n, Size2 extra)
         {
             var k = Pair(n, "kernel_shape", 1);
             var s = Pair(n, "strides", 1);
+            var own = Pads(n, k, s, new Size2(1, 1));
+            bool cip = Int(n, "count_include_pad", 0) != 0;
+            if (extra != default && own != default && !cip) throw Unsupported(n, "a Pad in front of an AveragePool that pads without counting the padding");
             return new AvgPool2dSpec(k)
             {
-                Stride = s, Padding = Pads(n, k, s, new Size2(1, 1)),
-                CeilMode = Int(n, "ceil_mode", 0) != 0, CountIncludePad = Int(n, "count_include_pad", 0) != 0,
+                Stride = s, Padding = Plus(own, extra),
+                CeilMode = Int(n, "ceil_mode", 0) != 0, CountIncludePad = cip || extra != default,
             };
+        }
+
+        /// <summary>A constant zero Pad of H and W only, folded into the Conv or AveragePool that alone consumes it
+        /// (what PyTorch's exporter writes for AvgPool2d(count_include_pad=True) and F.pad before a conv).</summary>
+        private string PadThen(NodeProto n, List<LayerSpec> layers)
+        {
+            string mode = Str(n, "mode", "constant");
+            if (mode != "constant") throw Unsupported(n, $"Pad mode '{mode}'");
+            var pads = n.Input.Count > 1 && n.Input[1].Length > 0 ? ShapeVector(n.Input[1]) : Ints(n, "pads");
+            if (pads is null || pads.Length != 2 * _rank) throw Unsupported(n, "Pad with pads that are not a constant of twice the rank");
+            if (n.Input.Count > 2 && n.Input[2].Length > 0 && Weight(Const(n, 2, "constant value")).Data.Any(v => v != 0))
+                throw Unsupported(n, "Pad with a non-zero constant");
+            if (_rank != 4 || pads[0] != 0 || pads[1] != 0 || pads[4] != 0 || pads[5] != 0 || pads.Any(p => p < 0 || p > 1 << 20))
+                throw Unsupported(n, $"Pad [{string.Join(", ", pads)}] (Nabla pads H and W of [N, C, H, W])");
+            if (pads[2] != pads[6] || pads[3] != pads[7])
+                throw Unsupported(n, $"asymmetric Pad [{string.Join(", ", pads)}] (Nabla's convolution and pooling pad both sides equally)");
+            var extra = new Size2((int)pads[2], (int)pads[3]);
+            var next = _consumers.TryGetValue(n.Output[0], out var c) ? c : [];
+            if (extra == default) return n.Output[0];
+            if (next.Count != 1 || next[0].OpType is not ("Conv" or "AveragePool"))
+                throw Unsupported(n, "a Pad that does not feed one Conv or AveragePool");
+            layers.Add(next[0].OpType == "Conv" ? Conv(next[0], extra) : AvgPool(next[0], extra));
+            return next[0].Output[0];
+        }
+
+        /// <summary>An identity Transpose, or the Transpose→Softmax(last axis)→Transpose sandwich opsets before 13
+        /// write for a softmax over channels.</summary>
+        private string TransposeLayer(NodeProto n, List<LayerSpec> layers)
+        {
+            var perm = Ints(n, "perm") ?? Enumerable.Range(0, _rank).Reverse().Select(i => (long)i).ToArray();
+            if (perm.Select((p, i) => p == i).All(x => x)) return n.Output[0];
+            bool swap = perm.Length == _rank && _rank > 2 && perm[1] == _rank - 1 && perm[^1] == 1
+                && perm.Select((p, i) => i == 1 || i == _rank - 1 || p == i).All(x => x);
+            var sm = _consumers.TryGetValue(n.Output[0], out var c1) && c1.Count == 1 ? c1[0] : null;
+            var back = sm is not null && _consumers.TryGetValue(sm.Output[0], out var c2) && c2.Count == 1 ? c2[0] : null;
+            if (swap && sm?.OpType is "Softmax" or "LogSoftmax" && back?.OpType == "Transpose"
+                && (Ints(back, "perm") ?? []).SequenceEqual(perm) && SoftmaxAxis(sm) == _rank - 1)
+            {
+                layers.Add(new SoftmaxSpec(sm.OpType == "Softmax" ? LayerKind.Softmax : LayerKind.LogSoftmax) { Dim = 1 });
+                return back.Output[0];
+            }
+            throw Unsupported(n, $"Transpose [{string.Join(", ", perm)}] (Nabla keeps NCHW: only the identity, or around a softmax over channels)");
+        }
+
+        private long SoftmaxAxis(NodeProto n)
+        {
+            long axis = Int(n, "axis", opset >= 13 ? -1 : 1);
+            return axis < 0 ? axis + _rank : axis;
         }
 
         private LayerSpec BatchNorm(NodeProto n)
