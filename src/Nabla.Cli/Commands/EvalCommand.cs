@@ -18,7 +18,7 @@ public sealed class EvalCommand : ICommand
     public string Usage => """
         usage: nabla eval --model M --weights W.safetensors [--data D] [--threads T] [--min-accuracy A] [--report FILE.html] [--precision fp32|int8] [--calibration-batches N]
 
-          --model M            zoo name or spec file
+          --model M            zoo name, spec file or FILE.onnx (then --weights is optional)
           --weights W          safetensors with the model's state dict (e.g. runs/lenet5/model.safetensors)
           --data D             test set: mnist, fashion-mnist, an IDX directory, an image folder or a FILE.csv (default mnist)
           --min-accuracy A     exit with code 1 when test accuracy (a fraction) is below A
@@ -30,7 +30,7 @@ public sealed class EvalCommand : ICommand
     public int Run(Args args)
     {
         var spec = Zoo.Resolve(args.Required("model"));
-        string weights = args.Required("weights");
+        string? weights = spec.InitialWeights is null ? args.Required("weights") : args.String("weights");
         string data = args.String("data", "mnist")!;
         double min = args.Double("min-accuracy", 0, 0, 1);
         string? report = args.String("report");
@@ -45,12 +45,12 @@ public sealed class EvalCommand : ICommand
         else
         {
             model = ModelFactory.Build(spec, new Rng(0), new Rng(0));
-            TensorFiles.LoadInto(model, TensorFiles.Load(weights), weights);
+            if (weights is not null) TensorFiles.LoadInto(model, TensorFiles.Load(weights), weights);
         }
         var splits = DataSource.Load(data, flags.Options with { Input = spec.Input.ToArray() });
         if (flags.Normalize is not null) splits = flags.Normalize.Apply(splits);
         var test = splits.Test;
-        var names = ClassNames.Resolve(test, weights);
+        var names = ClassNames.Resolve(test, weights ?? spec.Source);
         var (loss, acc, predictions) = Trainer.EvaluateWithPredictions(model, test, spec.IsFlatInput);
         var confusion = predictions.Confusion();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"test accuracy {acc:P2} ({acc * test.Count:F0}/{test.Count}), loss {loss:F4}"));
@@ -59,7 +59,7 @@ public sealed class EvalCommand : ICommand
         Console.WriteLine("      " + string.Concat(Enumerable.Range(0, k).Select(j => $"{j,6}")) + (names is null ? "" : "  class"));
         for (int i = 0; i < k; i++)
             Console.WriteLine($"{i,6}" + string.Concat(Enumerable.Range(0, k).Select(j => $"{confusion[i, j],6}")) + (names is null ? "" : $"  {names[i]}"));
-        if (report is not null) Console.WriteLine($"report: {EvalReport.Write(report, spec, weights, data, predictions, test)}");
+        if (report is not null) Console.WriteLine($"report: {EvalReport.Write(report, spec, weights ?? spec.Source, data, predictions, test)}");
         if (acc < min)
         {
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"nabla eval: accuracy {acc:F4} is below --min-accuracy {min}"));

@@ -27,7 +27,7 @@ public sealed class GradCommand : ICommand
     public string Usage => """
         usage: nabla grad --model M --weights W.safetensors --batch B.safetensors --out O.safetensors [--train] [--seed S] [--folded]
 
-          --model M      zoo name or spec file
+          --model M      zoo name, spec file or FILE.onnx (then --weights is optional; given, it replaces the file's weights, strictly)
           --weights W    the model's state dict (names as PyTorch's state_dict, CONTRACTS §2); loaded strictly
           --batch B      tensors 'input' (N x C x H x W float32, or N x F for a flat input) and 'target' (N int64 class indices)
           --out O        written atomically: 'output' (logits), 'loss' (scalar, cross-entropy mean over the batch),
@@ -41,7 +41,7 @@ public sealed class GradCommand : ICommand
     public int Run(Args args)
     {
         var spec = Zoo.Resolve(args.Required("model"));
-        string weights = args.Required("weights");
+        string? weights = spec.InitialWeights is null ? args.Required("weights") : args.String("weights");
         string batch = args.Required("batch");
         string outPath = args.Required("out");
         bool train = args.Flag("train");
@@ -49,7 +49,7 @@ public sealed class GradCommand : ICommand
         int seed = args.Int("seed", 0, 0);
         args.EnsureAllUsed();
 
-        var result = Compute(spec, TensorFiles.Load(weights), weights, SafeTensorsFile.Read(batch), train, folded, (ulong)seed);
+        var result = Compute(spec, weights is null ? spec.InitialWeights! : TensorFiles.Load(weights), weights ?? spec.Source, SafeTensorsFile.Read(batch), train, folded, (ulong)seed);
         TensorFiles.Save(outPath, result);
         var w = _out ?? Console.Out;
         float loss = result.First(r => r.Name == "loss").Tensor.Item();

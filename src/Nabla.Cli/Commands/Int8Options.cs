@@ -38,13 +38,14 @@ internal static class Int8Options
     }
 
     /// <summary>The int8 model: read from <paramref name="weights"/> when it is an int8 file, else quantised from those
-    /// FP32 weights with <paramref name="batches"/> calibration batches from <paramref name="data"/>'s training set.</summary>
-    public static QuantizedModel Load(ModelSpec spec, string weights, string data, int batches)
+    /// FP32 weights with <paramref name="batches"/> calibration batches from <paramref name="data"/>'s training set
+    /// (null <paramref name="weights"/>: the weights an imported model came with).</summary>
+    public static QuantizedModel Load(ModelSpec spec, string? weights, string data, int batches)
     {
         var model = ModelFactory.Build(spec, new Rng(0), new Rng(0));
-        if (QuantizedFile.IsQuantized(weights))
+        if (weights is not null && QuantizedFile.IsQuantized(weights))
             return QuantizedModel.Build(model, QuantizedFile.Load(weights, model), spec.Input.ToArray());
-        TensorFiles.LoadInto(model, TensorFiles.Load(weights), weights);
+        if (weights is not null) TensorFiles.LoadInto(model, TensorFiles.Load(weights), weights);
         var train = DataSource.Load(data).Train;
         return QuantizedModel.Quantize(model, Calibration.Batches(train, batches, spec.IsFlatInput));
     }

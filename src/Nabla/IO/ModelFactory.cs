@@ -25,6 +25,8 @@ public static class ModelFactory
             model.Add(BuildLayer(layer, shape, summary, init, dropout));
             shape = summary[layer.Name].OutputShape.ToArray();
         }
+        if (spec.ParameterNames is not null) model.UseNames(spec.ParameterNames);
+        if (spec.InitialWeights is not null) TensorFiles.LoadInto(model, spec.InitialWeights, spec.Source);
         return model;
     }
 

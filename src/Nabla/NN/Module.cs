@@ -33,6 +33,15 @@ public abstract class Module
     /// <summary>Direct children with their names.</summary>
     public IReadOnlyList<(string Name, Module Module)> Children => _children;
 
+    private IReadOnlyDictionary<string, string>? _names;
+
+    /// <summary>Renames this module's parameters and buffers as seen from it (state dict, named parameters): each
+    /// dotted name found in <paramref name="names"/> is replaced by its value. Imported models keep their file's names so.</summary>
+    /// <param name="names">Dotted name → external name; names not listed stay as they are.</param>
+    public void UseNames(IReadOnlyDictionary<string, string> names) => _names = names;
+
+    private string Rename(string name) => _names is not null && _names.TryGetValue(name, out var n) ? n : name;
+
     /// <summary>This module and every descendant, depth first, with dotted names ("" for this one).</summary>
     public IEnumerable<(string Name, Module Module)> NamedModules(string prefix = "")
     {
@@ -44,17 +53,17 @@ public abstract class Module
     /// <summary>Trainable parameters with their PyTorch names, in registration order.</summary>
     public IEnumerable<(string Name, Tensor Tensor)> NamedParameters(string prefix = "")
     {
-        foreach (var (n, t) in _parameters) yield return (Join(prefix, n), t);
+        foreach (var (n, t) in _parameters) yield return (Rename(Join(prefix, n)), t);
         foreach (var (n, m) in _children)
-            foreach (var x in m.NamedParameters(Join(prefix, n))) yield return x;
+            foreach (var x in m.NamedParameters(Join(prefix, n))) yield return (Rename(x.Name), x.Tensor);
     }
 
     /// <summary>Buffers with their PyTorch names.</summary>
     public IEnumerable<(string Name, Tensor Tensor)> NamedBuffers(string prefix = "")
     {
-        foreach (var (n, t) in _buffers) yield return (Join(prefix, n), t);
+        foreach (var (n, t) in _buffers) yield return (Rename(Join(prefix, n)), t);
         foreach (var (n, m) in _children)
-            foreach (var x in m.NamedBuffers(Join(prefix, n))) yield return x;
+            foreach (var x in m.NamedBuffers(Join(prefix, n))) yield return (Rename(x.Name), x.Tensor);
     }
 
     /// <summary>All trainable parameters.</summary>
@@ -65,7 +74,7 @@ public abstract class Module
     {
         var list = new List<(string, Tensor)>();
         Collect("", list);
-        return list;
+        return _names is null ? list : list.Select(e => (Rename(e.Item1), e.Item2)).ToList();
     }
 
     private void Collect(string prefix, List<(string, Tensor)> list)

@@ -41,7 +41,15 @@ public sealed class ModelSpec : IEquatable<ModelSpec>
     /// <summary>The same layers on another input shape (as <c>--input</c> asks).</summary>
     /// <param name="input">C, H, W or F.</param>
     /// <exception cref="ArgumentException">The input shape is not 1 or 3 positive sizes.</exception>
-    public ModelSpec WithInput(IReadOnlyList<int> input) => new(input, Layers, Source);
+    public ModelSpec WithInput(IReadOnlyList<int> input) =>
+        new(input, Layers, Source) { ParameterNames = ParameterNames, InitialWeights = InitialWeights };
+
+    /// <summary>For an imported model (ONNX): the parameter and buffer names to use instead of the spec names,
+    /// spec name → file name (e.g. <c>0.0.weight</c> → <c>layer1.0.conv1.weight</c>); null for a spec file.</summary>
+    public IReadOnlyDictionary<string, string>? ParameterNames { get; init; }
+
+    /// <summary>For an imported model: the weights it came with, by (file) name; null for a spec file.</summary>
+    public IReadOnlyDictionary<string, Tensors.Tensor>? InitialWeights { get; init; }
 
     /// <summary>Every layer depth-first in execution order: a block's inner layers come before the block itself.</summary>
     public IEnumerable<LayerSpec> AllLayers() => Walk(Layers);

@@ -42,6 +42,7 @@ public static class Zoo
     {
         ArgumentNullException.ThrowIfNull(nameOrPath);
         if (Contains(nameOrPath)) return Load(nameOrPath);
+        if (nameOrPath.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase)) return Onnx.OnnxImporter.Load(nameOrPath).Spec;
         if (File.Exists(nameOrPath)) return SpecParser.ParseFile(nameOrPath);
         throw Unknown(nameOrPath);
     }

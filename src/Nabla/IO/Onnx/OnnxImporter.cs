@@ -1,0 +1,543 @@
+using System.Globalization;
+using Google.Protobuf;
+using Nabla.IO.Onnx.Proto;
+using Nabla.IO.Spec;
+using Nabla.Tensors;
+
+namespace Nabla.IO.Onnx;
+
+/// <summary>
+/// Turns an ONNX graph into a Nabla <see cref="ModelSpec"/> (built once into modules, not interpreted per node):
+/// a chain of layer operators, forks that join in an <c>Add</c> (a residual block) or a channel <c>Concat</c>
+/// (a concat block). Initializers become the weights under their own names (a torch export's state_dict names).
+/// </summary>
+public static class OnnxImporter
+{
+    /// <summary>The default-domain opsets accepted.</summary>
+    public const int MinOpset = 11, MaxOpset = 18;
+
+    /// <summary>The largest file read (protobuf's own 2 GiB limit).</summary>
+    private const long MaxFileBytes = int.MaxValue;
+
+    /// <summary>Reads and imports a file.</summary>
+    /// <exception cref="NablaInputException">Not a readable ONNX model, or an operator/attribute Nabla does not support;
+    /// one line naming the file (and the node).</exception>
+    public static OnnxModel Load(string path)
+    {
+        if (!File.Exists(path)) throw new NablaInputException($"{path}: no such file");
+        long length = new FileInfo(path).Length;
+        if (length > MaxFileBytes) throw new NablaInputException($"{path}: {length} bytes, larger than the 2 GiB an ONNX protobuf can hold (use external data)");
+        return Import(File.ReadAllBytes(path), path, Path.GetDirectoryName(Path.GetFullPath(path)));
+    }
+
+    /// <summary>Imports a model from its bytes.</summary>
+    /// <param name="bytes">The serialized ModelProto.</param>
+    /// <param name="source">Name used in messages.</param>
+    /// <param name="folder">Folder that external data must lie in (null: the current directory).</param>
+    /// <exception cref="NablaInputException">See <see cref="Load"/>.</exception>
+    public static OnnxModel Import(byte[] bytes, string source, string? folder = null)
+    {
+        ModelProto model;
+        try { model = ModelProto.Parser.ParseFrom(bytes); }
+        catch (InvalidProtocolBufferException e) { throw new NablaInputException($"{source}: not an ONNX model (protobuf: {e.Message.TrimEnd('.')})"); }
+        if (model.Graph is null || model.Graph.Node.Count == 0 || model.IrVersion <= 0)
+            throw new NablaInputException($"{source}: not an ONNX model (no ir_version or no graph nodes)");
+        int opset = (int)Math.Min(int.MaxValue, model.OpsetImport.Where(o => o.Domain is "" or "ai.onnx").Select(o => o.Version).DefaultIfEmpty(0).Max());
+        if (opset < MinOpset || opset > MaxOpset)
+            throw new NablaInputException($"{source}: opset {opset} is not supported (Nabla reads opsets {MinOpset}-{MaxOpset})");
+        return new GraphReader(model.Graph, source, folder, opset).Read();
+    }
+
+    private sealed class GraphReader(GraphProto g, string src, string? folder, int opset)
+    {
+        private readonly Dictionary<string, TensorProto> _consts = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, NodeProto> _producer = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, List<NodeProto>> _consumers = new(StringComparer.Ordinal);
+        private readonly Dictionary<LayerSpec, List<(string Suffix, string Onnx, Tensor Value)>> _bind = new(ReferenceEqualityComparer.Instance);
+        private int _rank;
+
+        public OnnxModel Read()
+        {
+            foreach (var t in g.Initializer) _consts[t.Name] = t;
+            foreach (var n in g.Node)
+            {
+                if (n.OpType == "Constant" && n.Domain is "" or "ai.onnx")
+                {
+                    var a = n.Attribute.FirstOrDefault(x => x.Name == "value")
+                        ?? throw Unsupported(n, "a Constant without a tensor 'value'");
+                    var t = a.T.Clone(); t.Name = n.Output[0];
+                    _consts[n.Output[0]] = t;
+                    continue;
+                }
+                foreach (var o in n.Output) _producer[o] = n;
+            }
+            CheckAcyclic();
+            foreach (var n in g.Node)
+                foreach (var i in Dynamic(n).Distinct())
+                    (_consumers.TryGetValue(i, out var l) ? l : _consumers[i] = []).Add(n);
+
+            var inputs = g.Input.Where(i => !_consts.ContainsKey(i.Name)).ToList();
+            if (inputs.Count != 1) throw new NablaInputException($"{src}: the graph has {inputs.Count} inputs; Nabla imports models with one input");
+            int[] sample = SampleShape(inputs[0]);
+            _rank = sample.Length + 1;
+            if (g.Output.Count != 1) throw new NablaInputException($"{src}: the graph has {g.Output.Count} outputs; Nabla imports models with one output");
+            var (layers, end, _) = Chain(inputs[0].Name, null);
+            if (end != g.Output[0].Name)
+                throw new NablaInputException($"{src}: the graph's output '{g.Output[0].Name}' is not reached from its input along a chain Nabla can map");
+            var spec = new ModelSpec(sample, layers, src);
+            var names = new Dictionary<string, string>(StringComparer.Ordinal);
+            var weights = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+            foreach (var (mine, named) in Walk(layers).Zip(spec.AllLayers()))
+                if (_bind.TryGetValue(mine, out var list))
+                    foreach (var (suffix, onnx, value) in list)
+                    {
+                        names[named.Name + "." + suffix] = onnx;
+                        weights[onnx] = value;
+                    }
+            return new OnnxModel(new ModelSpec(sample, spec.Layers, src) { ParameterNames = names, InitialWeights = weights }, opset);
+        }
+
+        private static IEnumerable<LayerSpec> Walk(IEnumerable<LayerSpec> layers)
+        {
+            foreach (var layer in layers)
+            {
+                if (layer is ConcatSpec c) foreach (var b in c.Branches) foreach (var l in Walk(b)) yield return l;
+                if (layer is ResidualSpec r)
+                {
+                    foreach (var l in Walk(r.Body)) yield return l;
+                    if (r.Shortcut is not null) foreach (var l in Walk(r.Shortcut)) yield return l;
+                }
+                yield return layer;
+            }
+        }
+
+        private int[] SampleShape(ValueInfoProto v)
+        {
+            var dims = v.Type?.TensorType?.Shape?.Dim;
+            if (dims is null || dims.Count is not (2 or 4))
+                throw new NablaInputException($"{src}: input '{v.Name}' must have a known shape [N, C, H, W] or [N, F]");
+            var s = new int[dims.Count - 1];
+            for (int i = 1; i < dims.Count; i++)
+            {
+                if (dims[i].ValueCase != TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue || dims[i].DimValue <= 0 || dims[i].DimValue > 1 << 20)
+                    throw new NablaInputException($"{src}: input '{v.Name}' dimension {i} is not a fixed positive size (only the batch axis may be dynamic)");
+                s[i - 1] = (int)dims[i].DimValue;
+            }
+            return s;
+        }
+
+        private void CheckAcyclic()
+        {
+            var indeg = new Dictionary<NodeProto, int>(ReferenceEqualityComparer.Instance);
+            var users = new Dictionary<string, List<NodeProto>>(StringComparer.Ordinal);
+            var nodes = g.Node.Where(n => n.OpType != "Constant").ToList();
+            foreach (var n in nodes)
+            {
+                int d = 0;
+                foreach (var i in n.Input.Where(i => _producer.ContainsKey(i)).Distinct())
+                {
+                    d++;
+                    (users.TryGetValue(i, out var l) ? l : users[i] = []).Add(n);
+                }
+                indeg[n] = d;
+            }
+            var ready = new Queue<NodeProto>(nodes.Where(n => indeg[n] == 0));
+            int done = 0;
+            while (ready.Count > 0)
+            {
+                var n = ready.Dequeue(); done++;
+                foreach (var o in n.Output)
+                    if (users.TryGetValue(o, out var l))
+                        foreach (var u in l) if (--indeg[u] == 0) ready.Enqueue(u);
+            }
+            if (done != nodes.Count)
+            {
+                var stuck = nodes.First(n => indeg[n] > 0);
+                throw new NablaInputException($"{src}: the graph has a cycle (through node '{stuck.Name}', op {stuck.OpType})");
+            }
+        }
+
+        private IEnumerable<string> Dynamic(NodeProto n) =>
+            n.OpType == "Shape" ? [] : n.Input.Where(i => i.Length > 0 && !_consts.ContainsKey(i) && !IsShapeValue(i));
+
+        /// <summary>True when a value is computed from a Shape node only (the Reshape chain of older exporters).</summary>
+        private bool IsShapeValue(string v)
+        {
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            bool Rec(string x)
+            {
+                if (_consts.ContainsKey(x)) return true;
+                if (!_producer.TryGetValue(x, out var p) || !seen.Add(x)) return false;
+                if (p.OpType == "Shape") return true;
+                if (p.OpType is not ("Gather" or "Unsqueeze" or "Concat" or "Cast" or "Slice" or "Squeeze")) return false;
+                return p.Input.Where(i => i.Length > 0).All(Rec);
+            }
+            return Rec(v);
+        }
+
+        /// <summary>Maps the chain starting at value <paramref name="v"/> up to a join node (or the graph output).</summary>
+        /// <returns>The layers, the last value, and the join node that consumes it (null at the graph output).</returns>
+        private (List<LayerSpec> Layers, string End, NodeProto? Join) Chain(string v, NodeProto? first)
+        {
+            var layers = new List<LayerSpec>();
+            while (true)
+            {
+                List<NodeProto> next;
+                if (first is not null) { next = [first]; first = null; }
+                else next = _consumers.TryGetValue(v, out var l) ? l : [];
+                if (next.Count == 0) return (layers, v, null);
+                if (next.Count == 1 && IsJoin(next[0])) return (layers, v, next[0]);
+                if (next.Count == 1) { v = Layer(next[0], layers); continue; }
+                v = Fork(v, next, layers);
+            }
+        }
+
+        private bool IsJoin(NodeProto n) => n.OpType is "Add" or "Concat" && Dynamic(n).Count() == 2 || n.OpType == "Concat" && Dynamic(n).Count() > 2;
+
+        private string Fork(string v, List<NodeProto> starts, List<LayerSpec> layers)
+        {
+            var branches = new List<(List<LayerSpec> Layers, string End)>();
+            NodeProto? join = null;
+            foreach (var s in starts)
+            {
+                if (IsJoin(s)) { branches.Add(([], v)); JoinCheck(ref join, s); continue; }
+                var (ls, end, j) = Chain(v, s);
+                if (j is null) throw new NablaInputException($"{src}: the branch starting at node '{s.Name}' never joins the others (Nabla maps forks that meet in an Add or a Concat)");
+                JoinCheck(ref join, j);
+                branches.Add((ls, end));
+            }
+            var ins = join!.Input.Where(i => Dynamic(join).Contains(i)).ToList();
+            if (ins.Count != branches.Count)
+                throw new NablaInputException($"{src}: node '{join.Name}' (op {join.OpType}) joins {ins.Count} values, but {branches.Count} paths lead to it from '{v}'");
+            if (join.OpType == "Add")
+            {
+                var byLen = branches.OrderByDescending(b => b.Layers.Count).ToList();
+                layers.Add(new ResidualSpec(byLen[0].Layers, byLen[1].Layers.Count == 0 ? null : byLen[1].Layers));
+            }
+            else
+            {
+                long axis = Int(join, "axis", 1);
+                if (axis != 1 && axis != 1 - _rank) throw Unsupported(join, $"concatenation along axis {axis} (Nabla concatenates channels, axis 1)");
+                var ordered = ins.Select(i => branches.First(b => b.End == i).Layers).ToList();
+                if (ordered.Any(b => b.Count == 0)) throw Unsupported(join, "a concat branch that is the identity");
+                layers.Add(new ConcatSpec(ordered));
+            }
+            return join.Output[0];
+        }
+
+        private void JoinCheck(ref NodeProto? join, NodeProto j)
+        {
+            if (join is not null && !ReferenceEquals(join, j))
+                throw new NablaInputException($"{src}: branches meet at different nodes ('{join.Name}' and '{j.Name}'); Nabla maps forks that meet in one Add or Concat");
+            join = j;
+        }
+
+        /// <summary>Appends the layer(s) of one single-input node; returns its output value.</summary>
+        private string Layer(NodeProto n, List<LayerSpec> layers)
+        {
+            if (n.Domain is not ("" or "ai.onnx")) throw Unsupported(n, null);
+            if (n.OpType == "Pad") return PadThen(n, layers);
+            if (n.OpType == "Transpose") return TransposeLayer(n, layers);
+            LayerSpec? l = n.OpType switch
+            {
+                "Conv" => Conv(n, default),
+                "Gemm" => Gemm(n),
+                "MatMul" => MatMul(n, layers),
+                "Relu" => new ActivationSpec(LayerKind.ReLU),
+                "Sigmoid" => new ActivationSpec(LayerKind.Sigmoid),
+                "Tanh" => new ActivationSpec(LayerKind.Tanh),
+                "LeakyRelu" => new LeakyReLUSpec { NegativeSlope = Float(n, "alpha", 0.01f) },
+                "Softmax" or "LogSoftmax" => SoftmaxLayer(n),
+                "MaxPool" => MaxPool(n),
+                "AveragePool" => AvgPool(n, default),
+                "GlobalAveragePool" => new AdaptiveAvgPool2dSpec(new Size2(1, 1)),
+                "BatchNormalization" => BatchNorm(n),
+                "Flatten" => FlattenLayer(n),
+                "Reshape" => ReshapeLayer(n),
+                "Dropout" or "Identity" => null,
+                "Clip" => ClipLayer(n),
+                "Add" => BiasAdd(n, layers),
+                _ => throw Unsupported(n, null),
+            };
+            if (l is not null) layers.Add(l);
+            if (l is FlattenSpec) _rank = 2;
+            return n.Output[0];
+        }
+
+        private NablaInputException Unsupported(NodeProto n, string? what) => new(what is null
+            ? $"{src}: node '{n.Name}' (op {n.OpType}, opset {opset}) is not supported"
+            : $"{src}: node '{n.Name}' (op {n.OpType}, opset {opset}): {what} is not supported");
+
+        private TensorProto Const(NodeProto n, int input, string what)
+        {
+            if (n.Input.Count <= input || !_consts.TryGetValue(n.Input[input], out var t))
+                throw Unsupported(n, $"a {what} that is not an initializer or constant");
+            return t;
+        }
+
+        private Tensor Weight(TensorProto t) =>
+            new(OnnxTensors.Floats(t, src, folder), t.Dims.Select(d => (int)d).ToArray());
+
+        private void Bind(LayerSpec l, string suffix, string onnx, Tensor value) =>
+            (_bind.TryGetValue(l, out var list) ? list : _bind[l] = []).Add((suffix, onnx, value));
+
+        private static Size2 Plus(Size2 a, Size2 b) => new(a.H + b.H, a.W + b.W);
+
+        private static AttributeProto? Attr(NodeProto n, string name) => n.Attribute.FirstOrDefault(a => a.Name == name);
+        private static long Int(NodeProto n, string name, long dflt) => Attr(n, name) is { } a ? a.I : dflt;
+        private static float Float(NodeProto n, string name, float dflt) => Attr(n, name) is { } a ? a.F : dflt;
+        private static long[]? Ints(NodeProto n, string name) => Attr(n, name) is { } a ? a.Ints.ToArray() : null;
+        private static string Str(NodeProto n, string name, string dflt) => Attr(n, name) is { } a ? a.S.ToStringUtf8() : dflt;
+
+        private Size2 Pair(NodeProto n, string name, int dflt)
+        {
+            var v = Ints(n, name);
+            if (v is null) return new Size2(dflt, dflt);
+            if (v.Length != 2 || v.Any(x => x < 0 || x > 1 << 20)) throw Unsupported(n, $"{name} [{string.Join(", ", v)}] (Nabla has 2-d pooling and convolution)");
+            return new Size2((int)v[0], (int)v[1]);
+        }
+
+        private Size2 Pads(NodeProto n, Size2 kernel, Size2 stride, Size2 dilation)
+        {
+            string auto = Str(n, "auto_pad", "NOTSET");
+            if (auto is "SAME_UPPER" or "SAME_LOWER")
+            {
+                int th = dilation.H * (kernel.H - 1), tw = dilation.W * (kernel.W - 1);
+                if (stride != new Size2(1, 1) || th % 2 != 0 || tw % 2 != 0) throw Unsupported(n, $"auto_pad {auto} with stride or kernel that pads unevenly");
+                return new Size2(th / 2, tw / 2);
+            }
+            if (auto == "VALID") return new Size2(0, 0);
+            if (auto != "NOTSET") throw Unsupported(n, $"auto_pad {auto}");
+            var p = Ints(n, "pads") ?? [0, 0, 0, 0];
+            if (p.Length != 4) throw Unsupported(n, $"pads [{string.Join(", ", p)}]");
+            if (p[0] != p[2] || p[1] != p[3]) throw Unsupported(n, $"asymmetric pads [{string.Join(", ", p)}]");
+            return new Size2((int)p[0], (int)p[1]);
+        }
+
+        private LayerSpec Conv(NodeProto n, Size2 extra)
+        {
+            var w = Const(n, 1, "weight");
+            if (w.Dims.Count != 4) throw Unsupported(n, $"a weight of rank {w.Dims.Count} (Nabla has 2-d convolution)");
+            var k = new Size2((int)w.Dims[2], (int)w.Dims[3]);
+            if (Ints(n, "kernel_shape") is { } ks && (ks.Length != 2 || ks[0] != k.H || ks[1] != k.W)) throw Unsupported(n, "kernel_shape that differs from the weight");
+            var stride = Pair(n, "strides", 1);
+            var dil = Pair(n, "dilations", 1);
+            bool bias = n.Input.Count > 2 && n.Input[2].Length > 0;
+            var l = new Conv2dSpec((int)w.Dims[0], k)
+            {
+                Stride = stride, Dilation = dil, Padding = Plus(Pads(n, k, stride, dil), extra), Groups = (int)Int(n, "group", 1), Bias = bias,
+            };
+            Bind(l, "weight", w.Name, Weight(w));
+            if (bias) { var b = Const(n, 2, "bias"); Bind(l, "bias", b.Name, Weight(b)); }
+            return l;
+        }
+
+        private LayerSpec Gemm(NodeProto n)
+        {
+            if (Int(n, "transA", 0) != 0 || Float(n, "alpha", 1) != 1 || Float(n, "beta", 1) != 1)
+                throw Unsupported(n, "Gemm with transA, alpha or beta other than 0, 1, 1");
+            var w = Const(n, 1, "weight");
+            var wt = Weight(w);
+            if (wt.Rank != 2) throw Unsupported(n, "a weight that is not a matrix");
+            if (Int(n, "transB", 0) == 0) wt = Transpose(wt);
+            bool bias = n.Input.Count > 2 && n.Input[2].Length > 0;
+            var l = new LinearSpec(wt.Shape[0]) { Bias = bias };
+            Bind(l, "weight", w.Name, wt);
+            if (bias)
+            {
+                var b = Const(n, 2, "bias");
+                var bt = Weight(b);
+                if (bt.Numel != wt.Shape[0]) throw Unsupported(n, $"a bias of shape [{string.Join(", ", b.Dims)}] (Nabla needs one per output)");
+                Bind(l, "bias", b.Name, new Tensor(bt.Data, wt.Shape[0]));
+            }
+            return l;
+        }
+
+        private LayerSpec MatMul(NodeProto n, List<LayerSpec> layers)
+        {
+            var w = Const(n, 1, "weight");
+            var wt = Weight(w);
+            if (wt.Rank != 2 || _rank != 2) throw Unsupported(n, "MatMul other than flat features times a weight matrix");
+            var l = new LinearSpec(wt.Shape[1]) { Bias = false };
+            Bind(l, "weight", w.Name, Transpose(wt));
+            return l;
+        }
+
+        /// <summary>An Add of a constant right after a bias-free MatMul: that linear layer's bias.</summary>
+        private LayerSpec? BiasAdd(NodeProto n, List<LayerSpec> layers)
+        {
+            if (layers.Count == 0 || layers[^1] is not LinearSpec { Bias: false } lin || n.Input.Count != 2)
+                throw Unsupported(n, "an Add that is neither a residual sum nor a linear layer's bias");
+            int ci = _consts.ContainsKey(n.Input[1]) ? 1 : 0;
+            var b = Const(n, ci, "bias");
+            var bt = Weight(b);
+            if (bt.Numel != lin.OutFeatures) throw Unsupported(n, $"a bias of {bt.Numel} values after a linear layer of {lin.OutFeatures} outputs");
+            var with = lin with { Bias = true };
+            var binds = _bind[lin];
+            _bind.Remove(lin);
+            _bind[with] = binds;
+            Bind(with, "bias", b.Name, new Tensor(bt.Data, lin.OutFeatures));
+            layers[^1] = with;
+            return null;
+        }
+
+        private static Tensor Transpose(Tensor w)
+        {
+            int r = w.Shape[0], c = w.Shape[1];
+            var d = new float[w.Numel];
+            for (int i = 0; i < r; i++) for (int j = 0; j < c; j++) d[j * r + i] = w.Data[i * c + j];
+            return new Tensor(d, c, r);
+        }
+
+        private LayerSpec SoftmaxLayer(NodeProto n)
+        {
+            // Opset 13 made the axis a single axis; before, it flattened [axis, rank) into one, which is one axis only
+            // when it is the last.
+            long axis = SoftmaxAxis(n);
+            if (axis < 1 || axis >= _rank || opset < 13 && axis != _rank - 1)
+                throw Unsupported(n, $"{n.OpType} over axis {Int(n, "axis", opset >= 13 ? -1 : 1)} of a rank-{_rank} value at opset {opset}");
+            return new SoftmaxSpec(n.OpType == "Softmax" ? LayerKind.Softmax : LayerKind.LogSoftmax) { Dim = (int)axis };
+        }
+
+        private LayerSpec MaxPool(NodeProto n)
+        {
+            if (n.Output.Count > 1 && n.Output[1].Length > 0) throw Unsupported(n, "MaxPool's indices output");
+            var k = Pair(n, "kernel_shape", 1);
+            var s = Pair(n, "strides", 1);
+            var d = Pair(n, "dilations", 1);
+            return new MaxPool2dSpec(k) { Stride = s, Padding = Pads(n, k, s, d), Dilation = d, CeilMode = Int(n, "ceil_mode", 0) != 0 };
+        }
+
+        /// <param name="n">The AveragePool node.</param>
+        /// <param name="extra">Zero padding of a Pad node folded in front (then the padded zeros count, as
+        /// PyTorch's exporter writes count_include_pad=True).</param>
+        private LayerSpec AvgPool(NodeProto n, Size2 extra)
+        {
+            var k = Pair(n, "kernel_shape", 1);
+            var s = Pair(n, "strides", 1);
+            var own = Pads(n, k, s, new Size2(1, 1));
+            bool cip = Int(n, "count_include_pad", 0) != 0;
+            if (extra != default && own != default && !cip) throw Unsupported(n, "a Pad in front of an AveragePool that pads without counting the padding");
+            return new AvgPool2dSpec(k)
+            {
+                Stride = s, Padding = Plus(own, extra),
+                CeilMode = Int(n, "ceil_mode", 0) != 0, CountIncludePad = cip || extra != default,
+            };
+        }
+
+        /// <summary>A constant zero Pad of H and W only, folded into the Conv or AveragePool that alone consumes it
+        /// (what PyTorch's exporter writes for AvgPool2d(count_include_pad=True) and F.pad before a conv).</summary>
+        private string PadThen(NodeProto n, List<LayerSpec> layers)
+        {
+            string mode = Str(n, "mode", "constant");
+            if (mode != "constant") throw Unsupported(n, $"Pad mode '{mode}'");
+            var pads = n.Input.Count > 1 && n.Input[1].Length > 0 ? ShapeVector(n.Input[1]) : Ints(n, "pads");
+            if (pads is null || pads.Length != 2 * _rank) throw Unsupported(n, "Pad with pads that are not a constant of twice the rank");
+            if (n.Input.Count > 2 && n.Input[2].Length > 0 && Weight(Const(n, 2, "constant value")).Data.Any(v => v != 0))
+                throw Unsupported(n, "Pad with a non-zero constant");
+            if (_rank != 4 || pads[0] != 0 || pads[1] != 0 || pads[4] != 0 || pads[5] != 0 || pads.Any(p => p < 0 || p > 1 << 20))
+                throw Unsupported(n, $"Pad [{string.Join(", ", pads)}] (Nabla pads H and W of [N, C, H, W])");
+            if (pads[2] != pads[6] || pads[3] != pads[7])
+                throw Unsupported(n, $"asymmetric Pad [{string.Join(", ", pads)}] (Nabla's convolution and pooling pad both sides equally)");
+            var extra = new Size2((int)pads[2], (int)pads[3]);
+            var next = _consumers.TryGetValue(n.Output[0], out var c) ? c : [];
+            if (extra == default) return n.Output[0];
+            if (next.Count != 1 || next[0].OpType is not ("Conv" or "AveragePool"))
+                throw Unsupported(n, "a Pad that does not feed one Conv or AveragePool");
+            layers.Add(next[0].OpType == "Conv" ? Conv(next[0], extra) : AvgPool(next[0], extra));
+            return next[0].Output[0];
+        }
+
+        /// <summary>An identity Transpose, or the Transpose→Softmax(last axis)→Transpose sandwich opsets before 13
+        /// write for a softmax over channels.</summary>
+        private string TransposeLayer(NodeProto n, List<LayerSpec> layers)
+        {
+            var perm = Ints(n, "perm") ?? Enumerable.Range(0, _rank).Reverse().Select(i => (long)i).ToArray();
+            if (perm.Select((p, i) => p == i).All(x => x)) return n.Output[0];
+            bool swap = perm.Length == _rank && _rank > 2 && perm[1] == _rank - 1 && perm[^1] == 1
+                && perm.Select((p, i) => i == 1 || i == _rank - 1 || p == i).All(x => x);
+            var sm = _consumers.TryGetValue(n.Output[0], out var c1) && c1.Count == 1 ? c1[0] : null;
+            var back = sm is not null && _consumers.TryGetValue(sm.Output[0], out var c2) && c2.Count == 1 ? c2[0] : null;
+            if (swap && sm?.OpType is "Softmax" or "LogSoftmax" && back?.OpType == "Transpose"
+                && (Ints(back, "perm") ?? []).SequenceEqual(perm) && SoftmaxAxis(sm) == _rank - 1)
+            {
+                layers.Add(new SoftmaxSpec(sm.OpType == "Softmax" ? LayerKind.Softmax : LayerKind.LogSoftmax) { Dim = 1 });
+                return back.Output[0];
+            }
+            throw Unsupported(n, $"Transpose [{string.Join(", ", perm)}] (Nabla keeps NCHW: only the identity, or around a softmax over channels)");
+        }
+
+        private long SoftmaxAxis(NodeProto n)
+        {
+            long axis = Int(n, "axis", opset >= 13 ? -1 : 1);
+            return axis < 0 ? axis + _rank : axis;
+        }
+
+        private LayerSpec BatchNorm(NodeProto n)
+        {
+            if (n.Output.Count > 1 && n.Output.Skip(1).Any(o => o.Length > 0)) throw Unsupported(n, "BatchNormalization in training mode (running statistics outputs)");
+            var scale = Const(n, 1, "scale");
+            var bias = Const(n, 2, "bias");
+            var mean = Const(n, 3, "mean");
+            var var_ = Const(n, 4, "variance");
+            BatchNormSpec l = _rank == 4 ? new BatchNorm2dSpec() : new BatchNorm1dSpec();
+            l = l with { Eps = Float(n, "epsilon", 1e-5f), Momentum = Math.Round(1 - Float(n, "momentum", 0.9f), 6) };
+            Bind(l, "weight", scale.Name, Weight(scale));
+            Bind(l, "bias", bias.Name, Weight(bias));
+            Bind(l, "running_mean", mean.Name, Weight(mean));
+            Bind(l, "running_var", var_.Name, Weight(var_));
+            string nbt = scale.Name.EndsWith(".weight", StringComparison.Ordinal) ? scale.Name[..^7] + ".num_batches_tracked" : scale.Name + ".num_batches_tracked";
+            Bind(l, "num_batches_tracked", nbt, new Tensor([0f], []));
+            return l;
+        }
+
+        private LayerSpec FlattenLayer(NodeProto n)
+        {
+            if (Int(n, "axis", 1) != 1) throw Unsupported(n, $"Flatten with axis {Int(n, "axis", 1)} (Nabla flattens from axis 1)");
+            return new FlattenSpec();
+        }
+
+        /// <summary>A Reshape to [N, -1] (a constant, or the Shape→Gather→Unsqueeze→Concat chain): a flatten.</summary>
+        private LayerSpec? ReshapeLayer(NodeProto n)
+        {
+            var target = ShapeVector(n.Input[1]);
+            if (target is [_, -1] || target is [var b, _] && b <= 0 && _rank == 2)
+                return _rank == 2 ? null : new FlattenSpec();
+            if (target is [0 or -2, > 0] && _rank != 2) return new FlattenSpec();
+            throw Unsupported(n, $"Reshape to [{string.Join(", ", target?.Select(t => t == -2 ? "N" : t.ToString(CultureInfo.InvariantCulture)) ?? ["?"])}] (Nabla reshapes only to [N, -1], a flatten)");
+        }
+
+        /// <summary>The value of a shape input: constants as they are, the batch size taken from Shape as -2; null when unknown.</summary>
+        private long[]? ShapeVector(string v)
+        {
+            if (_consts.TryGetValue(v, out var t)) return OnnxTensors.Int64s(t, src, folder);
+            if (!_producer.TryGetValue(v, out var p)) return null;
+            switch (p.OpType)
+            {
+                case "Concat":
+                    var parts = p.Input.Select(ShapeVector).ToList();
+                    return parts.Any(x => x is null) ? null : parts.SelectMany(x => x!).ToArray();
+                case "Unsqueeze":
+                    return ShapeVector(p.Input[0]) is [var s] ? [s] : null;
+                case "Cast":
+                    return ShapeVector(p.Input[0]);
+                case "Gather":
+                    if (_producer.TryGetValue(p.Input[0], out var sh) && sh.OpType == "Shape" && _consts.TryGetValue(p.Input[1], out var idx)
+                        && OnnxTensors.Int64s(idx, src, folder) is [0]) return [-2];
+                    return null;
+                default:
+                    return null;
+            }
+        }
+
+        private LayerSpec ClipLayer(NodeProto n)
+        {
+            float lo = float.NegativeInfinity, hi = float.PositiveInfinity;
+            if (opset < 11) { lo = Float(n, "min", lo); hi = Float(n, "max", hi); }
+            if (n.Input.Count > 1 && n.Input[1].Length > 0) lo = Weight(Const(n, 1, "min")).Data[0];
+            if (n.Input.Count > 2 && n.Input[2].Length > 0) hi = Weight(Const(n, 2, "max")).Data[0];
+            if (lo == 0 && float.IsPositiveInfinity(hi)) return new ActivationSpec(LayerKind.ReLU);
+            throw Unsupported(n, $"Clip to [{lo.ToString(CultureInfo.InvariantCulture)}, {hi.ToString(CultureInfo.InvariantCulture)}] (Nabla maps Clip(0, inf), a ReLU)");
+        }
+    }
+}

@@ -1,0 +1,238 @@
+#!/usr/bin/python3
+"""ONNX import fixtures and random-architecture parity (docs/onnx.md), with Debian's PyTorch 1.13.
+
+    /usr/bin/python3 tools/make_onnx_fixtures.py fixtures          # tests/Nabla.Tests/Fixtures/onnx/*.onnx + *.ref.safetensors
+    /usr/bin/python3 tools/make_onnx_fixtures.py random [--n 200] [--seed 1] [--work DIR] [--keep K]
+
+fixtures: small hand-made nets (LeNet-ish CNN, MLP, residual, inception-like concat, BatchNorm in eval, pooling
+variants, Flatten/Reshape chains, activations, Softmax/LogSoftmax, Dropout) exported with torch.onnx.export at
+opsets 11, 13 and 17, do_constant_folding on and off. Beside each NAME_opsetK_foldF.onnx, NAME.ref.safetensors holds
+the fixed batch (input, target) and PyTorch's float64 results from the same float32 weights, in evaluation mode:
+output, loss (cross-entropy, mean), grad.input and grad.<state_dict name> for every parameter (CONTRACTS §3).
+Export uses training=PRESERVE on a model in eval mode, which exports inference-mode BatchNorm without the eval
+peephole that fuses Conv+BatchNorm (that pass renames the fused weights); NAME_fused_* files are exported with the
+default (EVAL) to cover the fused form, whose reference holds output, loss and grad.input only.
+
+random: architectures drawn exactly as tools/random_archs.py draws them (its Generator, same seeds), exported at
+opset 13, run through `nabla grad --model m.onnx` (no --weights: the initializers), compared with PyTorch float64:
+output, loss, grad.input and every grad.<name>, err = ||a - b||_inf / ||b||_inf <= 1e-4. Architectures the exporter
+cannot write (adaptive pooling to sizes that do not divide) are redrawn and counted. --keep K copies K small
+agreeing ones to tests/Nabla.Tests/Fixtures/onnx/random/.
+"""
+import argparse
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as TF
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from safetensors_io import load, save  # noqa: E402
+from torch_twins import Concat, Residual  # noqa: E402
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+DLL = os.path.join(ROOT, "src", "Nabla.Cli", "bin", "Release", "net10.0", "Nabla.Cli.dll")
+OUT = os.path.join(ROOT, "tests", "Nabla.Tests", "Fixtures", "onnx")
+TOL = 1e-4
+OPSETS = (11, 13, 17)
+
+
+class View(nn.Module):
+    """x.view(x.size(0), -1): the Shape->Gather->Unsqueeze->Concat->Reshape chain without constant folding."""
+
+    def forward(self, x):
+        return x.view(x.size(0), -1)
+
+
+class ReshapeConst(nn.Module):
+    def __init__(self, features):
+        super().__init__()
+        self.features = features
+
+    def forward(self, x):
+        return x.reshape(-1, self.features)
+
+
+def fixed_models():
+    """name -> (model, input shape C,H,W or F, batch)."""
+    g = torch.Generator().manual_seed(7)
+    torch.manual_seed(7)
+    models = {
+        "lenet": (nn.Sequential(nn.Conv2d(1, 3, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(3, 4, 5), nn.ReLU(),
+                                nn.MaxPool2d(2), nn.Flatten(), nn.Linear(16, 12), nn.ReLU(), nn.Linear(12, 5)), (1, 16, 16)),
+        "mlp": (nn.Sequential(nn.Flatten(), nn.Linear(12, 10), nn.Tanh(), nn.Linear(10, 8), nn.Sigmoid(),
+                              nn.Linear(8, 7), nn.LeakyReLU(0.2), nn.Linear(7, 4)), (3, 2, 2)),
+        "mlp_flat": (nn.Sequential(nn.Linear(6, 5), nn.ReLU(), nn.Dropout(0.3), nn.Linear(5, 3), nn.LogSoftmax(dim=1)), (6,)),
+        "residual": (nn.Sequential(nn.Conv2d(2, 4, 3, padding=1), nn.ReLU(),
+                                   Residual([nn.Conv2d(4, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(), nn.Conv2d(4, 4, 3, padding=1)]),
+                                   nn.ReLU(),
+                                   Residual([nn.Conv2d(4, 6, 3, stride=2, padding=1), nn.BatchNorm2d(6)],
+                                            nn.Sequential(nn.Conv2d(4, 6, 1, stride=2, bias=False), nn.BatchNorm2d(6))),
+                                   nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(6, 3)), (2, 8, 8)),
+        "inception": (nn.Sequential(nn.Conv2d(3, 4, 1),
+                                    Concat([nn.Sequential(nn.Conv2d(4, 2, 1), nn.ReLU()),
+                                            nn.Sequential(nn.Conv2d(4, 2, 1), nn.ReLU(), nn.Conv2d(2, 3, 3, padding=1), nn.ReLU()),
+                                            nn.Sequential(nn.MaxPool2d(3, stride=1, padding=1), nn.Conv2d(4, 2, 1))]),
+                                    nn.MaxPool2d(2), nn.Flatten(), nn.Linear(7 * 3 * 3, 4)), (3, 6, 6)),
+        "batchnorm": (nn.Sequential(nn.Conv2d(2, 3, 3, bias=False), nn.BatchNorm2d(3), nn.ReLU(), nn.Flatten(),
+                                    nn.Linear(3 * 4 * 4, 6), nn.BatchNorm1d(6, eps=1e-3), nn.Tanh(), nn.Linear(6, 3)), (2, 6, 6)),
+        "pooling": (nn.Sequential(nn.Conv2d(1, 3, 2), nn.MaxPool2d(3, stride=2, ceil_mode=True),
+                                  nn.AvgPool2d(3, stride=1, padding=1, count_include_pad=True),
+                                  nn.AvgPool2d((2, 3), stride=(1, 2), padding=(1, 1), count_include_pad=False),
+                                  nn.MaxPool2d(2, stride=1, padding=1, dilation=1),
+                                  nn.AvgPool2d(2, ceil_mode=True), nn.Flatten(), nn.Linear(24, 3)), (1, 11, 10)),
+        "reshape": (nn.Sequential(nn.Conv2d(2, 3, 3, stride=2), nn.ReLU(), View(), nn.Linear(27, 5), nn.ReLU(),
+                                  ReshapeConst(5), nn.Linear(5, 3)), (2, 7, 7)),
+        "softmax": (nn.Sequential(nn.Conv2d(2, 3, 3), nn.Softmax(dim=1), nn.Conv2d(3, 2, 1), nn.LogSoftmax(dim=1),
+                                  nn.Flatten(), nn.Linear(2 * 3 * 3, 4), nn.Softmax(dim=1), nn.Linear(4, 3)), (2, 5, 5)),
+        "conv_attrs": (nn.Sequential(nn.Conv2d(4, 6, (3, 2), stride=(2, 1), padding=(1, 2), dilation=(1, 2), groups=2),
+                                     nn.Conv2d(6, 6, 3, groups=6, bias=False), nn.ReLU(), nn.Flatten(), nn.Linear(6 * 2 * 6, 3)), (4, 7, 6)),
+        "dropout": (nn.Sequential(nn.Conv2d(1, 2, 3), nn.Dropout(0.5), nn.ReLU(), nn.Flatten(), nn.Dropout(0.2), nn.Linear(2 * 4 * 4, 3)), (1, 6, 6)),
+    }
+    for model, _ in models.values():
+        for m in model.modules():
+            if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
+                n = m.num_features
+                m.running_mean.copy_(torch.randn(n, generator=g) * 0.5)
+                m.running_var.copy_(torch.rand(n, generator=g) + 0.5)
+                m.weight.data.copy_(torch.randn(n, generator=g))
+                m.bias.data.copy_(torch.randn(n, generator=g))
+                m.num_batches_tracked.fill_(5)
+    return models
+
+
+def batch(shape, classes, n, seed):
+    g = torch.Generator().manual_seed(seed)
+    return torch.randn((n,) + tuple(shape), generator=g), torch.randint(0, classes, (n,), generator=g)
+
+
+def reference(model, x, target, params=True):
+    m = model.double().eval()
+    xi = x.detach().clone().double().requires_grad_(True)
+    m.zero_grad(set_to_none=True)
+    out = m(xi)
+    loss = TF.cross_entropy(out, target)
+    loss.backward()
+    r = {"input": x, "target": target, "output": out.detach(), "loss": loss.detach(), "grad.input": xi.grad.detach()}
+    if params:
+        for name, p in m.named_parameters():
+            r["grad." + name] = p.grad.detach() if p.grad is not None else torch.zeros_like(p)
+    model.float()
+    return r
+
+
+def export(model, shape, path, opset, fold, fused=False):
+    model.eval()
+    mode = torch.onnx.TrainingMode.EVAL if fused else torch.onnx.TrainingMode.PRESERVE
+    torch.onnx.export(model, torch.zeros((2,) + tuple(shape)), path, opset_version=opset, do_constant_folding=fold,
+                      training=mode, input_names=["input"], output_names=["output"],
+                      dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}})
+
+
+def make_fixtures():
+    torch.set_num_threads(2)
+    os.makedirs(OUT, exist_ok=True)
+    for name, (model, shape) in fixed_models().items():
+        model.eval()
+        with torch.no_grad():
+            classes = model(torch.zeros((2,) + shape)).shape[1]
+        x, t = batch(shape, classes, 3, 11)
+        for opset in OPSETS:
+            for fold in (True, False):
+                export(model, shape, os.path.join(OUT, f"{name}_opset{opset}_fold{int(fold)}.onnx"), opset, fold)
+        save(os.path.join(OUT, f"{name}.ref.safetensors"), reference(model, x, t))
+        if name in ("residual", "batchnorm"):
+            export(model, shape, os.path.join(OUT, f"{name}_fused_opset13_fold1.onnx"), 13, True, fused=True)
+            save(os.path.join(OUT, f"{name}_fused.ref.safetensors"), reference(model, x, t, params=False))
+    total = sum(os.path.getsize(os.path.join(OUT, f)) for f in os.listdir(OUT) if os.path.isfile(os.path.join(OUT, f)))
+    print(f"wrote {len(os.listdir(OUT))} files, {total} bytes, to {OUT}")
+
+
+def rel_err(a, b):
+    a, b = torch.as_tensor(a, dtype=torch.float64), torch.as_tensor(b, dtype=torch.float64)
+    if tuple(a.shape) != tuple(b.shape) or torch.isnan(a).any():
+        return float("inf")
+    if not a.numel():
+        return 0.0
+    diff, ref = float((a - b).abs().max()), float(b.abs().max())
+    return diff / ref if ref > 0 else (0.0 if diff == 0 else float("inf"))
+
+
+def run_random(args):
+    from random_archs import Generator, randomize_batchnorm  # noqa: E402  (the same draws as the spec parity)
+    torch.set_num_threads(2)
+    work = args.work or tempfile.mkdtemp(prefix="nabla-onnx-random-")
+    os.makedirs(work, exist_ok=True)
+    agree, failed, unexportable, worst, kept = 0, [], 0, 0.0, 0
+    index = 0
+    while agree + len(failed) < args.n:
+        index += 1
+        rng = random.Random(args.seed * 1_000_003 + index)
+        torch.manual_seed(args.seed * 1_000_003 + index)
+        spec, model, shape, classes = Generator(rng).model()
+        randomize_batchnorm(model, torch.Generator().manual_seed(index))
+        folder = os.path.join(work, f"arch_{index:04d}")
+        os.makedirs(folder, exist_ok=True)
+        path = os.path.join(folder, "model.onnx")
+        try:
+            export(model, shape, path, 13, True)
+        except Exception:  # the exporter refuses e.g. adaptive pooling to a size that does not divide
+            unexportable += 1
+            shutil.rmtree(folder)
+            continue
+        x, t = batch(shape, classes, rng.randint(2, 4), index)
+        ref = reference(model, x, t)
+        save(os.path.join(folder, "batch.safetensors"), {"input": x, "target": t})
+        with open(os.path.join(folder, "model.spec"), "w") as f:
+            f.write(spec)
+        out = os.path.join(folder, "out.safetensors")
+        proc = subprocess.run(["dotnet", DLL, "grad", "--model", path, "--batch", os.path.join(folder, "batch.safetensors"),
+                               "--out", out], capture_output=True, text=True)
+        if proc.returncode != 0:
+            failed.append((index, proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else f"exit {proc.returncode}"))
+            continue
+        got, _ = load(out)
+        errs = {k: rel_err(got.get(k, torch.zeros(0)), v) for k, v in ref.items() if k not in ("input", "target")}
+        missing = [k for k in ref if k not in ("input", "target") and k not in got]
+        e = max(errs.values())
+        if e <= TOL and not missing:
+            agree += 1
+            worst = max(worst, e)
+            if kept < args.keep and os.path.getsize(path) < 16384:
+                dst = os.path.join(OUT, "random", f"arch_{index:04d}")
+                os.makedirs(dst, exist_ok=True)
+                shutil.copy(path, os.path.join(dst, "model.onnx"))
+                save(os.path.join(dst, "expected.safetensors"), ref)
+                kept += 1
+        else:
+            bad = max(errs, key=errs.get)
+            failed.append((index, f"{bad} err {errs[bad]:.2e}" + (f", missing {missing}" if missing else "")))
+    print(f"seed {args.seed}: {agree}/{args.n} random architectures agree with PyTorch float64 within {TOL} "
+          f"(output, loss, grad.input, every grad.<state_dict name>); worst agreeing err {worst:.2e}; "
+          f"{unexportable} drawn architectures the exporter refused were redrawn; work dir {work}")
+    for index, why in failed:
+        print(f"  arch_{index:04d}: {why}")
+    return 0 if not failed else 1
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("what", choices=["fixtures", "random"])
+    p.add_argument("--n", type=int, default=200)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--work")
+    p.add_argument("--keep", type=int, default=0)
+    args = p.parse_args()
+    if args.what == "fixtures":
+        make_fixtures()
+        return 0
+    return run_random(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
