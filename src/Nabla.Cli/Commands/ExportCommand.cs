@@ -24,6 +24,7 @@ public sealed class ExportCommand : ICommand
     public string Summary => "inference weights, with BatchNorm folded into the preceding conv/linear";
     public string Usage => """
         usage: nabla export --model M --weights W.safetensors --fold-bn --out W2.safetensors
+               nabla export --model M --weights W.safetensors [--fold-bn] --format onnx --out FILE.onnx
                nabla export --model M --weights W.safetensors --quantize int8 [--data mnist|DIR] [--calibration-batches N] --out Q.safetensors
 
           --model M      zoo name or spec file the weights belong to
@@ -34,6 +35,10 @@ public sealed class ExportCommand : ICommand
                          folded BatchNorms, a bias for every folded conv/linear. Load it with
                          'nabla grad --folded' or BatchNormFolding.Fold(ModelFactory.Build(spec)) (docs/porting.md).
                          Without --fold-bn, W is validated and rewritten as float32 under the same names.
+          --format F     safetensors (default) or onnx: an ONNX model (opset 17, input 'input' and output 'output'
+                         with a dynamic batch axis 'batch', initializers named as the state dict) that ONNX Runtime
+                         runs in evaluation mode; with --fold-bn the folded convs/linears carry the BatchNorms
+                         (docs/onnx-export.md). --weights is optional for an .onnx --model (its initializers).
           --quantize int8  int8 post-training quantisation: per-output-channel symmetric weights, activation
                          ranges calibrated on training batches (--data, default mnist); written with the scales
                          (docs/performance.md). Use it with 'nabla eval/bench --precision int8'.
@@ -42,9 +47,11 @@ public sealed class ExportCommand : ICommand
     public int Run(Args args)
     {
         var spec = Zoo.Resolve(args.Required("model"));
-        string weights = args.Required("weights");
+        string? weightsArg = spec.InitialWeights is not null ? args.String("weights") : args.Required("weights");
+        string weights = weightsArg ?? spec.Source;
         string outPath = args.Required("out");
         bool fold = args.Flag("fold-bn");
+        string format = args.Choice("format", "safetensors", "safetensors", "onnx");
         string? quantize = args.String("quantize");
         string data = args.String("data", "mnist")!;
         int calibration = args.Int("calibration-batches", Nabla.Quantization.Calibration.DefaultBatches, 1, 100000);
@@ -52,6 +59,7 @@ public sealed class ExportCommand : ICommand
         if (quantize is not null)
         {
             if (quantize != "int8") throw new UsageException($"nabla export: --quantize: expected int8, got '{quantize}'");
+            if (format == "onnx") throw new UsageException("nabla export: --quantize int8 cannot be written as --format onnx yet (export the float model, or write Q.safetensors)");
             if (fold) throw new UsageException("nabla export: --quantize and --fold-bn cannot be combined (fold first, then quantize the folded model)");
             var q = Int8Options.Load(spec, weights, data, calibration);
             Nabla.Quantization.QuantizedFile.Save(outPath, q.Params, new Dictionary<string, string>(StringComparer.Ordinal)
@@ -62,6 +70,7 @@ public sealed class ExportCommand : ICommand
             return 0;
         }
 
+        if (format == "onnx") return OnnxExport.Run(spec, weightsArg, fold, outPath, _out ?? Console.Out);
         var model = ModelFactory.Build(spec, new Rng(0), new Rng(0));
         TensorFiles.LoadInto(model, TensorFiles.Load(weights), weights);
         var folded = fold ? BatchNormFolding.FoldedNames(model) : [];

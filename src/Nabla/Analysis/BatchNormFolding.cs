@@ -133,7 +133,7 @@ public static class BatchNormFolding
             Linear l => new Linear(l.InFeatures, l.OutFeatures, l.Bias is not null, new Rng(0)),
             BatchNorm1d b => new BatchNorm1d(b.NumFeatures, b.Eps, b.Momentum, b.Weight is not null),
             BatchNorm2d b => new BatchNorm2d(b.NumFeatures, b.Eps, b.Momentum, b.Weight is not null),
-            MaxPool2d p => new MaxPool2d(p.KernelSize, p.Stride, p.Padding, p.CeilMode),
+            MaxPool2d p => new MaxPool2d(p.KernelSize, p.Stride, p.Padding, p.CeilMode, p.Dilation),
             AvgPool2d p => new AvgPool2d(p.KernelSize, p.Stride, p.Padding, p.CountIncludePad, p.CeilMode),
             AdaptiveAvgPool2d p => new AdaptiveAvgPool2d(p.OutputSize),
             Dropout d => new Dropout(d.P, d.Rng),
