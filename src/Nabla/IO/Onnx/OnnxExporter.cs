@@ -145,11 +145,21 @@ public static class OnnxExporter
                         Attr("epsilon", bn.Eps), Attr("momentum", 1f - bn.Momentum)), shape);
                 }
                 case MaxPool2d p:
+                {
+                    int oh = Out(shape[1], p.KernelSize.h, p.Stride.h, p.Padding.h, p.Dilation.h, p.CeilMode);
+                    int ow = Out(shape[2], p.KernelSize.w, p.Stride.w, p.Padding.w, p.Dilation.w, p.CeilMode);
+                    // ONNX's ceil_mode keeps a last window that starts in the right padding, PyTorch's drops it
+                    // (ONNX Runtime: 3 rows where PyTorch has 2). Floor mode with the end padding that yields PyTorch's
+                    // size is exact for max (padding is never the max) and agrees with every runtime.
+                    int eh = EndPad(shape[1], p.KernelSize.h, p.Stride.h, p.Padding.h, p.Dilation.h, oh);
+                    int ew = EndPad(shape[2], p.KernelSize.w, p.Stride.w, p.Padding.w, p.Dilation.w, ow);
+                    bool exact = eh < p.KernelSize.h && ew < p.KernelSize.w;
+                    if (!exact) (eh, ew) = (p.Padding.h, p.Padding.w);
                     return (Node("MaxPool", path, [x], Ints("kernel_shape", p.KernelSize.h, p.KernelSize.w), Ints("strides", p.Stride.h, p.Stride.w),
-                            Ints("pads", p.Padding.h, p.Padding.w, p.Padding.h, p.Padding.w), Ints("dilations", p.Dilation.h, p.Dilation.w),
-                            Attr("ceil_mode", p.CeilMode ? 1 : 0)),
-                        [shape[0], Out(shape[1], p.KernelSize.h, p.Stride.h, p.Padding.h, p.Dilation.h, p.CeilMode),
-                            Out(shape[2], p.KernelSize.w, p.Stride.w, p.Padding.w, p.Dilation.w, p.CeilMode)]);
+                            Ints("pads", p.Padding.h, p.Padding.w, eh, ew), Ints("dilations", p.Dilation.h, p.Dilation.w),
+                            Attr("ceil_mode", p.CeilMode && !exact ? 1 : 0)),
+                        [shape[0], oh, ow]);
+                }
                 case AvgPool2d p:
                     return (Node("AveragePool", path, [x], Ints("kernel_shape", p.KernelSize.h, p.KernelSize.w), Ints("strides", p.Stride.h, p.Stride.w),
                             Ints("pads", p.Padding.h, p.Padding.w, p.Padding.h, p.Padding.w), Attr("count_include_pad", p.CountIncludePad ? 1 : 0),
@@ -200,6 +210,14 @@ public static class OnnxExporter
         private static (int, int) Window(int i, int n, int o) => ((int)((long)i * n / o), (int)(((long)(i + 1) * n + o - 1) / o));
 
         private static int Out(int n, int k, int s, int p, int d, bool ceil) => LayerMath.OutSize(n, k, s, p, d, ceil);
+
+        /// <summary>The end padding that makes floor-mode pooling give <paramref name="outSize"/> outputs: the smallest
+        /// e >= 0 with floor((n + p + e - d(k-1) - 1) / s) + 1 = outSize, or p when p already does.</summary>
+        private static int EndPad(int n, int k, int s, int p, int d, int outSize)
+        {
+            if (LayerMath.OutSize(n, k, s, p, d, false) == outSize) return p;
+            return Math.Max(0, (outSize - 1) * s + d * (k - 1) + 1 - n - p);
+        }
 
         private string Param(Tensor t, string path, string field)
         {
