@@ -146,26 +146,22 @@ public static class OnnxExporter
                 }
                 case MaxPool2d p:
                 {
-                    int oh = Out(shape[1], p.KernelSize.h, p.Stride.h, p.Padding.h, p.Dilation.h, p.CeilMode);
-                    int ow = Out(shape[2], p.KernelSize.w, p.Stride.w, p.Padding.w, p.Dilation.w, p.CeilMode);
-                    // ONNX's ceil_mode keeps a last window that starts in the right padding, PyTorch's drops it
-                    // (ONNX Runtime: 3 rows where PyTorch has 2). Floor mode with the end padding that yields PyTorch's
-                    // size is exact for max (padding is never the max) and agrees with every runtime.
-                    int eh = EndPad(shape[1], p.KernelSize.h, p.Stride.h, p.Padding.h, p.Dilation.h, oh);
-                    int ew = EndPad(shape[2], p.KernelSize.w, p.Stride.w, p.Padding.w, p.Dilation.w, ow);
-                    bool exact = eh < p.KernelSize.h && ew < p.KernelSize.w;
-                    if (!exact) (eh, ew) = (p.Padding.h, p.Padding.w);
-                    return (Node("MaxPool", path, [x], Ints("kernel_shape", p.KernelSize.h, p.KernelSize.w), Ints("strides", p.Stride.h, p.Stride.w),
-                            Ints("pads", p.Padding.h, p.Padding.w, eh, ew), Ints("dilations", p.Dilation.h, p.Dilation.w),
-                            Attr("ceil_mode", p.CeilMode && !exact ? 1 : 0)),
+                    var (kh, kw, sh, sw, ph, pw, dh, dw) = (p.KernelSize.h, p.KernelSize.w, p.Stride.h, p.Stride.w, p.Padding.h, p.Padding.w, p.Dilation.h, p.Dilation.w);
+                    int oh = Out(shape[1], kh, sh, ph, dh, p.CeilMode), ow = Out(shape[2], kw, sw, pw, dw, p.CeilMode);
+                    // Floor mode with the end padding that yields PyTorch's size is exact for max (padding is never
+                    // the max) in every runtime. Where ONNX's own ceil formula (opset 17: no "the last window must start
+                    // in the input" rule) already gives PyTorch's size, ceil_mode=1 with symmetric pads is kept, as
+                    // torch.onnx.export writes it.
+                    int eh = EndPad(shape[1], kh, sh, ph, dh, oh), ew = EndPad(shape[2], kw, sw, pw, dw, ow);
+                    bool ceil = false;
+                    if ((eh != ph || ew != pw) && (OnnxCeil(shape[1], kh, sh, ph, dh) == oh && OnnxCeil(shape[2], kw, sw, pw, dw) == ow || eh >= kh || ew >= kw))
+                        (eh, ew, ceil) = (ph, pw, true);
+                    return (Node("MaxPool", path, [x], Ints("kernel_shape", kh, kw), Ints("strides", sh, sw),
+                            Ints("pads", ph, pw, eh, ew), Ints("dilations", dh, dw), Attr("ceil_mode", ceil ? 1 : 0)),
                         [shape[0], oh, ow]);
                 }
                 case AvgPool2d p:
-                    return (Node("AveragePool", path, [x], Ints("kernel_shape", p.KernelSize.h, p.KernelSize.w), Ints("strides", p.Stride.h, p.Stride.w),
-                            Ints("pads", p.Padding.h, p.Padding.w, p.Padding.h, p.Padding.w), Attr("count_include_pad", p.CountIncludePad ? 1 : 0),
-                            Attr("ceil_mode", p.CeilMode ? 1 : 0)),
-                        [shape[0], Out(shape[1], p.KernelSize.h, p.Stride.h, p.Padding.h, 1, p.CeilMode),
-                            Out(shape[2], p.KernelSize.w, p.Stride.w, p.Padding.w, 1, p.CeilMode)]);
+                    return (AvgPool(p, path, x, shape, out var avgShape), avgShape);
                 case AdaptiveAvgPool2d a:
                     return (Adaptive(a, path, x, shape), [shape[0], a.OutputSize.h, a.OutputSize.w]);
                 case Dropout or Identity:
@@ -181,6 +177,29 @@ public static class OnnxExporter
                 default:
                     throw new NablaInputException($"ONNX export: layer '{path}' ({m.GetType().Name}) has no ONNX mapping");
             }
+        }
+
+        /// <summary>Average pooling in a form whose meaning no runtime can read differently: floor mode wherever the
+        /// size needs ceil's extra window. PyTorch's divisor with count_include_pad counts the padding up to n + p only,
+        /// never the part of a ceil window past it, so such a window is written as an explicit zero Pad (real elements
+        /// to ONNX) followed by count_include_pad=0 pooling with the extra end padding; ONNX's ceil_mode=1 (and its
+        /// count_include_pad divisor for a window past the padding) is kept only where neither question arises.</summary>
+        private string AvgPool(AvgPool2d p, string path, string x, int[] shape, out int[] outShape)
+        {
+            var (kh, kw, sh, sw, ph, pw) = (p.KernelSize.h, p.KernelSize.w, p.Stride.h, p.Stride.w, p.Padding.h, p.Padding.w);
+            int oh = Out(shape[1], kh, sh, ph, 1, p.CeilMode), ow = Out(shape[2], kw, sw, pw, 1, p.CeilMode);
+            outShape = [shape[0], oh, ow];
+            int eh = EndPad(shape[1], kh, sh, ph, 1, oh), ew = EndPad(shape[2], kw, sw, pw, 1, ow);
+            bool unpadded = ph == 0 && pw == 0, include = p.CountIncludePad && !unpadded;
+            AttributeProto[] Pool(long bh, long bw, long th, long tw, bool cip, bool ceil) =>
+                [Ints("kernel_shape", kh, kw), Ints("strides", sh, sw), Ints("pads", bh, bw, th, tw),
+                    Attr("count_include_pad", cip ? 1 : 0), Attr("ceil_mode", ceil ? 1 : 0)];
+            if (eh == ph && ew == pw) return Node("AveragePool", path, [x], Pool(ph, pw, ph, pw, include, false));
+            if (!include && OnnxCeil(shape[1], kh, sh, ph, 1) == oh && OnnxCeil(shape[2], kw, sw, pw, 1) == ow)
+                return Node("AveragePool", path, [x], Pool(ph, pw, ph, pw, false, true));
+            if (!include) return Node("AveragePool", path, [x], Pool(ph, pw, eh, ew, false, false));
+            string padded = Node("Pad", path, [x, Int64Constant(Seg(path) + "/pads", [0, 0, ph, pw, 0, 0, ph, pw])]);
+            return Node("AveragePool", path, [padded], Pool(0, 0, eh - ph, ew - pw, false, false));
         }
 
         /// <summary>Adaptive average pooling; the general case as rows·X·cols with averaging matrices, since each output
@@ -211,6 +230,10 @@ public static class OnnxExporter
 
         private static int Out(int n, int k, int s, int p, int d, bool ceil) => LayerMath.OutSize(n, k, s, p, d, ceil);
 
+        /// <summary>ONNX's ceil_mode output size as opset 17 defines it: ceil((n + 2p - d(k-1) - 1) / s) + 1, without
+        /// PyTorch's rule that drops a last window starting in the right padding.</summary>
+        private static int OnnxCeil(int n, int k, int s, int p, int d) => (int)(((long)n + 2L * p - (long)d * (k - 1) - 1 + s - 1) / s) + 1;
+
         /// <summary>The end padding that makes floor-mode pooling give <paramref name="outSize"/> outputs: the smallest
         /// e >= 0 with floor((n + p + e - d(k-1) - 1) / s) + 1 = outSize, or p when p already does.</summary>
         private static int EndPad(int n, int k, int s, int p, int d, int outSize)
@@ -229,6 +252,17 @@ public static class OnnxExporter
         private string Constant(string name, float[] data, params long[] dims)
         {
             if (_initializers.Add(name)) Graph.Initializer.Add(FloatTensor(name, data, dims));
+            return name;
+        }
+
+        private string Int64Constant(string name, long[] data)
+        {
+            if (_initializers.Add(name))
+            {
+                var t = new TensorProto { Name = name, DataType = Int64Type, RawData = ByteString.CopyFrom(MemoryMarshal.AsBytes(data.AsSpan())) };
+                t.Dims.Add(data.Length);
+                Graph.Initializer.Add(t);
+            }
             return name;
         }
 
@@ -278,7 +312,7 @@ public static class OnnxExporter
         private static string Join(string prefix, string name) => prefix.Length == 0 ? name : prefix + "." + name;
     }
 
-    private const int FloatType = 1;
+    private const int FloatType = 1, Int64Type = 7;
     private const int AttrFloat = 1, AttrInt = 2, AttrInts = 7;
 
     private static TensorProto FloatTensor(string name, ReadOnlySpan<float> data, long[] dims)
