@@ -25,17 +25,7 @@ switch (args[0])
     case "weights":
     {
         ulong seed = ulong.Parse(Option("--seed", "11"), CultureInfo.InvariantCulture);
-        var model = ModelFactory.Build(spec, new Rng(seed), new Rng(seed + 1));
-        var rng = new Rng(seed + 2);
-        foreach (var (_, m) in model.NamedModules())
-            if (m is BatchNorm bn)
-                for (int c = 0; c < bn.NumFeatures; c++)
-                {
-                    if (bn.Weight is not null) bn.Weight.Data[c] = 0.5f + rng.NextFloat();
-                    if (bn.Bias is not null) bn.Bias.Data[c] = rng.NextNormal() * 0.2f;
-                    bn.RunningMean.Data[c] = rng.NextNormal() * 0.2f;
-                    bn.RunningVar.Data[c] = 0.5f + rng.NextFloat();
-                }
+        var model = Nabla.Tests.IO.Onnx.ExportWeights.Build(spec, seed);
         TensorFiles.Save(args[2], model.StateDict());
         return 0;
     }

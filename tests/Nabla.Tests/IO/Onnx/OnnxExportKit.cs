@@ -18,24 +18,9 @@ internal static class OnnxExportKit
     /// <summary>Relative tolerance against Nabla's forward: ||ort - nabla||_inf / ||nabla||_inf.</summary>
     public const double Tolerance = 1e-4;
 
-    /// <summary>The model with PyTorch-default weights from <paramref name="seed"/>, every BatchNorm given random affine
-    /// parameters and running statistics (so folding and the exported BatchNormalization really compute something).</summary>
-    public static Sequential Build(ModelSpec spec, ulong seed)
-    {
-        var model = ModelFactory.Build(spec, new Rng(seed), new Rng(seed + 1));
-        var rng = new Rng(seed + 2);
-        foreach (var (_, m) in model.NamedModules())
-            if (m is BatchNorm bn)
-                for (int c = 0; c < bn.NumFeatures; c++)
-                {
-                    if (bn.Weight is not null) bn.Weight.Data[c] = 0.5f + rng.NextFloat();
-                    if (bn.Bias is not null) bn.Bias.Data[c] = rng.NextNormal() * 0.2f;
-                    bn.RunningMean.Data[c] = rng.NextNormal() * 0.2f;
-                    bn.RunningVar.Data[c] = 0.5f + rng.NextFloat();
-                }
-        model.Eval();
-        return model;
-    }
+    /// <summary>The model with PyTorch-default weights from <paramref name="seed"/> and random BatchNorm statistics
+    /// (<see cref="ExportWeights"/>).</summary>
+    public static Sequential Build(ModelSpec spec, ulong seed) => ExportWeights.Build(spec, seed);
 
     /// <summary>A random batch (N, ...input) in [-1, 1).</summary>
     public static Tensor Input(IReadOnlyList<int> input, int batch, ulong seed)
