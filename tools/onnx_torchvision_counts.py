@@ -41,6 +41,13 @@ def check(name, opset, work):
     torch.manual_seed(0)
     model = MODELS[name]().eval()
     expected = sum(p.numel() for p in model.parameters())
+    # Distinct values in every tensor, as in a trained model: torch.onnx.export deduplicates initializers with equal
+    # values (default init: every BatchNorm's running_mean equals its zero bias, running_var its unit weight, vgg's
+    # zero conv biases each other) and writes the duplicates as Identity nodes of the one kept.
+    with torch.no_grad():
+        for key, t in model.state_dict().items():
+            if t.is_floating_point():
+                t.copy_(torch.rand_like(t) + 0.5 if key.endswith("running_var") else t + 0.01 * torch.randn_like(t))
     path = os.path.join(work, f"{name}.onnx")
     torch.onnx.export(model, torch.randn(1, 3, 224, 224), path, opset_version=opset, do_constant_folding=True,
                       input_names=["input"], output_names=["output"],
