@@ -31,7 +31,7 @@ public sealed class RunReport
     public IReadOnlyList<string> ClassNames { get; init; } = [];
     /// <summary>Test predictions (null: no #confusion and #mistakes sections).</summary>
     public TestPredictions? Predictions { get; init; }
-    /// <summary>The test set whose pixels <see cref="Predictions"/> refer to (null: mistakes listed without images).</summary>
+    /// <summary>The test set whose pixels <see cref="Predictions"/> refer to (null or a table: mistakes listed without images).</summary>
     public Dataset? TestImages { get; init; }
     /// <summary>How many misclassified images to show.</summary>
     public int MistakeCount { get; init; } = 32;
@@ -144,7 +144,7 @@ public sealed class RunReport
         {
             string t = Html.Escape(ClassName(p.Labels[i])), pr = Html.Escape(ClassName(p.Predicted[i]));
             sb.Append(Inv, $"<figure class=\"mistake\" data-index=\"{i}\" data-true=\"{p.Labels[i]}\" data-pred=\"{p.Predicted[i]}\">");
-            if (TestImages is { } d && i < d.Count) sb.Append(Inv, $"<img src=\"{Image(d, i)}\" alt=\"test image {i}\" width=\"84\" height=\"{84 * d.Height / d.Width}\">");
+            if (TestImages is { IsTable: false } d && i < d.Count) sb.Append(Inv, $"<img src=\"{Image(d, i)}\" alt=\"test image {i}\" width=\"84\" height=\"{84 * d.Height / d.Width}\">");
             sb.Append(Inv, $"<figcaption>#{i}<br>true <b>{t}</b><br>pred <b class=\"bad\">{pr}</b> {p.Confidence[i] * 100:0.0} %</figcaption></figure>");
         }
         sb.Append("</div></section>\n");

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using StbImageSharp;
 
 namespace Nabla.Data.Images;
@@ -29,13 +28,14 @@ public static class ImageDecoder
     public static (int Width, int Height) ReadSize(ReadOnlySpan<byte> encoded, string source)
     {
         if (encoded.Length == 0) throw new NablaInputException($"{source}: expected a PNG, JPEG or BMP image, found an empty file (0 bytes)");
-        // Our own look at the size fields first: stb refuses huge images too, but only as "corrupt".
-        if (HeaderSize(encoded) is var (hw, hh)) CheckSize(hw, hh, source);
+        // Our own walk over the container first: the size is checked before anything is allocated, and stb only
+        // sees files whose every length field stays inside the data (ImageStructure).
+        var (hw, hh) = ImageStructure.Check(encoded, source, (w, h) => CheckSize(w, h, source));
         ImageInfo? info;
         try
         {
-            using var ms = new MemoryStream(encoded.ToArray(), writable: false);
-            info = ImageInfo.FromStream(ms);
+            using var stream = new StbInputStream(encoded.ToArray());
+            info = ImageInfo.FromStream(stream);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -43,8 +43,9 @@ public static class ImageDecoder
             throw new NablaInputException($"{source}: expected a PNG, JPEG or BMP image, found a corrupt header ({IdxReader.OneLine(e.Message)})", e);
         }
         if (info is not ImageInfo i)
-            throw new NablaInputException($"{source}: expected a PNG, JPEG or BMP image, found {Describe(encoded)}");
-        CheckSize(i.Width, i.Height, source);
+            throw new NablaInputException($"{source}: expected a PNG, JPEG or BMP image, found a corrupt header ({encoded.Length} bytes)");
+        if (i.Width != hw || i.Height != hh)
+            throw new NablaInputException($"{source}: expected a PNG, JPEG or BMP image, found a corrupt header (size {hw}x{hh} in its header, {i.Width}x{i.Height} as decoded)");
         return (i.Width, i.Height);
     }
 
@@ -52,29 +53,6 @@ public static class ImageDecoder
     {
         if (w <= 0 || h <= 0 || w > MaxSide || h > MaxSide || w * h > MaxPixels)
             throw new NablaInputException($"{source}: expected an image of at most {MaxSide}x{MaxSide} pixels ({MaxPixels:N0} in all), found {w}x{h} in its header");
-    }
-
-    /// <summary>Width and height from the header fields of a PNG (IHDR), BMP (BITMAPINFOHEADER) or JPEG (SOFn
-    /// segment), or null when the bytes are too short or the format is another.</summary>
-    internal static (long Width, long Height)? HeaderSize(ReadOnlySpan<byte> b)
-    {
-        if (b.Length >= 24 && b.StartsWith((ReadOnlySpan<byte>)[0x89, (byte)'P', (byte)'N', (byte)'G']) && b[12..16].SequenceEqual("IHDR"u8))
-            return (BinaryPrimitives.ReadUInt32BigEndian(b[16..]), BinaryPrimitives.ReadUInt32BigEndian(b[20..]));
-        if (b.Length >= 26 && b.StartsWith("BM"u8) && BinaryPrimitives.ReadUInt32LittleEndian(b[14..]) >= 40)
-            return (Math.Abs((long)BinaryPrimitives.ReadInt32LittleEndian(b[18..])), Math.Abs((long)BinaryPrimitives.ReadInt32LittleEndian(b[22..])));
-        if (b.Length < 4 || b[0] != 0xFF || b[1] != 0xD8) return null;
-        for (int p = 2; p + 9 <= b.Length;)
-        {
-            if (b[p] != 0xFF) return null;
-            byte m = b[p + 1];
-            if (m == 0xFF) { p++; continue; }
-            int len = BinaryPrimitives.ReadUInt16BigEndian(b[(p + 2)..]);
-            if (m is >= 0xC0 and <= 0xCF and not (0xC4 or 0xC8 or 0xCC))
-                return (BinaryPrimitives.ReadUInt16BigEndian(b[(p + 7)..]), BinaryPrimitives.ReadUInt16BigEndian(b[(p + 5)..]));
-            if (len < 2) return null;
-            p += 2 + len;
-        }
-        return null;
     }
 
     /// <summary>Decodes an encoded image into planar pixels with <paramref name="channels"/> channels.</summary>
@@ -88,12 +66,11 @@ public static class ImageDecoder
     {
         if (channels is not (1 or 3)) throw new ArgumentOutOfRangeException(nameof(channels), channels, "expected 1 (grayscale) or 3 (RGB)");
         var (w, h) = ReadSize(encoded, source);
-        if (IsTruncatedJpeg(encoded))
-            throw new NablaInputException($"{source}: expected a PNG, JPEG or BMP image, found a truncated JPEG (no end-of-image marker after its scan data)");
         ImageResult r;
         try
         {
-            r = ImageResult.FromMemory(encoded, channels == 1 ? ColorComponents.Grey : ColorComponents.RedGreenBlue);
+            using var stream = new StbInputStream(encoded);
+            r = ImageResult.FromStream(stream, channels == 1 ? ColorComponents.Grey : ColorComponents.RedGreenBlue);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -102,15 +79,6 @@ public static class ImageDecoder
         if (r is null || r.Data is null || r.Width != w || r.Height != h || r.Data.Length < (long)w * h * channels)
             throw new NablaInputException($"{source}: expected a PNG, JPEG or BMP image, found a corrupt or truncated one");
         return (ToPlanar(r.Data, channels, h, w), w, h);
-    }
-
-    // stb decodes a JPEG cut short as if the missing scan data were zeros; a complete one has an EOI marker
-    // (FF D9) after its last start-of-scan (FF DA): entropy-coded data stuffs every FF byte as FF 00.
-    private static bool IsTruncatedJpeg(ReadOnlySpan<byte> b)
-    {
-        if (!b.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xD8])) return false;
-        int sos = b.LastIndexOf((ReadOnlySpan<byte>)[0xFF, 0xDA]);
-        return sos < 0 || b[sos..].IndexOf((ReadOnlySpan<byte>)[0xFF, 0xD9]) < 0;
     }
 
     /// <summary>Interleaved H x W x C to planar C x H x W.</summary>
@@ -122,15 +90,5 @@ public static class ImageDecoder
         for (int p = 0; p < plane; p++)
             for (int c = 0; c < channels; c++) chw[c * plane + p] = hwc[p * channels + c];
         return chw;
-    }
-
-    private static string Describe(ReadOnlySpan<byte> b)
-    {
-        string? kind = b.StartsWith((ReadOnlySpan<byte>)[0x89, (byte)'P', (byte)'N', (byte)'G']) ? "PNG"
-            : b.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xD8]) ? "JPEG"
-            : b.StartsWith("BM"u8) ? "BMP" : null;
-        if (kind is not null) return $"a corrupt or truncated {kind} header ({b.Length} bytes)";
-        int n = Math.Min(8, b.Length);
-        return $"{b.Length} bytes starting {Convert.ToHexString(b[..n])} (no known image signature)";
     }
 }
