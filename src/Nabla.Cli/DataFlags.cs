@@ -5,25 +5,28 @@ using Nabla.Data.Transforms;
 namespace Nabla.Cli;
 
 /// <summary>The data flags shared by <c>nabla train</c> and <c>nabla eval</c>, mapped to the library's typed options.</summary>
-internal sealed record DataFlags(DataOptions Options, Normalization? Normalize, int PositionalsUsed)
+internal sealed record DataFlags(DataOptions Options, Normalization? Normalize)
 {
-    public const string Usage = """
-          --resize H W         resize image-folder images to H x W (bilinear; also HxW); without it other sizes are refused
-          --val-split F        hold out the fraction F as the test set (image folder DIR/<class> layout; CSV, default 0.2)
-          --label-column NAME  the CSV column holding the labels (default the last)
-          --normalize M,S|auto per-channel mean,std on pixel/255 (C means then C stds, or one pair), or computed on the training set
-        """;
+    public static readonly IReadOnlyList<Flag> Flags =
+    [
+        Flag.Multi("resize", "H W", 1, 2, "resize image-folder images to H x W (bilinear; also HxW); without it other sizes are refused"),
+        Flag.Valued("val-split", "F", "hold out the fraction F as the test set (image folder DIR/<class> layout; CSV, default 0.2)"),
+        Flag.Valued("label-column", "NAME", "the CSV column holding the labels (default the last)"),
+        Flag.Valued("normalize", "M,S|auto", "per-channel mean,std on pixel/255 (C means then C stds, or one pair), or computed on the training set"),
+    ];
+
+    /// <summary>--augment, read by <see cref="Augment"/> (train only).</summary>
+    public static readonly Flag AugmentFlag =
+        Flag.Valued("augment", "LIST", "training augmentations in order: crop=P (random crop, padding P), flip[=P] (horizontal)");
 
     /// <summary>Reads --resize, --val-split, --label-column and --normalize.</summary>
     public static DataFlags Read(Args args, string command)
     {
-        string? resize = args.String("resize");
-        int used = 0;
+        var resize = args.Values("resize");
         (int, int)? size = null;
         if (resize is not null)
         {
-            string[] parts = resize.Split('x', ',');
-            if (parts.Length == 1 && args.Positionals.Count > 0) { parts = [parts[0], args.Positionals[0]]; used = 1; }
+            string[] parts = resize.Count == 1 ? resize[0].Split('x', ',') : [.. resize];
             if (parts.Length != 2 || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int h) || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int w)
                 || h is < 1 or > 4096 || w is < 1 or > 4096)
                 throw new UsageException($"nabla {command}: --resize expects a height and width in 1..4096 like '--resize 32 32', got '{string.Join(" ", parts)}'");
@@ -33,7 +36,7 @@ internal sealed record DataFlags(DataOptions Options, Normalization? Normalize, 
         string? label = args.String("label-column");
         string? norm = args.String("normalize");
         return new DataFlags(new DataOptions { Resize = size, ValSplit = split, LabelColumn = label },
-            norm is null ? null : Normalization.Parse(norm), used);
+            norm is null ? null : Normalization.Parse(norm));
     }
 
     /// <summary>Reads --augment.</summary>

@@ -19,14 +19,15 @@ public sealed class BenchCommand : ICommand
 
     public string Name => "bench";
     public string Summary => "measure steady-state throughput (img/s, GFLOP/s)";
-    public string Usage =>
-        "usage: nabla bench [--workloads LIST] [--threads T] [--precision fp32|int8] [--json] [--conv-algos]\n\n" +
-        $"  --workloads LIST  comma-separated, from: {string.Join(",", Workloads.Select(w => w.Name))} (default: all)\n" +
-        "  --threads T       worker threads (default: all cores)\n" +
-        "  --json            print one JSON object (CONTRACTS §5) instead of a table\n" +
-        "  --precision P     fp32 (default) or int8: model inference in int8 (training stays fp32)\n" +
-        "  --conv-algos      list, for each convolution of the chosen models, the algorithm it runs on and why (the\n" +
-        "                    candidates' estimated multiply-adds), instead of measuring";
+    public IReadOnlyList<Flag> Flags { get; } =
+    [
+        Flag.Valued("workloads", "LIST", $"comma-separated, from: {string.Join(",", Workloads.Select(w => w.Name))} (default: all)"),
+        Flag.Valued("threads", "T", "worker threads (default: all cores)"),
+        Flag.Switch("json", "print one JSON object (CONTRACTS §5) instead of a table"),
+        Flag.Valued("precision", "P", "fp32 (default) or int8: model inference in int8 (training stays fp32)"),
+        Flag.Switch("conv-algos", "list, for each convolution of the chosen models, the algorithm it runs on and why (the\ncandidates' estimated multiply-adds), instead of measuring"),
+        Flag.Switch("profile", "per-op time breakdown of a training step (developers)").AsHidden(),
+    ];
 
     public int Run(Args args)
     {

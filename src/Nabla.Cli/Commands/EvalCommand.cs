@@ -15,15 +15,21 @@ public sealed class EvalCommand : ICommand
 {
     public string Name => "eval";
     public string Summary => "test accuracy, loss and confusion matrix of trained weights";
-    public string Usage => """
-        usage: nabla eval --model M --weights W.safetensors [--data D] [--threads T] [--min-accuracy A] [--report FILE.html] [--precision fp32|int8] [--calibration-batches N]
+    public IReadOnlyList<Flag> Flags { get; } =
+    [
+        Flag.Valued("model", "M", "zoo name, spec file or FILE.onnx (then --weights is optional)"),
+        Flag.Valued("weights", "W", "safetensors with the model's state dict (e.g. runs/lenet5/model.safetensors)"),
+        Flag.Valued("data", "D", "test set: mnist, fashion-mnist, an IDX directory, an image folder or a FILE.csv (default mnist)"),
+        Flag.Valued("threads", "T", "worker threads (default: all cores)"),
+        Flag.Valued("min-accuracy", "A", "exit with code 1 when test accuracy (a fraction) is below A"),
+        Flag.Valued("report", "FILE", "write an HTML report: confusion matrix, most confident mistakes, layers"),
+        Int8Options.PrecisionFlag,
+        Int8Options.CalibrationFlag,
+        .. DataFlags.Flags,
+    ];
 
-          --model M            zoo name, spec file or FILE.onnx (then --weights is optional)
-          --weights W          safetensors with the model's state dict (e.g. runs/lenet5/model.safetensors)
-          --data D             test set: mnist, fashion-mnist, an IDX directory, an image folder or a FILE.csv (default mnist)
-          --min-accuracy A     exit with code 1 when test accuracy (a fraction) is below A
-          --report FILE        write an HTML report: confusion matrix, most confident mistakes, layers
-        """ + "\n" + Int8Options.PrecisionUsage + "\n" + Int8Options.CalibrationUsage + "\n" + DataFlags.Usage + "\n" + """
+    public string Notes => """
+        usage: nabla eval --model M --weights W.safetensors [options]
         pass the data flags the model was trained with; classes.txt beside the weights names the classes.
         """;
 
@@ -38,7 +44,7 @@ public sealed class EvalCommand : ICommand
         Workers.Count = args.Int("threads", Environment.ProcessorCount, 1, 1024);
         bool int8 = Int8Options.Int8(args, Name);
         int calibration = args.Int("calibration-batches", Nabla.Quantization.Calibration.DefaultBatches, 1, 100000);
-        args.EnsureAllUsed(flags.PositionalsUsed);
+        args.EnsureAllUsed();
 
         Nabla.NN.Module model;
         if (int8) { Int8Options.Notice(); model = Int8Options.Load(spec, weights, data, calibration); }

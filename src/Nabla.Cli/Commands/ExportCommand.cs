@@ -22,27 +22,31 @@ public sealed class ExportCommand : ICommand
 
     public string Name => "export";
     public string Summary => "inference weights, with BatchNorm folded into the preceding conv/linear";
-    public string Usage => """
+    public IReadOnlyList<Flag> Flags { get; } =
+    [
+        Flag.Valued("model", "M", "zoo name or spec file the weights belong to"),
+        Flag.Valued("weights", "W", "the model's state dict (loaded strictly)"),
+        Flag.Switch("fold-bn", "fold each conv2d+batchnorm2d and linear+batchnorm1d pair (running statistics):\nW' = W·γ/√(σ²+ε), b' = (b − μ)·γ/√(σ²+ε) + β"),
+        Flag.Valued("out", "W2", "written atomically; same names as W for everything not folded, no entries for the\n"
+            + "folded BatchNorms, a bias for every folded conv/linear. Load it with\n"
+            + "'nabla grad --folded' or BatchNormFolding.Fold(ModelFactory.Build(spec)) (docs/porting.md).\n"
+            + "Without --fold-bn, W is validated and rewritten as float32 under the same names."),
+        Flag.Valued("format", "F", "safetensors (default) or onnx: an ONNX model (opset 17, input 'input' and output 'output'\n"
+            + "with a dynamic batch axis 'batch', initializers named as the state dict) that ONNX Runtime\n"
+            + "runs in evaluation mode; with --fold-bn the folded convs/linears carry the BatchNorms\n"
+            + "(docs/onnx-export.md). --weights is optional for an .onnx --model (its initializers)."),
+        Flag.Valued("quantize", "int8", "int8 post-training quantisation: per-output-channel symmetric weights, activation\n"
+            + "ranges calibrated on training batches (--data, default mnist); written with the scales\n"
+            + "(docs/performance.md). Use it with 'nabla eval/bench --precision int8'."),
+        Flag.Valued("data", "D", "the training set --quantize calibrates on: mnist (default), fashion-mnist or a directory"),
+        Int8Options.CalibrationFlag,
+    ];
+
+    public string Notes => """
         usage: nabla export --model M --weights W.safetensors --fold-bn --out W2.safetensors
                nabla export --model M --weights W.safetensors [--fold-bn] --format onnx --out FILE.onnx
                nabla export --model M --weights W.safetensors --quantize int8 [--data mnist|DIR] [--calibration-batches N] --out Q.safetensors
-
-          --model M      zoo name or spec file the weights belong to
-          --weights W    the model's state dict (loaded strictly)
-          --fold-bn      fold each conv2d+batchnorm2d and linear+batchnorm1d pair (running statistics):
-                         W' = W·γ/√(σ²+ε), b' = (b − μ)·γ/√(σ²+ε) + β
-          --out W2       written atomically; same names as W for everything not folded, no entries for the
-                         folded BatchNorms, a bias for every folded conv/linear. Load it with
-                         'nabla grad --folded' or BatchNormFolding.Fold(ModelFactory.Build(spec)) (docs/porting.md).
-                         Without --fold-bn, W is validated and rewritten as float32 under the same names.
-          --format F     safetensors (default) or onnx: an ONNX model (opset 17, input 'input' and output 'output'
-                         with a dynamic batch axis 'batch', initializers named as the state dict) that ONNX Runtime
-                         runs in evaluation mode; with --fold-bn the folded convs/linears carry the BatchNorms
-                         (docs/onnx-export.md). --weights is optional for an .onnx --model (its initializers).
-          --quantize int8  int8 post-training quantisation: per-output-channel symmetric weights, activation
-                         ranges calibrated on training batches (--data, default mnist); written with the scales
-                         (docs/performance.md). Use it with 'nabla eval/bench --precision int8'.
-        """ + Int8Options.CalibrationUsage;
+        """;
 
     public int Run(Args args)
     {

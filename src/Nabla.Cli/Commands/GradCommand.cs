@@ -24,19 +24,18 @@ public sealed class GradCommand : ICommand
 
     public string Name => "grad";
     public string Summary => "one forward+backward on a batch, output/loss/gradients dumped to safetensors";
-    public string Usage => """
-        usage: nabla grad --model M --weights W.safetensors --batch B.safetensors --out O.safetensors [--train] [--seed S] [--folded]
+    public IReadOnlyList<Flag> Flags { get; } =
+    [
+        Flag.Valued("model", "M", "zoo name, spec file or FILE.onnx (then --weights is optional; given, it replaces the file's weights, strictly)"),
+        Flag.Valued("weights", "W", "the model's state dict (names as PyTorch's state_dict, CONTRACTS §2); loaded strictly"),
+        Flag.Valued("batch", "B", "tensors 'input' (N x C x H x W float32, or N x F for a flat input) and 'target' (N int64 class indices)"),
+        Flag.Valued("out", "O", "written atomically: 'output' (logits), 'loss' (scalar, cross-entropy mean over the batch),\n'grad.input', and 'grad.<name>' for every trainable parameter"),
+        Flag.Switch("train", "training mode: BatchNorm on batch statistics and dropout active (dropout makes the\nresult random: seeded by --seed, but not PyTorch's masks); default evaluation mode"),
+        Flag.Valued("seed", "S", "seed of the dropout masks in --train (default 0)"),
+        Flag.Switch("folded", "W was written by 'nabla export --fold-bn': build the folded model (docs/porting.md)"),
+    ];
 
-          --model M      zoo name, spec file or FILE.onnx (then --weights is optional; given, it replaces the file's weights, strictly)
-          --weights W    the model's state dict (names as PyTorch's state_dict, CONTRACTS §2); loaded strictly
-          --batch B      tensors 'input' (N x C x H x W float32, or N x F for a flat input) and 'target' (N int64 class indices)
-          --out O        written atomically: 'output' (logits), 'loss' (scalar, cross-entropy mean over the batch),
-                         'grad.input', and 'grad.<name>' for every trainable parameter
-          --train        training mode: BatchNorm on batch statistics and dropout active (dropout makes the
-                         result random: seeded by --seed, but not PyTorch's masks); default evaluation mode
-          --seed S       seed of the dropout masks in --train (default 0)
-          --folded       W was written by 'nabla export --fold-bn': build the folded model (docs/porting.md)
-        """;
+    public string Notes => "usage: nabla grad --model M --weights W.safetensors --batch B.safetensors --out O.safetensors [--train] [--seed S] [--folded]";
 
     public int Run(Args args)
     {

@@ -23,21 +23,21 @@ public sealed class GradcheckCommand : ICommand
 
     public string Name => "gradcheck";
     public string Summary => "finite-difference check of the input and every parameter gradient";
-    public string Usage => """
-        usage: nabla gradcheck M [--input C,H,W] [--batch N] [--samples K] [--eps H] [--tol T] [--seed S] [--mode train|eval]
+    public IReadOnlyList<Flag> Flags { get; } =
+    [
+        Flag.Positional("M", "zoo name or spec file"),
+        Flag.Valued("model", "M", "the model, instead of the positional M"),
+        Flag.Valued("input", "C,H,W", "check at another input size (or F for a flat input) instead of the spec's"),
+        Flag.Valued("batch", "N", "random inputs per check (default 2)"),
+        Flag.Valued("samples", "K", "elements compared per tensor, chosen at random (default 8)"),
+        Flag.Valued("eps", "H", "relative finite-difference step: h = H * max(|value|, 1) (default 1e-6)"),
+        Flag.Valued("tol", "T", "bound on each element's |analytic - numeric| / max(|numeric|, floor) (default 1e-3)"),
+        Flag.Valued("seed", "S", "seed of the weights, the input and the sampled elements (default 1)"),
+        Flag.Valued("mode", "M", "train (default): BatchNorm on batch statistics; eval: on running statistics.\nDropout is always off (a random mask has no derivative to check)."),
+        Flag.Switch("all-points", "do not skip non-smooth elements (by default an element that fails is re-evaluated at\nH/2; if the two quotients disagree it sits on a ReLU or max-pool switch and another is drawn)"),
+    ];
 
-          M              zoo name or spec file
-          --input C,H,W  check at another input size (or F for a flat input) instead of the spec's
-          --batch N      random inputs per check (default 2)
-          --samples K    elements compared per tensor, chosen at random (default 8)
-          --eps H        relative finite-difference step: h = H * max(|value|, 1) (default 1e-6)
-          --tol T        bound on each element's |analytic - numeric| / max(|numeric|, floor) (default 1e-3)
-          --seed S       seed of the weights, the input and the sampled elements (default 1)
-          --mode M       train (default): BatchNorm on batch statistics; eval: on running statistics.
-                         Dropout is always off (a random mask has no derivative to check).
-          --all-points   do not skip non-smooth elements (by default an element that fails is re-evaluated at
-                         H/2; if the two quotients disagree it sits on a ReLU or max-pool switch and another is drawn)
-
+    public string Notes => """
         The engine's gradient is float32; the finite differences come from an independent float64 interpreter
         of the model (naive loops, the float32 weights widened), as PyTorch's gradcheck demands float64.
         floor = 1e-2 x max(the tensor's largest gradient, 1e-2 x the largest gradient of any tensor): float32

@@ -12,10 +12,10 @@ namespace Nabla.Cli.Commands;
 /// int8 model from an int8 file or, from FP32 weights, by calibrating on training batches.</summary>
 internal static class Int8Options
 {
-    public const string PrecisionUsage =
-        "  --precision P      fp32 (default) or int8: int8 inference through the VNNI GEMM (docs/performance.md)";
-    public const string CalibrationUsage =
-        "  --calibration-batches N  int8 from FP32 weights: calibrate activation ranges on N training batches of 64 (default 10)";
+    public static readonly Flag PrecisionFlag =
+        Flag.Valued("precision", "P", "fp32 (default) or int8: int8 inference through the VNNI GEMM (docs/performance.md)");
+    public static readonly Flag CalibrationFlag =
+        Flag.Valued("calibration-batches", "N", "int8 from FP32 weights: calibrate activation ranges on N training batches of 64 (default 10)");
 
     /// <summary>True for `--precision int8`, false for fp32 (the default).</summary>
     /// <exception cref="UsageException">Any other value.</exception>

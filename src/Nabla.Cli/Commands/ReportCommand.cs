@@ -7,11 +7,12 @@ public sealed class ReportCommand : ICommand
 {
     public string Name => "report";
     public string Summary => "rebuild the HTML report of a training run";
-    public string Usage => """
-        usage: nabla report RUN_DIR
+    public IReadOnlyList<Flag> Flags { get; } =
+    [
+        Flag.Positional("RUN_DIR", "the --out directory of nabla train (metrics.csv, run.json, steps.csv, predictions.csv)"),
+    ];
 
-          RUN_DIR   the --out directory of nabla train (metrics.csv, run.json, steps.csv, predictions.csv)
-
+    public string Notes => """
         Writes RUN_DIR/report.html: run options and machine, curves, confusion matrix, most confident mistakes
         (images read from the run's --data) and the layer table. Works while the run is going on or after it stopped.
         """;

@@ -21,13 +21,13 @@ public sealed class SummaryCommand : ICommand
 
     public string Name => "summary";
     public string Summary => "per-layer shapes, parameters, mults, adds, activations, receptive fields";
-    public string Usage =>
-        "usage: nabla summary M [--input C,H,W] [--format table|json|csv] [--index-base 0|1]\n\n" +
-        "  M                  a zoo name (" + string.Join(", ", Zoo.Names) + ") or a spec file\n" +
-        "  --input C,H,W      analyze at another input shape (or F for flat input) instead of the spec's\n" +
-        "  --format FMT       table (default), json (CONTRACTS §4) or csv (one row per layer)\n" +
-        "  --index-base B     0: input ranges as Python slices, end exclusive (default);\n" +
-        "                     1: 1-based inclusive ranges, e.g. X[:, 4i-9 : 4i+6, 4j-9 : 4j+6]";
+    public IReadOnlyList<Flag> Flags { get; } =
+    [
+        Flag.Positional("M", "a zoo name (" + string.Join(", ", Zoo.Names) + ") or a spec file"),
+        Flag.Valued("input", "C,H,W", "analyze at another input shape (or F for flat input) instead of the spec's"),
+        Flag.Valued("format", "FMT", "table (default), json (CONTRACTS §4) or csv (one row per layer)"),
+        Flag.Valued("index-base", "B", "0: input ranges as Python slices, end exclusive (default);\n1: 1-based inclusive ranges, e.g. X[:, 4i-9 : 4i+6, 4j-9 : 4j+6]"),
+    ];
 
     public int Run(Args args)
     {

@@ -11,32 +11,33 @@ public sealed class TrainCommand : ICommand
 {
     public string Name => "train";
     public string Summary => "train a model on MNIST with progress, curves and checkpoints";
-    public string Usage => """
-        usage: nabla train [options]
+    public IReadOnlyList<Flag> Flags { get; } =
+    [
+        Flag.Valued("model", "M", "zoo name or spec file (default lenet5; zoo: mlp, lenet5, mnist-cnn, alexnet-mnist)"),
+        Flag.Valued("data", "D", "mnist (fetched on first use), fashion-mnist, an IDX directory, an image folder\n(DIR/train/<class>, DIR/test/<class>) or a FILE.csv (default mnist)"),
+        Flag.Valued("epochs", "N", "epochs (default 3)"),
+        Flag.Valued("batch-size", "B", "mini-batch size (default 64)"),
+        Flag.Valued("optimizer", "O", "sgd|momentum|nesterov|adam|adamw|adadelta (default adam)"),
+        Flag.Valued("lr", "X", "learning rate (default 2e-3 for adam/adamw, 1.0 for adadelta, 0.01 for SGD forms)"),
+        Flag.Valued("momentum", "B", "momentum β (default 0.9)"),
+        Flag.Valued("momentum-form", "F", "velocity|heavy-ball (default velocity)"),
+        Flag.Valued("weight-decay", "W", "weight decay (default 0)"),
+        Flag.Valued("gamma", "G", "StepLR factor applied after each epoch (default 0.5, or 1 with --random-labels)"),
+        Flag.Valued("seed", "S", "seed for weights, shuffling, dropout and random labels (default 1)"),
+        Flag.Valued("threads", "T", "worker threads (default: all cores, shared among the ranks of a node under mpirun); results do not depend on it"),
+        Flag.Valued("subset", "N", "train on the first N training images"),
+        Flag.Switch("random-labels", "replace every training label by a seeded random class (memorisation experiment)"),
+        Flag.Switch("eval-train", "report train loss/accuracy in evaluation mode over the whole training set"),
+        Flag.Switch("shift", "random ±2 px shifts of training images (the same as --augment crop=2)"),
+        DataFlags.AugmentFlag,
+        .. DataFlags.Flags,
+        Flag.Valued("out", "DIR", "output directory (default runs/<model>)"),
+        Flag.Valued("resume", "CKPT", "continue from a checkpoint written by an earlier run with the same options"),
+        Flag.Switch("detect-anomaly", "check every op's output and gradients; name the first op that makes a non-finite value"),
+        Flag.Valued("bench-allreduce", "MB", "time allreduces up to MB megabytes under mpirun, then exit (developers)").AsHidden(),
+    ];
 
-          --model M            zoo name or spec file (default lenet5; zoo: mlp, lenet5, mnist-cnn, alexnet-mnist)
-          --data D             mnist (fetched on first use), fashion-mnist, an IDX directory, an image folder
-                               (DIR/train/<class>, DIR/test/<class>) or a FILE.csv (default mnist)
-          --epochs N           epochs (default 3)
-          --batch-size B       mini-batch size (default 64)
-          --optimizer O        sgd|momentum|nesterov|adam|adamw|adadelta (default adam)
-          --lr X               learning rate (default 2e-3 for adam/adamw, 1.0 for adadelta, 0.01 for SGD forms)
-          --momentum B         momentum β (default 0.9)
-          --momentum-form F    velocity|heavy-ball (default velocity)
-          --weight-decay W     weight decay (default 0)
-          --gamma G            StepLR factor applied after each epoch (default 0.5, or 1 with --random-labels)
-          --seed S             seed for weights, shuffling, dropout and random labels (default 1)
-          --threads T          worker threads (default: all cores, shared among the ranks of a node under mpirun); results do not depend on it
-          --subset N           train on the first N training images
-          --random-labels      replace every training label by a seeded random class (memorisation experiment)
-          --eval-train         report train loss/accuracy in evaluation mode over the whole training set
-          --shift              random ±2 px shifts of training images (the same as --augment crop=2)
-          --augment LIST       training augmentations in order: crop=P (random crop, padding P), flip[=P] (horizontal)
-        """ + "\n" + DataFlags.Usage + "\n" + """
-          --out DIR            output directory (default runs/<model>)
-          --resume CKPT        continue from a checkpoint written by an earlier run with the same options
-          --detect-anomaly     check every op's output and gradients; name the first op that makes a non-finite value
-
+    public string Notes => """
         data-parallel: mpirun -np N nabla train ... splits each global batch of --batch-size samples into N shards
         and averages gradients over MPI (Open MPI); rank 0 prints and writes. See docs/scaling.md.
         """;
@@ -76,7 +77,7 @@ public sealed class TrainCommand : ICommand
         int benchAllReduce = args.Int("bench-allreduce", 0, 0); // hidden: MB of the largest allreduce to time, then exit
         string? resume = args.String("resume");
         Nabla.Autograd.GradMode.DetectAnomaly = args.Flag("detect-anomaly");
-        args.EnsureAllUsed(data.PositionalsUsed);
+        args.EnsureAllUsed();
         if (o.Lr <= 0) throw new UsageException($"nabla train: --lr must be positive, got {o.Lr}");
         Workers.Count = threads;
         // Only under mpirun is libmpi loaded; a single process never touches it.
