@@ -40,6 +40,9 @@ public sealed class CliErrorTests : IDisposable
         AssertUsageError(Run("train", "--optimizer", "rmsprop"), "--optimizer must be one of", "'rmsprop'");
         AssertUsageError(Run("train", "--lr", "fast"), "--lr expects a number, got 'fast'");
         AssertUsageError(Run("train", "--epoch", "3"), "unknown option --epoch");
+        AssertUsageError(Run("train", "--epochs"), "nabla train: --epochs needs a value");
+        AssertUsageError(Run("train", "--epochs", "1", "--epochs", "2"), "nabla train: --epochs given twice");
+        AssertUsageError(Run("summary", "lenet5", "--index-base", "2", "--input"), "nabla summary: --input needs a value");
         AssertUsageError(Run("summary", "lenet6"), "lenet6");
         string spec = Path.Combine(_dir, "bad.spec");
         File.WriteAllText(spec, "input 1 28 28\nconv2d out_channel=8 kernel_size=3\n");
@@ -48,6 +51,19 @@ public sealed class CliErrorTests : IDisposable
         File.WriteAllBytes(weights, [1, 2, 3]);
         AssertUsageError(Run("eval", "--model", "lenet5", "--weights", weights), "w.safetensors");
         AssertUsageError(Run("train", "--data", Path.Combine(_dir, "nowhere")), "nowhere");
+    }
+
+    [Fact]
+    public void Help_ExitZero_NoArguments_ExitTwo()
+    {
+        var help = Run("train", "--help");
+        Assert.Equal(0, help.Code);
+        Assert.Contains("nabla train [options]", help.Out);
+        Assert.Contains("--batch-size <B>", help.Out);
+        Assert.Equal("", help.Err);
+        var none = Run();
+        Assert.Equal(2, none.Code);
+        Assert.Contains("Commands:", none.Out);
     }
 
     [Fact]
