@@ -18,7 +18,7 @@ public static partial class DirectConv
     /// Callers add the partials in run order, so the result is the same for any number of threads.</summary>
     /// <remarks>Each sum is kept in 16 lanes per block of 16 output columns (lane l of block v takes column 16v + l; the
     /// columns past OW add fma(0, 0, ·)), accumulated image by image and row by row, then added block by block and lane
-    /// by lane in float: exactly <see cref="FilterGrad1Naive"/>.</remarks>
+    /// by lane in float: exactly <see cref="FilterGrad1Scalar"/>.</remarks>
     /// <exception cref="ArgumentException">A size is out of range or a span is too short.</exception>
     public static unsafe void FilterGrad1(ReadOnlySpan<float> x, int n, int h, int w, ReadOnlySpan<float> g, ReadOnlySpan<float> yRelu,
         int cout, int kh, int kw, int ph, int pw, int slots, Span<float> partials)
@@ -26,7 +26,7 @@ public static partial class DirectConv
         var (oh, ow) = CheckGrad(n, h, w, cout, kh, kw, ph, pw, x.Length, g.Length, yRelu.Length, slots, partials.Length);
         if (!Avx512F.IsSupported)
         {
-            FilterGrad1Naive(x, n, h, w, g, yRelu, cout, kh, kw, ph, pw, slots, partials);
+            FilterGrad1Scalar(x, n, h, w, g, yRelu, cout, kh, kw, ph, pw, slots, partials);
             return;
         }
         fixed (float* px = x, pg = g, py = yRelu, pp = partials)
@@ -157,10 +157,10 @@ public static partial class DirectConv
         a20.Store(accs[10]); a21.Store(accs[11]); a22.Store(accs[12]); a23.Store(accs[13]); a24.Store(accs[14]);
     }
 
-    /// <summary>The reference of <see cref="FilterGrad1"/>: the same lanes, fused multiply-adds and additions, one element
+    /// <summary>The scalar fallback of <see cref="FilterGrad1"/> without AVX-512 (and its twin in the tests): the same lanes, fused multiply-adds and additions, one element
     /// at a time.</summary>
     /// <exception cref="ArgumentException">As <see cref="FilterGrad1"/>.</exception>
-    public static void FilterGrad1Naive(ReadOnlySpan<float> x, int n, int h, int w, ReadOnlySpan<float> g, ReadOnlySpan<float> yRelu,
+    internal static void FilterGrad1Scalar(ReadOnlySpan<float> x, int n, int h, int w, ReadOnlySpan<float> g, ReadOnlySpan<float> yRelu,
         int cout, int kh, int kw, int ph, int pw, int slots, Span<float> partials)
     {
         var (oh, ow) = CheckGrad(n, h, w, cout, kh, kw, ph, pw, x.Length, g.Length, yRelu.Length, slots, partials.Length);

@@ -138,42 +138,6 @@ public static class Im2Col
         for (; k < n; k++) dst[k] += src[k];
     }
 
-    /// <summary>The reference im2col: one element at a time, straight from the definition.</summary>
-    /// <exception cref="ArgumentException">As <see cref="Unfold"/>.</exception>
-    public static void UnfoldNaive(ReadOnlySpan<float> x, int c, int h, int w, int kh, int kw, int sh, int sw,
-        int ph, int pw, int dh, int dw, Span<float> cols)
-    {
-        var (oh, ow) = Check(x.Length, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, cols.Length);
-        for (int ci = 0; ci < c; ci++)
-            for (int i = 0; i < kh; i++)
-                for (int j = 0; j < kw; j++)
-                    for (int oy = 0; oy < oh; oy++)
-                        for (int ox = 0; ox < ow; ox++)
-                        {
-                            int iy = oy * sh - ph + i * dh, ix = ox * sw - pw + j * dw;
-                            bool inside = iy >= 0 && iy < h && ix >= 0 && ix < w;
-                            cols[(((ci * kh + i) * kw + j) * oh + oy) * ow + ox] = inside ? x[(ci * h + iy) * w + ix] : 0f;
-                        }
-    }
-
-    /// <summary>The reference col2im: one element at a time, straight from the definition.</summary>
-    /// <exception cref="ArgumentException">As <see cref="Fold"/>.</exception>
-    public static void FoldNaive(ReadOnlySpan<float> cols, int c, int h, int w, int kh, int kw, int sh, int sw,
-        int ph, int pw, int dh, int dw, Span<float> dx)
-    {
-        var (oh, ow) = Check(dx.Length, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, cols.Length);
-        for (int ci = 0; ci < c; ci++)
-            for (int i = 0; i < kh; i++)
-                for (int j = 0; j < kw; j++)
-                    for (int oy = 0; oy < oh; oy++)
-                        for (int ox = 0; ox < ow; ox++)
-                        {
-                            int iy = oy * sh - ph + i * dh, ix = ox * sw - pw + j * dw;
-                            if (iy >= 0 && iy < h && ix >= 0 && ix < w)
-                                dx[(ci * h + iy) * w + ix] += cols[(((ci * kh + i) * kw + j) * oh + oy) * ow + ox];
-                        }
-    }
-
     /// <summary>The output columns [lo, hi) whose input column ox·s − pad + offset lies inside [0, size).</summary>
     private static (int Lo, int Hi) ValidRange(int outSize, int size, int stride, int pad, int offset)
     {
@@ -184,7 +148,7 @@ public static class Im2Col
         return (Math.Min(lo, hi), hi);
     }
 
-    private static (int Oh, int Ow) Check(int imageLength, int c, int h, int w, int kh, int kw, int sh, int sw,
+    internal static (int Oh, int Ow) Check(int imageLength, int c, int h, int w, int kh, int kw, int sh, int sw,
         int ph, int pw, int dh, int dw, int colsLength)
     {
         if (c < 0 || h < 1 || w < 1 || kh < 1 || kw < 1 || sh < 1 || sw < 1 || ph < 0 || pw < 0 || dh < 1 || dw < 1)

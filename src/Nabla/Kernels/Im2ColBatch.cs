@@ -114,36 +114,6 @@ public static class Im2ColBatch
         }
     }
 
-    /// <summary>The reference: <see cref="Im2Col.UnfoldNaive"/> per image, columns copied into place.</summary>
-    /// <exception cref="ArgumentException">As <see cref="Unfold"/>.</exception>
-    public static void UnfoldNaive(ReadOnlySpan<float> x, int images, int imageStride, int c, int h, int w, int kh, int kw,
-        int sh, int sw, int ph, int pw, int dh, int dw, Span<float> cols)
-    {
-        var (oh, ow) = Check(x.Length, images, imageStride, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, cols.Length);
-        int p = oh * ow, k = c * kh * kw;
-        var one = new float[k * p];
-        for (int b = 0; b < images; b++)
-        {
-            Im2Col.UnfoldNaive(x.Slice(b * imageStride, c * h * w), c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, one);
-            for (int r = 0; r < k; r++) one.AsSpan(r * p, p).CopyTo(cols.Slice(r * images * p + b * p, p));
-        }
-    }
-
-    /// <summary>The reference: columns copied out per image, then <see cref="Im2Col.FoldNaive"/>.</summary>
-    /// <exception cref="ArgumentException">As <see cref="Fold"/>.</exception>
-    public static void FoldNaive(ReadOnlySpan<float> cols, int images, int imageStride, int c, int h, int w, int kh, int kw,
-        int sh, int sw, int ph, int pw, int dh, int dw, Span<float> dx)
-    {
-        var (oh, ow) = Check(dx.Length, images, imageStride, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, cols.Length);
-        int p = oh * ow, k = c * kh * kw;
-        var one = new float[k * p];
-        for (int b = 0; b < images; b++)
-        {
-            for (int r = 0; r < k; r++) cols.Slice(r * images * p + b * p, p).CopyTo(one.AsSpan(r * p, p));
-            Im2Col.FoldNaive(one, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, dx.Slice(b * imageStride, c * h * w));
-        }
-    }
-
     private static (int Lo, int Hi) ValidRange(int outSize, int size, int stride, int pad, int offset)
     {
         int first = pad - offset;
@@ -153,7 +123,7 @@ public static class Im2ColBatch
         return (Math.Min(lo, hi), hi);
     }
 
-    private static (int Oh, int Ow) Check(int imageLength, int images, int imageStride, int c, int h, int w, int kh, int kw,
+    internal static (int Oh, int Ow) Check(int imageLength, int images, int imageStride, int c, int h, int w, int kh, int kw,
         int sh, int sw, int ph, int pw, int dh, int dw, int colsLength)
     {
         if (images < 0 || c < 0 || h < 1 || w < 1 || kh < 1 || kw < 1 || sh < 1 || sw < 1 || ph < 0 || pw < 0 || dh < 1 || dw < 1)

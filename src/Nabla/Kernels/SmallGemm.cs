@@ -11,7 +11,7 @@ namespace Nabla.Kernels;
 /// would instead re-read and re-write each row of C once per k.
 /// </summary>
 /// <remarks>Every element is <c>fma(a[i,k−1], b[k−1,j], … fma(a[i,0], b[0,j], 0))</c>, in k order, whatever its
-/// position in a block: the same bits as <see cref="MultiplyNaive"/>, for any split of the columns.</remarks>
+/// position in a block: the same bits as <see cref="MultiplyScalar"/>, for any split of the columns.</remarks>
 public static partial class SmallGemm
 {
     /// <summary>The most rows of A (and C) this kernel takes.</summary>
@@ -31,7 +31,7 @@ public static partial class SmallGemm
         Check(m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
         if (!IsAccelerated)
         {
-            MultiplyNaive(m, n, k, a, lda, b, ldb, c, ldc);
+            MultiplyScalar(m, n, k, a, lda, b, ldb, c, ldc);
             return;
         }
         float* panel = stackalloc float[MaxM * k];
@@ -49,7 +49,7 @@ public static partial class SmallGemm
         CheckTransposedA(m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
         if (!IsAccelerated)
         {
-            MultiplyTransposedANaive(m, n, k, a, lda, b, ldb, c, ldc);
+            MultiplyTransposedAScalar(m, n, k, a, lda, b, ldb, c, ldc);
             return;
         }
         float* panel = stackalloc float[MaxM * k];
@@ -59,9 +59,9 @@ public static partial class SmallGemm
             for (int j = 0; j < n; j += 32) Block(m, Math.Min(32, n - j), k, panel, pb + j, ldb, pc + j, ldc);
     }
 
-    /// <summary>The reference for <see cref="MultiplyTransposedA"/>: fused multiply-adds in k order from 0.</summary>
+    /// <summary>The scalar fallback of <see cref="MultiplyTransposedA"/> without AVX-512 (and its twin in the tests): fused multiply-adds in k order from 0.</summary>
     /// <exception cref="ArgumentException">As <see cref="MultiplyTransposedA"/>.</exception>
-    public static void MultiplyTransposedANaive(int m, int n, int k, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc)
+    internal static void MultiplyTransposedAScalar(int m, int n, int k, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc)
     {
         CheckTransposedA(m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
         for (int i = 0; i < m; i++)
@@ -134,7 +134,7 @@ public static partial class SmallGemm
     /// products of A's rows with B's rows (a convolution's weight gradient dY·colsᵀ with few output channels). A's rows
     /// and two of B's rows are read once per 16-wide step of k into 16 accumulators, k in L1-sized blocks.</summary>
     /// <remarks>Each element is <see cref="DotLanes"/>: sixteen fused multiply-add chains over p ≡ lane (mod 16)
-    /// (the last step zero-padded), summed lane 0 to 15 in float; the same bits as <see cref="MultiplyTransposedBNaive"/>.</remarks>
+    /// (the last step zero-padded), summed lane 0 to 15 in float; the same bits as <see cref="MultiplyTransposedBScalar"/>.</remarks>
     /// <exception cref="ArgumentException">m outside [1, <see cref="MaxM"/>], a leading dimension too small or a span too short.</exception>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static unsafe void MultiplyTransposedB(int m, int n, int k, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
@@ -143,7 +143,7 @@ public static partial class SmallGemm
         CheckTransposed(m, MaxM, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
         if (!IsAccelerated)
         {
-            MultiplyTransposedBNaive(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+            MultiplyTransposedBScalar(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
             return;
         }
         // Sixteen lanes of partial sums per element of C, kept across blocks of k so that a block of A and of B stays
@@ -237,9 +237,9 @@ public static partial class SmallGemm
         return t;
     }
 
-    /// <summary>The reference for <see cref="MultiplyTransposedB"/>: each element by <see cref="DotLanes"/>.</summary>
+    /// <summary>The scalar fallback of <see cref="MultiplyTransposedB"/> without AVX-512 (and its twin in the tests): each element by <see cref="DotLanes"/>.</summary>
     /// <exception cref="ArgumentException">As <see cref="MultiplyTransposedB"/>.</exception>
-    public static void MultiplyTransposedBNaive(int m, int n, int k, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
+    internal static void MultiplyTransposedBScalar(int m, int n, int k, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
         Span<float> c, int ldc, bool accumulate)
     {
         CheckTransposed(m, MaxM, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
@@ -273,9 +273,9 @@ public static partial class SmallGemm
             throw new ArgumentException($"SmallGemm: a span is too short for m={m} n={n} k={k}");
     }
 
-    /// <summary>The reference: for each element, fused multiply-adds in k order from 0. Same contract as <see cref="Multiply"/>.</summary>
+    /// <summary>The scalar fallback of <see cref="Multiply"/> without AVX-512 (and its twin in the tests): for each element, fused multiply-adds in k order from 0.</summary>
     /// <exception cref="ArgumentException">As <see cref="Multiply"/>.</exception>
-    public static void MultiplyNaive(int m, int n, int k, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc)
+    internal static void MultiplyScalar(int m, int n, int k, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc)
     {
         Check(m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
         for (int i = 0; i < m; i++)

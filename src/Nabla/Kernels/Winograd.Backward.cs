@@ -30,8 +30,8 @@ public static partial class Winograd
     /// </summary>
     /// <remarks>Chunks of images are split into <paramref name="slots"/> fixed runs, as <see cref="FilterGrad"/>; every
     /// image belongs to one chunk, whose input gradient one thread adds in a fixed order, so dx and the partials are the
-    /// same bits for any <see cref="Workers.Count"/>. The naive twins are <see cref="FilterGradNaive"/> and
-    /// <see cref="InputGradNaive"/>.</remarks>
+    /// same bits for any <see cref="Workers.Count"/>. The naive twins are in the tests
+    /// (<c>NaiveTwins/WinogradNaive.cs</c>).</remarks>
     /// <param name="x">The forward's input (N, C_in, H, W); may be empty when <paramref name="partials"/> is.</param>
     /// <param name="n">N.</param>
     /// <param name="cin">C_in.</param>
@@ -236,46 +236,5 @@ public static partial class Winograd
         (Vector512.FusedMultiplyAdd(two, d34, d12) - five * v5).Store(q + 3 * qs);
         (v0 + s12 + s34).Store(q + 4 * qs);
         v5.Store(q + 5 * qs);
-    }
-
-    /// <summary>The reference of the input gradient of <see cref="Backward"/>: the direct sum
-    /// <c>dx[b, c, r, q] += Σ_{o,a,e} dY[b, o, r + ph − a, q + pw − e] · w[o, c, a, e]</c> in float, one element at a time.</summary>
-    /// <param name="w">Weights (C_out, C_in, 3, 3).</param>
-    /// <param name="dy">Output gradient (N, C_out, OH, OW).</param>
-    /// <param name="n">N.</param>
-    /// <param name="cin">C_in.</param>
-    /// <param name="h">H.</param>
-    /// <param name="width">W.</param>
-    /// <param name="cout">C_out.</param>
-    /// <param name="oh">OH.</param>
-    /// <param name="ow">OW.</param>
-    /// <param name="ph">Padding above.</param>
-    /// <param name="pw">Padding left.</param>
-    /// <param name="dx">Input gradient (N, C_in, H, W), added to.</param>
-    /// <exception cref="ArgumentException">A span is too short.</exception>
-    public static void InputGradNaive(ReadOnlySpan<float> w, ReadOnlySpan<float> dy, int n, int cin, int h, int width, int cout,
-        int oh, int ow, int ph, int pw, Span<float> dx)
-    {
-        if (w.Length < cout * cin * 9 || dy.Length < n * cout * oh * ow || dx.Length < n * cin * h * width) throw new ArgumentException("Winograd: span too short");
-        for (int b = 0; b < n; b++)
-            for (int c = 0; c < cin; c++)
-                for (int r = 0; r < h; r++)
-                    for (int q = 0; q < width; q++)
-                    {
-                        float sum = 0;
-                        for (int o = 0; o < cout; o++)
-                            for (int a = 0; a < 3; a++)
-                            {
-                                int i = r + ph - a;
-                                if (i < 0 || i >= oh) continue;
-                                for (int e = 0; e < 3; e++)
-                                {
-                                    int jj = q + pw - e;
-                                    if (jj < 0 || jj >= ow) continue;
-                                    sum += dy[((b * cout + o) * oh + i) * ow + jj] * w[((o * cin + c) * 3 + a) * 3 + e];
-                                }
-                            }
-                        dx[((b * cin + c) * h + r) * width + q] += sum;
-                    }
     }
 }

@@ -168,33 +168,4 @@ public static partial class Winograd
         (((d2 - d1) * sixth) + ((d3 - d4) * Vector512.Create(1f / 12f))).Store(q + qs);
         (((s34 - s12) * sixth) + d5).Store(q + 2 * qs);
     }
-
-    /// <summary>The reference of <see cref="FilterGrad"/>: the direct sum over images and outputs, in float, into
-    /// <paramref name="dw"/> (C_out·C_in·9, overwritten).</summary>
-    /// <exception cref="ArgumentException">A span is too short.</exception>
-    public static void FilterGradNaive(ReadOnlySpan<float> x, int n, int cin, int h, int w, ReadOnlySpan<float> dy, int cout,
-        int oh, int ow, int ph, int pw, Span<float> dw)
-    {
-        if (x.Length < n * cin * h * w || dy.Length < n * cout * oh * ow || dw.Length < cout * cin * 9) throw new ArgumentException("Winograd: span too short");
-        for (int o = 0; o < cout; o++)
-            for (int c = 0; c < cin; c++)
-                for (int a = 0; a < 3; a++)
-                    for (int e = 0; e < 3; e++)
-                    {
-                        float sum = 0;
-                        for (int b = 0; b < n; b++)
-                            for (int i = 0; i < oh; i++)
-                            {
-                                int r = i - ph + a;
-                                if (r < 0 || r >= h) continue;
-                                for (int q = 0; q < ow; q++)
-                                {
-                                    int col = q - pw + e;
-                                    if (col < 0 || col >= w) continue;
-                                    sum += dy[((b * cout + o) * oh + i) * ow + q] * x[((b * cin + c) * h + r) * w + col];
-                                }
-                            }
-                        dw[((o * cin + c) * 3 + a) * 3 + e] = sum;
-                    }
-    }
 }

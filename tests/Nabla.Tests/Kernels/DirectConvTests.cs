@@ -1,3 +1,4 @@
+using Nabla.Tests.NaiveTwins;
 using Nabla.Kernels;
 using Nabla.Ops;
 using Nabla.Tensors;
@@ -42,7 +43,7 @@ public class DirectConvTests
                 var fast = Enumerable.Repeat(float.NaN, n * cout * oh * ow).ToArray();
                 var naive = new float[fast.Length];
                 DirectConv.Conv1(x, n, h, w, wt, cout, kh, kw, ph, pw, withBias ? bias : default, fast, relu);
-                DirectConv.Conv1Naive(x, n, h, w, wt, cout, kh, kw, ph, pw, withBias ? bias : default, naive, relu);
+                DirectConvNaive.Conv1(x, n, h, w, wt, cout, kh, kw, ph, pw, withBias ? bias : default, naive, relu);
                 Assert.Equal(naive, fast);
             }
     }
@@ -80,7 +81,7 @@ public class DirectConvTests
                 var fast = Enumerable.Repeat(float.NaN, slots * cout * taps).ToArray();
                 var naive = new float[fast.Length];
                 DirectConv.FilterGrad1(x, n, h, w, g, relu ? y : default, cout, kh, kw, ph, pw, slots, fast);
-                DirectConv.FilterGrad1Naive(x, n, h, w, g, relu ? y : default, cout, kh, kw, ph, pw, slots, naive);
+                DirectConv.FilterGrad1Scalar(x, n, h, w, g, relu ? y : default, cout, kh, kw, ph, pw, slots, naive);
                 Assert.Equal(naive, fast);
                 var sum = new float[cout * taps];
                 for (int s = 0; s < slots; s++)

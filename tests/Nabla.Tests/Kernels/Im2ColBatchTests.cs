@@ -1,3 +1,4 @@
+using Nabla.Tests.NaiveTwins;
 using Nabla.Kernels;
 using Xunit;
 
@@ -34,14 +35,14 @@ public class Im2ColBatchTests
         var fast = Enumerable.Repeat(float.NaN, c * kh * kw * images * oh * ow).ToArray();
         var naive = new float[fast.Length];
         Im2ColBatch.Unfold(x, images, stride, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, fast);
-        Im2ColBatch.UnfoldNaive(x, images, stride, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, naive);
+        Im2ColBatchNaive.Unfold(x, images, stride, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, naive);
         Assert.Equal(naive, fast);
 
         var cols = GemmTests.Random(rng, fast.Length);
         var dxFast = GemmTests.Random(rng, length);
         var dxNaive = (float[])dxFast.Clone();
         Im2ColBatch.Fold(cols, images, stride, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, dxFast);
-        Im2ColBatch.FoldNaive(cols, images, stride, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, dxNaive);
+        Im2ColBatchNaive.Fold(cols, images, stride, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, dxNaive);
         for (int i = 0; i < length; i++) Assert.Equal(dxNaive[i], dxFast[i], FoldTolerance);
     }
 

@@ -1,3 +1,4 @@
+using Nabla.Tests.NaiveTwins;
 using Nabla.Kernels;
 using Xunit;
 
@@ -32,14 +33,14 @@ public class Im2ColTests
         var fast = Enumerable.Repeat(float.NaN, c * kh * kw * oh * ow).ToArray();
         var naive = new float[fast.Length];
         Im2Col.Unfold(x, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, fast);
-        Im2Col.UnfoldNaive(x, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, naive);
+        Im2ColNaive.Unfold(x, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, naive);
         Assert.Equal(naive, fast);
 
         var cols = GemmTests.Random(rng, fast.Length);
         var dxFast = GemmTests.Random(rng, x.Length);
         var dxNaive = (float[])dxFast.Clone();
         Im2Col.Fold(cols, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, dxFast);
-        Im2Col.FoldNaive(cols, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, dxNaive);
+        Im2ColNaive.Fold(cols, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, dxNaive);
         for (int i = 0; i < x.Length; i++) Assert.Equal(dxNaive[i], dxFast[i], 1e-5f);
     }
 

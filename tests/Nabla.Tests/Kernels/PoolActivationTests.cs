@@ -1,3 +1,4 @@
+using Nabla.Tests.NaiveTwins;
 using Nabla.Kernels;
 using Xunit;
 
@@ -44,7 +45,7 @@ public class PoolActivationTests
         var y = new float[planes * oh * ow]; var arg = new int[y.Length];
         var yn = new float[y.Length]; var argn = new int[y.Length];
         Pool.MaxPool2d(x, planes, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, y, arg);
-        Pool.MaxPool2dNaive(x, planes, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, yn, argn);
+        PoolNaive.MaxPool2d(x, planes, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, yn, argn);
         Assert.Equal(yn, y);
         Assert.Equal(argn, arg);
     }
@@ -64,7 +65,7 @@ public class PoolActivationTests
         var dxn = (float[])dx.Clone();
         var before = (float[])dx.Clone();
         Pool.MaxPool2dBackward(g, arg, planes, h * w, oh * ow, dx);
-        Pool.MaxPool2dBackwardNaive(g, arg, planes, h * w, oh * ow, dxn);
+        PoolNaive.MaxPool2dBackward(g, arg, planes, h * w, oh * ow, dxn);
         Assert.Equal(dxn, dx);
         Assert.NotEqual(before, dx);
     }
@@ -98,7 +99,7 @@ public class PoolActivationTests
             var dx = Enumerable.Repeat(float.NaN, x.Length + 40).ToArray();
             var dxn = new float[x.Length];
             Pool.MaxPool2x2Backward(g, arg, planes, h, w, dx.AsSpan(0, x.Length));
-            Pool.MaxPool2x2BackwardNaive(g, arg, planes, h, w, dxn);
+            PoolNaive.MaxPool2x2Backward(g, arg, planes, h, w, dxn);
             Assert.Equal(Bits(dxn), Bits(dx.AsSpan(0, x.Length).ToArray()));
             Assert.All(dx[x.Length..], v => Assert.True(float.IsNaN(v), "written past the span"));
         }
@@ -112,7 +113,7 @@ public class PoolActivationTests
         foreach (var run in new Action[]
         {
             () => Pool.MaxPool2x2Backward(new float[4], arg, 1, 4, 4, new float[16]),
-            () => Pool.MaxPool2x2BackwardNaive(new float[4], arg, 1, 4, 4, new float[16]),
+            () => PoolNaive.MaxPool2x2Backward(new float[4], arg, 1, 4, 4, new float[16]),
         })
             Assert.Contains("index 0 of output 1 is outside its 2x2 window", Assert.Throws<ArgumentException>(run).Message);
         // The same through the vector path: a row of 16 windows.
@@ -136,7 +137,7 @@ public class PoolActivationTests
         var arg = Enumerable.Repeat(-7, y.Length).ToArray();
         var yn = new float[planes * oh * ow]; var argn = new int[yn.Length];
         Pool.MaxPool2d(x, planes, h, w, 2, 2, 2, 2, 0, 0, 1, 1, oh, ow, y.AsSpan(0, yn.Length), arg.AsSpan(0, yn.Length));
-        Pool.MaxPool2dNaive(x, planes, h, w, 2, 2, 2, 2, 0, 0, 1, 1, oh, ow, yn, argn);
+        PoolNaive.MaxPool2d(x, planes, h, w, 2, 2, 2, 2, 0, 0, 1, 1, oh, ow, yn, argn);
         Assert.Equal(yn, y[..yn.Length]);
         Assert.Equal(argn, arg[..yn.Length]);
         Assert.All(y[yn.Length..], v => Assert.True(float.IsNaN(v), "output written past the span"));
@@ -177,7 +178,7 @@ public class PoolActivationTests
         var y = new float[planes * oh * ow]; var arg = new int[y.Length];
         var yn = new float[y.Length]; var argn = new int[y.Length];
         Pool.MaxPool2d(x, planes, h, w, k, k, 2, 2, 0, 0, 1, 1, oh, ow, y, arg);
-        Pool.MaxPool2dNaive(x, planes, h, w, k, k, 2, 2, 0, 0, 1, 1, oh, ow, yn, argn);
+        PoolNaive.MaxPool2d(x, planes, h, w, k, k, 2, 2, 0, 0, 1, 1, oh, ow, yn, argn);
         Assert.Contains(float.NaN, y);
         Assert.Equal(yn, y);
         Assert.Equal(argn, arg);
@@ -207,7 +208,7 @@ public class PoolActivationTests
         var d = GemmTests.Random(rng, n);
         var dn = (float[])d.Clone();
         Activation.ReluBackward(x, g, d);
-        Activation.ReluBackwardNaive(x, g, dn);
+        ActivationNaive.ReluBackward(x, g, dn);
         Assert.Equal(dn, d);
 
         var y = new float[n];

@@ -1,3 +1,4 @@
+using Nabla.Tests.NaiveTwins;
 using Nabla.Kernels;
 using Xunit;
 using Xunit.Abstractions;
@@ -55,7 +56,7 @@ public class WinogradTests(ITestOutputHelper output)
             var fast = accumulate ? (float[])start.Clone() : Enumerable.Repeat(float.NaN, start.Length).ToArray();
             var naive = accumulate ? (float[])start.Clone() : new float[start.Length];
             Winograd.Conv(x, n, cin, h, w, u, cout, oh, ow, ph, pw, bias, fast, accumulate);
-            Winograd.ConvNaive(x, n, cin, h, w, u, cout, oh, ow, ph, pw, bias, naive, accumulate);
+            WinogradNaive.Conv(x, n, cin, h, w, u, cout, oh, ow, ph, pw, bias, naive, accumulate);
             double err = RelativeError(fast, naive.Select(v => (double)v).ToArray());
             output.WriteLine($"accumulate={accumulate}: fast vs naive {err:E2}");
             Assert.True(err <= FastVsNaiveTolerance, $"error {err:E2}");
@@ -63,7 +64,7 @@ public class WinogradTests(ITestOutputHelper output)
         var fastRelu = new float[n * cout * oh * ow];
         var naiveRelu = new float[fastRelu.Length];
         Winograd.Conv(x, n, cin, h, w, u, cout, oh, ow, ph, pw, bias, fastRelu, false, relu: true);
-        Winograd.ConvNaive(x, n, cin, h, w, u, cout, oh, ow, ph, pw, bias, naiveRelu, false, relu: true);
+        WinogradNaive.Conv(x, n, cin, h, w, u, cout, oh, ow, ph, pw, bias, naiveRelu, false, relu: true);
         Assert.True(RelativeError(fastRelu, naiveRelu.Select(v => (double)v).ToArray()) <= FastVsNaiveTolerance);
         Assert.All(fastRelu, v => Assert.True(v >= 0f));
     }
@@ -83,7 +84,7 @@ public class WinogradTests(ITestOutputHelper output)
         for (int s = 0; s < slots; s++)
             for (int i = 0; i < wn; i++) fast[i] += partials[s * wn + i];
         var naive = new float[wn];
-        Winograd.FilterGradNaive(x, n, cin, h, w, dy, cout, oh, ow, ph, pw, naive);
+        WinogradNaive.FilterGrad(x, n, cin, h, w, dy, cout, oh, ow, ph, pw, naive);
         var reference = new double[wn];
         for (int b = 0; b < n; b++)
             for (int o = 0; o < cout; o++)
@@ -116,7 +117,7 @@ public class WinogradTests(ITestOutputHelper output)
         Winograd.TransformWeights(wt, cout, cin, false, u);
         var reference = DirectInputGrad(dy, n, cin, h, w, wt, cout, oh, ow, ph, pw);
         var naive = new float[start.Length];
-        Winograd.InputGradNaive(wt, dy, n, cin, h, w, cout, oh, ow, ph, pw, naive);
+        WinogradNaive.InputGrad(wt, dy, n, cin, h, w, cout, oh, ow, ph, pw, naive);
         Assert.True(RelativeError(naive, reference) <= NaiveFilterGradTolerance, "naive twin");
         int slots = Winograd.FilterGradSlots(n, cin, cout, oh, ow, 4);
         foreach (bool scalar in new[] { false, true })
@@ -195,7 +196,7 @@ public class WinogradTests(ITestOutputHelper output)
         var fast = Enumerable.Repeat(float.NaN, Winograd.WeightLength(cout, cin)).ToArray();
         var naive = new float[fast.Length];
         Winograd.TransformWeights(w, cout, cin, flip, fast);
-        Winograd.TransformWeightsNaive(w, cout, cin, flip, naive);
+        WinogradNaive.TransformWeights(w, cout, cin, flip, naive);
         Assert.True(RelativeError(fast, naive.Select(v => (double)v).ToArray()) <= WeightTransformTolerance);
     }
 
@@ -212,9 +213,9 @@ public class WinogradTests(ITestOutputHelper output)
             var x = GemmTests.Random(rng, n * cin * hw * hw);
             var wt = GemmTests.Random(rng, cout * cin * 9);
             var u = new float[(tileOut + 2) * (tileOut + 2) * cout * cin];
-            Winograd.TransformWeightsNaive(wt, cout, cin, false, u, tileOut);
+            WinogradNaive.TransformWeights(wt, cout, cin, false, u, tileOut);
             var y = new float[n * cout * o * o];
-            Winograd.ConvNaive(x, n, cin, hw, hw, u, cout, o, o, pad, pad, default, y, false, tileOut);
+            WinogradNaive.Conv(x, n, cin, hw, hw, u, cout, o, o, pad, pad, default, y, false, tileOut);
             var reference = Direct(x, n, cin, hw, hw, wt, cout, o, o, pad, pad, flip: false);
             double err = RelativeError(y, reference);
             output.WriteLine($"F({tileOut}x{tileOut},3x3) n={n} cin={cin} {hw}x{hw} cout={cout} pad={pad}: max error / max |y| = {err:E2}");
