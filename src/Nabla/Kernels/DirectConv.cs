@@ -1,5 +1,6 @@
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using Nabla.Kernels.Conv;
 
 namespace Nabla.Kernels;
 
@@ -32,15 +33,15 @@ public static partial class DirectConv
     /// <summary>y (N, C_out, OH, OW) = conv(x (N, 1, H, W), w (C_out, 1, kh, kw)) + bias, ReLU applied when asked;
     /// stride 1, dilation 1, zero padding (ph, pw); OH = H + 2ph − kh + 1, OW = W + 2pw − kw + 1.</summary>
     /// <exception cref="ArgumentException">A size is out of range or a span is too short.</exception>
-    public static void Conv1(ReadOnlySpan<float> x, int n, int h, int w, ReadOnlySpan<float> weight, int cout, int kh, int kw,
-        int ph, int pw, ReadOnlySpan<float> bias, Span<float> y, bool relu)
+    public static void Conv1(in ConvGeometry geo, ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> y, bool relu)
     {
+        int n = geo.N, h = geo.H, w = geo.W, cout = geo.Cout, kh = geo.Kh, kw = geo.Kw, ph = geo.Ph, pw = geo.Pw;
         var (oh, ow) = Check(n, h, w, cout, kh, kw, ph, pw, x.Length, weight.Length, bias.Length, y.Length);
         unsafe
         {
             fixed (float* px = x, pwt = weight, pb = bias, py = y)
             {
-                var job = new Job(px, pwt, bias.IsEmpty ? null : pb, py, h, w, cout, kh, kw, ph, pw, oh, ow, relu);
+                var job = new Job(px, pwt, bias.IsEmpty ? null : pb, py, geo, oh, ow, relu);
                 Workers.Run(n, job, static (j, b) => Image(j, b));
             }
         }
@@ -58,10 +59,10 @@ public static partial class DirectConv
         return (oh, ow);
     }
 
-    private readonly unsafe struct Job(float* x, float* w, float* bias, float* y, int h, int wd, int cout, int kh, int kw, int ph, int pw, int oh, int ow, bool relu)
+    private readonly unsafe struct Job(float* x, float* w, float* bias, float* y, in ConvGeometry geo, int oh, int ow, bool relu)
     {
         public readonly float* X = x, W = w, Bias = bias, Y = y;
-        public readonly int H = h, Wd = wd, Cout = cout, Kh = kh, Kw = kw, Ph = ph, Pw = pw, Oh = oh, Ow = ow;
+        public readonly int H = geo.H, Wd = geo.W, Cout = geo.Cout, Kh = geo.Kh, Kw = geo.Kw, Ph = geo.Ph, Pw = geo.Pw, Oh = oh, Ow = ow;
         public readonly bool Relu = relu;
     }
 

@@ -2,16 +2,14 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
+using Nabla.Kernels.Conv;
+
 namespace Nabla.Kernels;
 
 public static partial class Winograd
 {
     [ThreadStatic] private static float[]? t_stageY;
     [ThreadStatic] private static int[]? t_backTiles;
-
-    /// <summary>Tests set this to run <see cref="Backward"/>'s input-gradient scatter one element at a time (the path
-    /// taken without AVX-512); read by the calling thread only.</summary>
-    [ThreadStatic] internal static bool t_scalarScatter;
 
     /// <summary>
     /// The backward of a 3x3 stride-1 convolution by F(4x4, 3x3), as the adjoint of <see cref="Conv"/> (Lavin &amp; Gray,
@@ -32,18 +30,10 @@ public static partial class Winograd
     /// image belongs to one chunk, whose input gradient one thread adds in a fixed order, so dx and the partials are the
     /// same bits for any <see cref="Workers.Count"/>. The naive twins are in the tests
     /// (<c>NaiveTwins/WinogradNaive.cs</c>).</remarks>
+    /// <param name="g">The sizes (N, C_in, H, W, C_out, OH, OW, padding), validated at the op boundary; OH and OW may be any. The kernel side g.Kh picks the algorithm: 3 for F(4x4, 3x3) (weights from <see cref="TransformWeights"/>), 5 for F(2x2, 5x5) (from <see cref="TransformWeights5x5"/>; 2x2 gradient tiles, partials of C_out·C_in·25).</param>
     /// <param name="x">The forward's input (N, C_in, H, W); may be empty when <paramref name="partials"/> is.</param>
-    /// <param name="n">N.</param>
-    /// <param name="cin">C_in.</param>
-    /// <param name="h">H.</param>
-    /// <param name="w">W.</param>
     /// <param name="dy">Output gradient (N, C_out, OH, OW).</param>
     /// <param name="yRelu">The forward's ReLU outputs (N, C_out, OH, OW), or empty when the convolution has no fused ReLU.</param>
-    /// <param name="cout">C_out.</param>
-    /// <param name="oh">OH.</param>
-    /// <param name="ow">OW.</param>
-    /// <param name="ph">Padding above (as the forward).</param>
-    /// <param name="pw">Padding left.</param>
     /// <param name="u">The forward's transformed weights (<see cref="TransformWeights"/> without flip); may be empty when
     /// <paramref name="dx"/> is.</param>
     /// <param name="dx">Input gradient (N, C_in, H, W), added to (or overwritten, with <paramref name="overwriteDx"/>);
@@ -52,13 +42,15 @@ public static partial class Winograd
     /// <param name="partials">slots x C_out·C_in·9 floats, each overwritten; empty for no weight gradient.</param>
     /// <param name="overwriteDx">dx's old contents are ignored (they may be garbage): each chunk clears its images'
     /// part of dx, while it is about to be written, before adding (a new gradient needs no separate clearing pass).</param>
-    /// <param name="kernel">3 for F(4x4, 3x3) (weights from <see cref="TransformWeights"/>), 5 for F(2x2, 5x5) (from
-    /// <see cref="TransformWeights5x5"/>; 2x2 gradient tiles, partials of C_out·C_in·25).</param>
     /// <exception cref="ArgumentException">A size is not positive, slots is out of range, the kernel is not 3 or 5, or a span is too short.</exception>
-    public static unsafe void Backward(ReadOnlySpan<float> x, int n, int cin, int h, int w, ReadOnlySpan<float> dy, ReadOnlySpan<float> yRelu,
-        int cout, int oh, int ow, int ph, int pw, ReadOnlySpan<float> u, Span<float> dx, int slots, Span<float> partials, bool overwriteDx = false,
-        int kernel = 3)
+    public static unsafe void Backward(in ConvGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, ReadOnlySpan<float> yRelu, ReadOnlySpan<float> u, Span<float> dx, int slots, Span<float> partials, bool overwriteDx = false) =>
+        BackwardCore(g, x, dy, yRelu, u, dx, slots, partials, overwriteDx, Avx512F.VL.IsSupported);
+
+    /// <summary><see cref="Backward"/> with the scatter of dX chosen: masked vectors (AVX-512VL) or one element at a time
+    /// (tests run both).</summary>
+    internal static unsafe void BackwardCore(in ConvGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, ReadOnlySpan<float> yRelu, ReadOnlySpan<float> u, Span<float> dx, int slots, Span<float> partials, bool overwriteDx, bool maskedScatter)
     {
+        int n = g.N, cin = g.Cin, h = g.H, w = g.W, cout = g.Cout, oh = g.Oh, ow = g.Ow, ph = g.Ph, pw = g.Pw, kernel = g.Kh;
         if (n <= 0 || cin <= 0 || h <= 0 || w <= 0 || cout <= 0 || oh <= 0 || ow <= 0)
             throw new ArgumentException($"Winograd: sizes must be positive, got N={n} C_in={cin} H={h} W={w} C_out={cout} OH={oh} OW={ow}");
         if (kernel != 3 && kernel != 5) throw new ArgumentException($"Winograd: kernel must be 3 or 5, got {kernel}");
@@ -75,7 +67,7 @@ public static partial class Winograd
         if (!wantW && !wantX) return;
         fixed (float* px = x, pg = dy, py = yRelu, pu = u, pdx = dx, pp = partials)
         {
-            bool masked = Avx512F.VL.IsSupported && !t_scalarScatter;
+            bool masked = maskedScatter && Avx512F.VL.IsSupported;
             var job = new BackwardJob(s, px, pg, yRelu.IsEmpty ? null : py, wantX ? pu : null, wantX ? pdx : null, wantW ? pp : null, slots, masked, overwriteDx);
             Workers.Run(slots, job, static (j, slot) => BackwardSlot(j, slot));
         }

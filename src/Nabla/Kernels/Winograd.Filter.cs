@@ -2,6 +2,8 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
+using Nabla.Kernels.Conv;
+
 namespace Nabla.Kernels;
 
 public static partial class Winograd
@@ -25,25 +27,16 @@ public static partial class Winograd
     /// <remarks>Chunks of images are split into <paramref name="slots"/> fixed runs (see
     /// <see cref="FilterGradSlots"/>); run s sums its chunks in order and writes its transformed sum to partial s.
     /// Adding the partials in order gives the same bits for any <see cref="Workers.Count"/>.</remarks>
+    /// <param name="g">The sizes (N, C_in, H, W, C_out, OH, OW, padding), validated at the op boundary; OH and OW may be any.</param>
     /// <param name="x">Input (N, C_in, H, W).</param>
-    /// <param name="n">N.</param>
-    /// <param name="cin">C_in.</param>
-    /// <param name="h">H.</param>
-    /// <param name="w">W.</param>
     /// <param name="dy">Output gradient (N, C_out, OH, OW).</param>
-    /// <param name="cout">C_out.</param>
-    /// <param name="oh">OH.</param>
-    /// <param name="ow">OW.</param>
-    /// <param name="ph">Padding above (as the forward).</param>
-    /// <param name="pw">Padding left.</param>
     /// <param name="slots">Partial sums, from <see cref="FilterGradSlots"/>.</param>
     /// <param name="partials">slots x C_out·C_in·9 floats, each partial overwritten.</param>
     /// <exception cref="ArgumentException">A size is not positive, slots is not the value of <see cref="FilterGradSlots"/> for some bound, or a span is too short.</exception>
-    public static void FilterGrad(ReadOnlySpan<float> x, int n, int cin, int h, int w, ReadOnlySpan<float> dy, int cout,
-        int oh, int ow, int ph, int pw, int slots, Span<float> partials)
+    public static void FilterGrad(in ConvGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, int slots, Span<float> partials)
     {
         if (partials.IsEmpty) throw new ArgumentException("Winograd: partials need at least one slot of C_out·C_in·9 floats, span is empty");
-        Backward(x, n, cin, h, w, dy, default, cout, oh, ow, ph, pw, default, default, slots, partials);
+        Backward(g, x, dy, default, default, default, slots, partials);
     }
 
     /// <summary>dM[ξ][o][tile] = (A dY Aᵀ)[ξ] for the <paramref name="tileOut"/> x <paramref name="tileOut"/> gradient tile

@@ -55,7 +55,7 @@ public class Im2ColUnitTests
         var dxBatch = (float[])dxFast.Clone();
         var dxNaive = (float[])dxFast.Clone();
         Im2ColUnit.Fold(cols, images, stride, c, h, w, kh, kw, ph, pw, dxFast);
-        Im2ColBatch.Fold(cols, images, stride, c, h, w, kh, kw, 1, 1, ph, pw, 1, 1, dxBatch);
+        Im2ColBatch.Fold(cols, images, stride, c, h, w, new Window2d(kh, kw, 1, 1, ph, pw, 1, 1), dxBatch);
         Im2ColBatchNaive.Fold(cols, images, stride, c, h, w, kh, kw, 1, 1, ph, pw, 1, 1, dxNaive);
         Assert.Equal(dxBatch, dxFast);
         for (int i = 0; i < length; i++) Assert.Equal(dxNaive[i], dxFast[i], FoldTolerance);

@@ -12,7 +12,7 @@ internal static class Im2ColBatchNaive
     internal static void Unfold(ReadOnlySpan<float> x, int images, int imageStride, int c, int h, int w, int kh, int kw,
         int sh, int sw, int ph, int pw, int dh, int dw, Span<float> cols)
     {
-        var (oh, ow) = Im2ColBatch.Check(x.Length, images, imageStride, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, cols.Length);
+        var (oh, ow) = Im2ColBatch.Check(x.Length, images, imageStride, c, h, w, new Window2d(kh, kw, sh, sw, ph, pw, dh, dw), cols.Length);
         int p = oh * ow, k = c * kh * kw;
         var one = new float[k * p];
         for (int b = 0; b < images; b++)
@@ -27,7 +27,7 @@ internal static class Im2ColBatchNaive
     internal static void Fold(ReadOnlySpan<float> cols, int images, int imageStride, int c, int h, int w, int kh, int kw,
         int sh, int sw, int ph, int pw, int dh, int dw, Span<float> dx)
     {
-        var (oh, ow) = Im2ColBatch.Check(dx.Length, images, imageStride, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, cols.Length);
+        var (oh, ow) = Im2ColBatch.Check(dx.Length, images, imageStride, c, h, w, new Window2d(kh, kw, sh, sw, ph, pw, dh, dw), cols.Length);
         int p = oh * ow, k = c * kh * kw;
         var one = new float[k * p];
         for (int b = 0; b < images; b++)

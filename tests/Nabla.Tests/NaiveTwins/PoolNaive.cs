@@ -12,7 +12,7 @@ internal static class PoolNaive
     internal static void MaxPool2d(ReadOnlySpan<float> x, int planes, int h, int w, int kh, int kw, int sh, int sw,
         int ph, int pw, int dh, int dw, int oh, int ow, Span<float> y, Span<int> arg)
     {
-        Pool.Check(x.Length, planes, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, y.Length, arg.Length);
+        Pool.Check(x.Length, planes, h, w, new Window2d(kh, kw, sh, sw, ph, pw, dh, dw), oh, ow, y.Length, arg.Length);
         for (int plane = 0; plane < planes; plane++)
             for (int i = 0; i < oh; i++)
                 for (int j = 0; j < ow; j++)

@@ -65,7 +65,7 @@ internal sealed class Im2ColConv : ConvAlgorithm
     private static void Unfold(in ConvGeometry s, ReadOnlySpan<float> x, int count, Span<float> cols)
     {
         if (s.UnitStride) Im2ColUnit.Unfold(x, count, s.Cin * s.H * s.W, s.Cpg, s.H, s.W, s.Kh, s.Kw, s.Ph, s.Pw, cols);
-        else Im2ColBatch.Unfold(x, count, s.Cin * s.H * s.W, s.Cpg, s.H, s.W, s.Kh, s.Kw, s.Sh, s.Sw, s.Ph, s.Pw, s.Dh, s.Dw, cols);
+        else Im2ColBatch.Unfold(x, count, s.Cin * s.H * s.W, s.Cpg, s.H, s.W, s.Window, cols);
     }
 
     /// <summary>dX of <paramref name="count"/> images of one group += the fold of their columns (dx starts at the
@@ -73,7 +73,7 @@ internal sealed class Im2ColConv : ConvAlgorithm
     private static void Fold(in ConvGeometry s, ReadOnlySpan<float> cols, int count, Span<float> dx)
     {
         if (s.UnitStride) Im2ColUnit.Fold(cols, count, s.Cin * s.H * s.W, s.Cpg, s.H, s.W, s.Kh, s.Kw, s.Ph, s.Pw, dx);
-        else Im2ColBatch.Fold(cols, count, s.Cin * s.H * s.W, s.Cpg, s.H, s.W, s.Kh, s.Kw, s.Sh, s.Sw, s.Ph, s.Pw, s.Dh, s.Dw, dx);
+        else Im2ColBatch.Fold(cols, count, s.Cin * s.H * s.W, s.Cpg, s.H, s.W, s.Window, dx);
     }
 
     /// <inheritdoc/>
