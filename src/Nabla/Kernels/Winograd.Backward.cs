@@ -2,8 +2,6 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
-using Nabla.Kernels.Conv;
-
 namespace Nabla.Kernels;
 
 public static partial class Winograd
@@ -43,12 +41,12 @@ public static partial class Winograd
     /// <param name="overwriteDx">dx's old contents are ignored (they may be garbage): each chunk clears its images'
     /// part of dx, while it is about to be written, before adding (a new gradient needs no separate clearing pass).</param>
     /// <exception cref="ArgumentException">A size is not positive, slots is out of range, the kernel is not 3 or 5, or a span is too short.</exception>
-    public static unsafe void Backward(in ConvGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, ReadOnlySpan<float> yRelu, ReadOnlySpan<float> u, Span<float> dx, int slots, Span<float> partials, bool overwriteDx = false) =>
+    public static unsafe void Backward(in Nabla.Kernels.Conv.ConvGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, ReadOnlySpan<float> yRelu, ReadOnlySpan<float> u, Span<float> dx, int slots, Span<float> partials, bool overwriteDx = false) =>
         BackwardCore(g, x, dy, yRelu, u, dx, slots, partials, overwriteDx, Avx512F.VL.IsSupported);
 
     /// <summary><see cref="Backward"/> with the scatter of dX chosen: masked vectors (AVX-512VL) or one element at a time
     /// (tests run both).</summary>
-    internal static unsafe void BackwardCore(in ConvGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, ReadOnlySpan<float> yRelu, ReadOnlySpan<float> u, Span<float> dx, int slots, Span<float> partials, bool overwriteDx, bool maskedScatter)
+    internal static unsafe void BackwardCore(in Nabla.Kernels.Conv.ConvGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, ReadOnlySpan<float> yRelu, ReadOnlySpan<float> u, Span<float> dx, int slots, Span<float> partials, bool overwriteDx, bool maskedScatter)
     {
         int n = g.N, cin = g.Cin, h = g.H, w = g.W, cout = g.Cout, oh = g.Oh, ow = g.Ow, ph = g.Ph, pw = g.Pw, kernel = g.Kh;
         if (n <= 0 || cin <= 0 || h <= 0 || w <= 0 || cout <= 0 || oh <= 0 || ow <= 0)

@@ -1,8 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
-using Nabla.Kernels.Conv;
-
 namespace Nabla.Kernels;
 
 public static partial class Winograd
@@ -81,7 +79,7 @@ public static partial class Winograd
     /// tiles: the results are the same for any <see cref="Workers.Count"/>.
     /// </summary>
     /// <exception cref="ArgumentException">A size is not positive or a span is too short.</exception>
-    public static void Conv5x5(in ConvGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> u, ReadOnlySpan<float> bias, Span<float> y, bool relu)
+    public static void Conv5x5(in Nabla.Kernels.Conv.ConvGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> u, ReadOnlySpan<float> bias, Span<float> y, bool relu)
     {
         RunConv(g, x, u, bias, y, accumulate: false, relu, TileOut5);
     }

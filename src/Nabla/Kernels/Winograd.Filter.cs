@@ -2,8 +2,6 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
-using Nabla.Kernels.Conv;
-
 namespace Nabla.Kernels;
 
 public static partial class Winograd
@@ -33,7 +31,7 @@ public static partial class Winograd
     /// <param name="slots">Partial sums, from <see cref="FilterGradSlots"/>.</param>
     /// <param name="partials">slots x C_out·C_in·9 floats, each partial overwritten.</param>
     /// <exception cref="ArgumentException">A size is not positive, slots is not the value of <see cref="FilterGradSlots"/> for some bound, or a span is too short.</exception>
-    public static void FilterGrad(in ConvGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, int slots, Span<float> partials)
+    public static void FilterGrad(in Nabla.Kernels.Conv.ConvGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, int slots, Span<float> partials)
     {
         if (partials.IsEmpty) throw new ArgumentException("Winograd: partials need at least one slot of C_out·C_in·9 floats, span is empty");
         Backward(g, x, dy, default, default, default, slots, partials);
