@@ -46,8 +46,12 @@ public static partial class SmallGemm
             return;
         }
         float* panel = stackalloc float[MaxM * k];
-        for (int p = 0; p < k; p++)
-            for (int r = 0; r < MaxM; r++) panel[p * MaxM + r] = r >= m ? 0f : transA ? a[p * lda + r] : a[r * lda + p];
+        if (transA) // the branch stays out of the packing loops (at LeNet's sizes packing costs as much as a block)
+            for (int p = 0; p < k; p++)
+                for (int r = 0; r < MaxM; r++) panel[p * MaxM + r] = r < m ? a[p * lda + r] : 0f;
+        else
+            for (int p = 0; p < k; p++)
+                for (int r = 0; r < MaxM; r++) panel[p * MaxM + r] = r < m ? a[r * lda + p] : 0f;
         fixed (float* pb = b, pc = c)
             for (int j = 0; j < n; j += 32) Block(m, Math.Min(32, n - j), k, panel, pb + j, ldb, pc + j, ldc);
     }
