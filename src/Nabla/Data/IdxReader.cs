@@ -91,14 +91,6 @@ public static class IdxReader
         }
     }
 
-    /// <summary>Reads a label file: magic 0x00000801, shape [N].</summary>
-    /// <exception cref="NablaInputException">The file is malformed or not a label file.</exception>
-    public static IdxData ReadLabels(string path) => Read(path, 1);
-
-    /// <summary>Reads an image file: magic 0x00000803, shape [N, H, W].</summary>
-    /// <exception cref="NablaInputException">The file is malformed or not an image file.</exception>
-    public static IdxData ReadImages(string path) => Read(path, 3);
-
     private static IdxData ReadBody(Stream s, string name, int expectedDims, long maxDataLength, long exactLength, bool gzip, bool gzName)
     {
         string where = gzip ? "decompressed byte offset" : "byte offset";

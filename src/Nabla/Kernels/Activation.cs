@@ -65,15 +65,6 @@ public static class Activation
         for (; i < hi; i++) if (x[i] > 0f) d[i] += g[i];
     }
 
-    /// <summary>The reference: one element at a time. Same contract as <see cref="ReluBackward"/>.</summary>
-    /// <exception cref="ArgumentException">The spans differ in length.</exception>
-    public static void ReluBackwardNaive(ReadOnlySpan<float> x, ReadOnlySpan<float> g, Span<float> d)
-    {
-        if (x.Length != g.Length || x.Length != d.Length)
-            throw new ArgumentException($"Activation.ReluBackwardNaive: lengths differ: x {x.Length}, g {g.Length}, d {d.Length}");
-        for (int i = 0; i < d.Length; i++) if (x[i] > 0f) d[i] += g[i];
-    }
-
     /// <summary>Effectively computes <c>d[i] = y[i] &gt; 0 ? g[i] : 0</c>: the gradient that reaches the input of a
     /// ReLU fused into the op before it, from the ReLU's output <paramref name="y"/> (y &gt; 0 exactly where the
     /// input was &gt; 0). Overwrites <paramref name="d"/>; one thread (callers run it inside their own parts).</summary>
@@ -116,7 +107,7 @@ public static class Activation
             throw new ArgumentException($"Activation.BiasReluRows: spans too short: s {s.Length} (need {src}), d {d.Length} (need {dst})");
         if (!Avx512F.IsSupported)
         {
-            for (int r = 0; r < rows; r++) BiasReluRowNaive(s.Slice(r * srcStride, n), bias.IsEmpty ? null : bias[r], relu, d.Slice(r * dstStride, n));
+            for (int r = 0; r < rows; r++) BiasReluRowScalar(s.Slice(r * srcStride, n), bias.IsEmpty ? null : bias[r], relu, d.Slice(r * dstStride, n));
             return;
         }
         fixed (float* ps = s, pd = d)
@@ -137,9 +128,9 @@ public static class Activation
             }
     }
 
-    /// <summary>The reference for one row of <see cref="BiasReluRows"/>: <c>TensorPrimitives.Add</c>, then
+    /// <summary>The scalar fallback for one row of <see cref="BiasReluRows"/> without AVX-512 (and its twin in the tests): <c>TensorPrimitives.Add</c>, then
     /// <c>TensorPrimitives.Max(·, 0)</c> as <see cref="Relu"/>.</summary>
-    public static void BiasReluRowNaive(ReadOnlySpan<float> s, float? bias, bool relu, Span<float> d)
+    internal static void BiasReluRowScalar(ReadOnlySpan<float> s, float? bias, bool relu, Span<float> d)
     {
         if (bias is { } b) TensorPrimitives.Add(s, b, d);
         else s.CopyTo(d);
@@ -172,15 +163,6 @@ public static class Activation
                 Vector256.ConditionalSelect(keep, Vector256.Load(pg + i), Vector256<float>.Zero).Store(pd + i);
             }
         for (; i < n; i++) pd[i] = py[i] > 0f ? pg[i] : 0f;
-    }
-
-    /// <summary>The reference: one element at a time. Same contract as <see cref="ReluMask"/>.</summary>
-    /// <exception cref="ArgumentException">The spans differ in length.</exception>
-    public static void ReluMaskNaive(ReadOnlySpan<float> y, ReadOnlySpan<float> g, Span<float> d)
-    {
-        if (y.Length != g.Length || y.Length != d.Length)
-            throw new ArgumentException($"Activation.ReluMaskNaive: lengths differ: y {y.Length}, g {g.Length}, d {d.Length}");
-        for (int i = 0; i < d.Length; i++) d[i] = y[i] > 0f ? g[i] : 0f;
     }
 
     private static int Parts(int n) => (n + PartLength - 1) / PartLength;

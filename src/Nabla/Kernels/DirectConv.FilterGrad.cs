@@ -1,5 +1,6 @@
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using Nabla.Kernels.Conv;
 
 namespace Nabla.Kernels;
 
@@ -18,29 +19,28 @@ public static partial class DirectConv
     /// Callers add the partials in run order, so the result is the same for any number of threads.</summary>
     /// <remarks>Each sum is kept in 16 lanes per block of 16 output columns (lane l of block v takes column 16v + l; the
     /// columns past OW add fma(0, 0, ·)), accumulated image by image and row by row, then added block by block and lane
-    /// by lane in float: exactly <see cref="FilterGrad1Naive"/>.</remarks>
+    /// by lane in float: exactly <see cref="FilterGrad1Scalar"/>.</remarks>
     /// <exception cref="ArgumentException">A size is out of range or a span is too short.</exception>
-    public static unsafe void FilterGrad1(ReadOnlySpan<float> x, int n, int h, int w, ReadOnlySpan<float> g, ReadOnlySpan<float> yRelu,
-        int cout, int kh, int kw, int ph, int pw, int slots, Span<float> partials)
+    public static unsafe void FilterGrad1(in ConvGeometry geo, ReadOnlySpan<float> x, ReadOnlySpan<float> g, ReadOnlySpan<float> yRelu, int slots, Span<float> partials)
     {
+        int n = geo.N, h = geo.H, w = geo.W, cout = geo.Cout, kh = geo.Kh, kw = geo.Kw, ph = geo.Ph, pw = geo.Pw;
         var (oh, ow) = CheckGrad(n, h, w, cout, kh, kw, ph, pw, x.Length, g.Length, yRelu.Length, slots, partials.Length);
         if (!Avx512F.IsSupported)
         {
-            FilterGrad1Naive(x, n, h, w, g, yRelu, cout, kh, kw, ph, pw, slots, partials);
+            FilterGrad1Scalar(geo, x, g, yRelu, slots, partials);
             return;
         }
         fixed (float* px = x, pg = g, py = yRelu, pp = partials)
         {
-            var job = new GradJob(px, pg, yRelu.IsEmpty ? null : py, pp, n, h, w, cout, kh, kw, ph, pw, oh, ow, slots);
+            var job = new GradJob(px, pg, yRelu.IsEmpty ? null : py, pp, geo, oh, ow, slots);
             Workers.Run(slots, job, static (j, s) => GradSlot(j, s));
         }
     }
 
-    private readonly unsafe struct GradJob(float* x, float* g, float* y, float* partials, int n, int h, int w, int cout, int kh, int kw,
-        int ph, int pw, int oh, int ow, int slots)
+    private readonly unsafe struct GradJob(float* x, float* g, float* y, float* partials, in ConvGeometry geo, int oh, int ow, int slots)
     {
         public readonly float* X = x, G = g, Y = y, Partials = partials;
-        public readonly int N = n, H = h, Wd = w, Cout = cout, Kh = kh, Kw = kw, Ph = ph, Pw = pw, Oh = oh, Ow = ow, Slots = slots;
+        public readonly int N = geo.N, H = geo.H, Wd = geo.W, Cout = geo.Cout, Kh = geo.Kh, Kw = geo.Kw, Ph = geo.Ph, Pw = geo.Pw, Oh = oh, Ow = ow, Slots = slots;
     }
 
     private static unsafe void GradSlot(GradJob j, int slot)
@@ -157,12 +157,12 @@ public static partial class DirectConv
         a20.Store(accs[10]); a21.Store(accs[11]); a22.Store(accs[12]); a23.Store(accs[13]); a24.Store(accs[14]);
     }
 
-    /// <summary>The reference of <see cref="FilterGrad1"/>: the same lanes, fused multiply-adds and additions, one element
+    /// <summary>The scalar fallback of <see cref="FilterGrad1"/> without AVX-512 (and its twin in the tests): the same lanes, fused multiply-adds and additions, one element
     /// at a time.</summary>
     /// <exception cref="ArgumentException">As <see cref="FilterGrad1"/>.</exception>
-    public static void FilterGrad1Naive(ReadOnlySpan<float> x, int n, int h, int w, ReadOnlySpan<float> g, ReadOnlySpan<float> yRelu,
-        int cout, int kh, int kw, int ph, int pw, int slots, Span<float> partials)
+    internal static void FilterGrad1Scalar(in ConvGeometry geo, ReadOnlySpan<float> x, ReadOnlySpan<float> g, ReadOnlySpan<float> yRelu, int slots, Span<float> partials)
     {
+        int n = geo.N, h = geo.H, w = geo.W, cout = geo.Cout, kh = geo.Kh, kw = geo.Kw, ph = geo.Ph, pw = geo.Pw;
         var (oh, ow) = CheckGrad(n, h, w, cout, kh, kw, ph, pw, x.Length, g.Length, yRelu.Length, slots, partials.Length);
         int vecs = (ow + Lanes - 1) / Lanes, taps = kh * kw;
         var lanes = new float[vecs * Lanes];

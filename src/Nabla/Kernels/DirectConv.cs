@@ -1,5 +1,6 @@
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using Nabla.Kernels.Conv;
 
 namespace Nabla.Kernels;
 
@@ -13,7 +14,7 @@ namespace Nabla.Kernels;
 /// </summary>
 /// <remarks>Images are split over <see cref="Workers"/>; each output element is computed by the same operations
 /// whichever thread runs it, so results are bit-identical for any thread count, and equal to
-/// <see cref="Conv1Naive"/>, the scalar twin.</remarks>
+/// the scalar twin in the tests (<c>NaiveTwins/DirectConvNaive.cs</c>).</remarks>
 public static partial class DirectConv
 {
     private const int Lanes = 16;
@@ -32,15 +33,15 @@ public static partial class DirectConv
     /// <summary>y (N, C_out, OH, OW) = conv(x (N, 1, H, W), w (C_out, 1, kh, kw)) + bias, ReLU applied when asked;
     /// stride 1, dilation 1, zero padding (ph, pw); OH = H + 2ph − kh + 1, OW = W + 2pw − kw + 1.</summary>
     /// <exception cref="ArgumentException">A size is out of range or a span is too short.</exception>
-    public static void Conv1(ReadOnlySpan<float> x, int n, int h, int w, ReadOnlySpan<float> weight, int cout, int kh, int kw,
-        int ph, int pw, ReadOnlySpan<float> bias, Span<float> y, bool relu)
+    public static void Conv1(in ConvGeometry geo, ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> y, bool relu)
     {
+        int n = geo.N, h = geo.H, w = geo.W, cout = geo.Cout, kh = geo.Kh, kw = geo.Kw, ph = geo.Ph, pw = geo.Pw;
         var (oh, ow) = Check(n, h, w, cout, kh, kw, ph, pw, x.Length, weight.Length, bias.Length, y.Length);
         unsafe
         {
             fixed (float* px = x, pwt = weight, pb = bias, py = y)
             {
-                var job = new Job(px, pwt, bias.IsEmpty ? null : pb, py, h, w, cout, kh, kw, ph, pw, oh, ow, relu);
+                var job = new Job(px, pwt, bias.IsEmpty ? null : pb, py, geo, oh, ow, relu);
                 Workers.Run(n, job, static (j, b) => Image(j, b));
             }
         }
@@ -48,7 +49,7 @@ public static partial class DirectConv
 
     /// <summary>The output size, after checking the sizes and span lengths of <see cref="Conv1"/> and its twin
     /// (an empty bias is none).</summary>
-    private static (int Oh, int Ow) Check(int n, int h, int w, int cout, int kh, int kw, int ph, int pw, int xLength, int wLength, int biasLength, int yLength)
+    internal static (int Oh, int Ow) Check(int n, int h, int w, int cout, int kh, int kw, int ph, int pw, int xLength, int wLength, int biasLength, int yLength)
     {
         int oh = h + 2 * ph - kh + 1, ow = w + 2 * pw - kw + 1;
         if (n < 0 || h <= 0 || w <= 0 || cout <= 0 || kh <= 0 || kw <= 0 || kh > MaxKernel || kw > MaxKernel || ph < 0 || pw < 0 || oh <= 0 || ow <= 0)
@@ -58,10 +59,10 @@ public static partial class DirectConv
         return (oh, ow);
     }
 
-    private readonly unsafe struct Job(float* x, float* w, float* bias, float* y, int h, int wd, int cout, int kh, int kw, int ph, int pw, int oh, int ow, bool relu)
+    private readonly unsafe struct Job(float* x, float* w, float* bias, float* y, in ConvGeometry geo, int oh, int ow, bool relu)
     {
         public readonly float* X = x, W = w, Bias = bias, Y = y;
-        public readonly int H = h, Wd = wd, Cout = cout, Kh = kh, Kw = kw, Ph = ph, Pw = pw, Oh = oh, Ow = ow;
+        public readonly int H = geo.H, Wd = geo.W, Cout = geo.Cout, Kh = geo.Kh, Kw = geo.Kw, Ph = geo.Ph, Pw = geo.Pw, Oh = oh, Ow = ow;
         public readonly bool Relu = relu;
     }
 
@@ -147,28 +148,4 @@ public static partial class DirectConv
 
     private static unsafe Vector512<float> Bias(in Job j, int o0, int o, int oc) =>
         Vector512.Create(j.Bias == null || o >= oc ? 0f : j.Bias[o0 + o]);
-
-    /// <summary>The reference of <see cref="Conv1"/>: one element at a time, the same fused multiply-adds in the same
-    /// order (bias first, then taps row by row), so the same bits.</summary>
-    /// <exception cref="ArgumentException">A size is out of range or a span is too short.</exception>
-    public static void Conv1Naive(ReadOnlySpan<float> x, int n, int h, int w, ReadOnlySpan<float> weight, int cout, int kh, int kw,
-        int ph, int pw, ReadOnlySpan<float> bias, Span<float> y, bool relu)
-    {
-        var (oh, ow) = Check(n, h, w, cout, kh, kw, ph, pw, x.Length, weight.Length, bias.Length, y.Length);
-        for (int b = 0; b < n; b++)
-            for (int o = 0; o < cout; o++)
-                for (int i = 0; i < oh; i++)
-                    for (int q = 0; q < ow; q++)
-                    {
-                        float acc = bias.IsEmpty ? 0f : bias[o];
-                        for (int a = 0; a < kh; a++)
-                            for (int e = 0; e < kw; e++)
-                            {
-                                int r = i + a - ph, c = q + e - pw;
-                                float xv = r >= 0 && r < h && c >= 0 && c < w ? x[(b * h + r) * w + c] : 0f;
-                                acc = MathF.FusedMultiplyAdd(weight[(o * kh + a) * kw + e], xv, acc);
-                            }
-                        y[((b * cout + o) * oh + i) * ow + q] = relu ? Math.Max(acc, 0f) : acc;
-                    }
-    }
 }

@@ -66,18 +66,6 @@ public static class DropoutMask
         }
     }
 
-    /// <summary>The reference: one element at a time through <see cref="Mask"/>. Same contract as <see cref="Apply"/>.</summary>
-    /// <exception cref="ArgumentException">The spans differ in length, or p is outside [0, 1].</exception>
-    public static void ApplyNaive(ulong key, float p, ReadOnlySpan<float> src, Span<float> dst, bool accumulate)
-    {
-        Check(p, src.Length, dst.Length);
-        for (int i = 0; i < src.Length; i++)
-        {
-            float v = src[i] * Mask(key, p, i);
-            dst[i] = accumulate ? dst[i] + v : v;
-        }
-    }
-
     /// <summary>Elements [lo, hi) on one thread; lo is even (a part's start).</summary>
     private static unsafe void ApplyRange(ulong key, float p, float* src, float* dst, int lo, int hi, bool accumulate)
     {
@@ -130,7 +118,7 @@ public static class DropoutMask
         return z ^ Vector512.ShiftRightLogical(z, 31);
     }
 
-    private static void Check(float p, int srcLength, int dstLength)
+    internal static void Check(float p, int srcLength, int dstLength)
     {
         if (p is < 0f or > 1f || float.IsNaN(p)) throw new ArgumentException($"DropoutMask: p must be in [0, 1], got {p}");
         if (srcLength != dstLength) throw new ArgumentException($"DropoutMask: src has {srcLength} elements, dst {dstLength}");

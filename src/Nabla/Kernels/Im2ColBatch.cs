@@ -6,32 +6,25 @@ namespace Nabla.Kernels;
 /// (C·kh·kw) x (B·P) matrix, P = OH·OW.
 /// </summary>
 /// <remarks>
-/// <c>cols[r, b·P + q] = Im2Col.Unfold(image b)[r, q]</c>. Images are <c>imageStride</c> apart in the image span
+/// <c>cols[r, b·P + q]</c> is image b's column q in <see cref="Im2Col"/>'s layout. Images are <c>imageStride</c> apart in the image span
 /// (C·H·W for a whole image; larger when the channels are a group's slice of a wider image).
 /// </remarks>
 public static class Im2ColBatch
 {
     /// <summary>Batched im2col: every receptive field of each of <paramref name="images"/> images as a column.</summary>
+    /// <param name="win">The window: kernel, stride, padding, dilation.</param>
     /// <param name="x">The first image's C x H x W, then the next ones <paramref name="imageStride"/> apart.</param>
     /// <param name="images">Number of images B.</param>
     /// <param name="imageStride">Distance between consecutive images in <paramref name="x"/> (≥ C·H·W).</param>
     /// <param name="c">Channels C.</param>
     /// <param name="h">Height H.</param>
     /// <param name="w">Width W.</param>
-    /// <param name="kh">Kernel height.</param>
-    /// <param name="kw">Kernel width.</param>
-    /// <param name="sh">Vertical stride.</param>
-    /// <param name="sw">Horizontal stride.</param>
-    /// <param name="ph">Zero padding top and bottom.</param>
-    /// <param name="pw">Zero padding left and right.</param>
-    /// <param name="dh">Vertical dilation.</param>
-    /// <param name="dw">Horizontal dilation.</param>
     /// <param name="cols">Destination (C·kh·kw) x (B·OH·OW); every element is written.</param>
     /// <exception cref="ArgumentException">Sizes out of range or spans too short.</exception>
-    public static unsafe void Unfold(ReadOnlySpan<float> x, int images, int imageStride, int c, int h, int w, int kh, int kw,
-        int sh, int sw, int ph, int pw, int dh, int dw, Span<float> cols)
+    public static unsafe void Unfold(ReadOnlySpan<float> x, int images, int imageStride, int c, int h, int w, in Window2d win, Span<float> cols)
     {
-        var (oh, ow) = Check(x.Length, images, imageStride, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, cols.Length);
+        int kh = win.Kh, kw = win.Kw, sh = win.Sh, sw = win.Sw, ph = win.Ph, pw = win.Pw, dh = win.Dh, dw = win.Dw;
+        var (oh, ow) = Check(x.Length, images, imageStride, c, h, w, win, cols.Length);
         int p = oh * ow, ld = images * p;
         fixed (float* px = x, pcols = cols)
         {
@@ -64,26 +57,19 @@ public static class Im2ColBatch
 
     /// <summary>Batched col2im: adds every column back into its receptive field of its image (the adjoint of
     /// <see cref="Unfold"/>).</summary>
+    /// <param name="win">The window: kernel, stride, padding, dilation.</param>
     /// <param name="cols">(C·kh·kw) x (B·OH·OW).</param>
     /// <param name="images">Number of images B.</param>
     /// <param name="imageStride">Distance between consecutive images in <paramref name="dx"/>.</param>
     /// <param name="c">Channels C.</param>
     /// <param name="h">Height H.</param>
     /// <param name="w">Width W.</param>
-    /// <param name="kh">Kernel height.</param>
-    /// <param name="kw">Kernel width.</param>
-    /// <param name="sh">Vertical stride.</param>
-    /// <param name="sw">Horizontal stride.</param>
-    /// <param name="ph">Zero padding top and bottom.</param>
-    /// <param name="pw">Zero padding left and right.</param>
-    /// <param name="dh">Vertical dilation.</param>
-    /// <param name="dw">Horizontal dilation.</param>
     /// <param name="dx">The images, accumulated into (<c>+=</c>), never cleared.</param>
     /// <exception cref="ArgumentException">Sizes out of range or spans too short.</exception>
-    public static unsafe void Fold(ReadOnlySpan<float> cols, int images, int imageStride, int c, int h, int w, int kh, int kw,
-        int sh, int sw, int ph, int pw, int dh, int dw, Span<float> dx)
+    public static unsafe void Fold(ReadOnlySpan<float> cols, int images, int imageStride, int c, int h, int w, in Window2d win, Span<float> dx)
     {
-        var (oh, ow) = Check(dx.Length, images, imageStride, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, cols.Length);
+        int kh = win.Kh, kw = win.Kw, sh = win.Sh, sw = win.Sw, ph = win.Ph, pw = win.Pw, dh = win.Dh, dw = win.Dw;
+        var (oh, ow) = Check(dx.Length, images, imageStride, c, h, w, win, cols.Length);
         int p = oh * ow, ld = images * p;
         fixed (float* pcols = cols, pdx = dx)
         {
@@ -114,36 +100,6 @@ public static class Im2ColBatch
         }
     }
 
-    /// <summary>The reference: <see cref="Im2Col.UnfoldNaive"/> per image, columns copied into place.</summary>
-    /// <exception cref="ArgumentException">As <see cref="Unfold"/>.</exception>
-    public static void UnfoldNaive(ReadOnlySpan<float> x, int images, int imageStride, int c, int h, int w, int kh, int kw,
-        int sh, int sw, int ph, int pw, int dh, int dw, Span<float> cols)
-    {
-        var (oh, ow) = Check(x.Length, images, imageStride, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, cols.Length);
-        int p = oh * ow, k = c * kh * kw;
-        var one = new float[k * p];
-        for (int b = 0; b < images; b++)
-        {
-            Im2Col.UnfoldNaive(x.Slice(b * imageStride, c * h * w), c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, one);
-            for (int r = 0; r < k; r++) one.AsSpan(r * p, p).CopyTo(cols.Slice(r * images * p + b * p, p));
-        }
-    }
-
-    /// <summary>The reference: columns copied out per image, then <see cref="Im2Col.FoldNaive"/>.</summary>
-    /// <exception cref="ArgumentException">As <see cref="Fold"/>.</exception>
-    public static void FoldNaive(ReadOnlySpan<float> cols, int images, int imageStride, int c, int h, int w, int kh, int kw,
-        int sh, int sw, int ph, int pw, int dh, int dw, Span<float> dx)
-    {
-        var (oh, ow) = Check(dx.Length, images, imageStride, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, cols.Length);
-        int p = oh * ow, k = c * kh * kw;
-        var one = new float[k * p];
-        for (int b = 0; b < images; b++)
-        {
-            for (int r = 0; r < k; r++) cols.Slice(r * images * p + b * p, p).CopyTo(one.AsSpan(r * p, p));
-            Im2Col.FoldNaive(one, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, dx.Slice(b * imageStride, c * h * w));
-        }
-    }
-
     private static (int Lo, int Hi) ValidRange(int outSize, int size, int stride, int pad, int offset)
     {
         int first = pad - offset;
@@ -153,9 +109,9 @@ public static class Im2ColBatch
         return (Math.Min(lo, hi), hi);
     }
 
-    private static (int Oh, int Ow) Check(int imageLength, int images, int imageStride, int c, int h, int w, int kh, int kw,
-        int sh, int sw, int ph, int pw, int dh, int dw, int colsLength)
+    internal static (int Oh, int Ow) Check(int imageLength, int images, int imageStride, int c, int h, int w, in Window2d win, int colsLength)
     {
+        int kh = win.Kh, kw = win.Kw, sh = win.Sh, sw = win.Sw, ph = win.Ph, pw = win.Pw, dh = win.Dh, dw = win.Dw;
         if (images < 0 || c < 0 || h < 1 || w < 1 || kh < 1 || kw < 1 || sh < 1 || sw < 1 || ph < 0 || pw < 0 || dh < 1 || dw < 1)
             throw new ArgumentException(
                 $"Im2ColBatch: need images, c ≥ 0, h, w, kernel, stride, dilation ≥ 1 and padding ≥ 0; got images={images} c={c} h={h} w={w} " +

@@ -23,7 +23,7 @@ public static class Im2ColUnit
         var (oh, ow) = Check(x.Length, images, imageStride, c, h, w, kh, kw, ph, pw, cols.Length);
         if (!Avx512F.IsSupported)
         {
-            Im2ColBatch.Unfold(x, images, imageStride, c, h, w, kh, kw, 1, 1, ph, pw, 1, 1, cols);
+            Im2ColBatch.Unfold(x, images, imageStride, c, h, w, new Window2d(kh, kw, 1, 1, ph, pw, 1, 1), cols);
             return;
         }
         int p = oh * ow, ld = images * p, segments = (ow + 15) / 16;
@@ -95,7 +95,7 @@ public static class Im2ColUnit
         var (oh, ow) = Check(dx.Length, images, imageStride, c, h, w, kh, kw, ph, pw, cols.Length);
         if (!Avx512F.IsSupported)
         {
-            Im2ColBatch.Fold(cols, images, imageStride, c, h, w, kh, kw, 1, 1, ph, pw, 1, 1, dx);
+            Im2ColBatch.Fold(cols, images, imageStride, c, h, w, new Window2d(kh, kw, 1, 1, ph, pw, 1, 1), dx);
             return;
         }
         int p = oh * ow, ld = images * p;

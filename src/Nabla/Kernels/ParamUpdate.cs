@@ -68,7 +68,7 @@ public static class ParamUpdate
         for (; i < hi; i++) SgdOne(p, g, st, i, s);
     }
 
-    private static unsafe void SgdOne(float* p, float* g, float* st, int i, in SgdSettings s)
+    internal static unsafe void SgdOne(float* p, float* g, float* st, int i, in SgdSettings s)
     {
         float gi = g[i] + s.WeightDecay * p[i];
         if (s.Momentum == 0) { p[i] -= s.Lr * gi; return; }
@@ -81,15 +81,6 @@ public static class ParamUpdate
         }
         st[i] = s.First ? gi : s.Momentum * st[i] + (1 - s.Dampening) * gi;
         p[i] -= s.Lr * (s.Nesterov ? gi + s.Momentum * st[i] : st[i]);
-    }
-
-    /// <summary>The reference: one element at a time, the textbook formulas. Same contract as <see cref="Sgd"/>.</summary>
-    /// <exception cref="ArgumentException">The spans differ in length.</exception>
-    public static unsafe void SgdNaive(Span<float> p, ReadOnlySpan<float> g, Span<float> state, in SgdSettings s)
-    {
-        CheckLengths(p.Length, g.Length, s.Momentum == 0 ? p.Length : state.Length, "SgdNaive");
-        fixed (float* pp = p, pg = g, ps = state)
-            for (int i = 0; i < p.Length; i++) SgdOne(pp, pg, ps, i, s);
     }
 
     /// <summary>The settings of one Adam step (see <c>Nabla.Optim.Adam</c>).</summary>
@@ -145,7 +136,7 @@ public static class ParamUpdate
         for (; i < hi; i++) AdamOne(p, g, m, v, i, s);
     }
 
-    private static unsafe void AdamOne(float* p, float* g, float* m, float* v, int i, in AdamSettings s)
+    internal static unsafe void AdamOne(float* p, float* g, float* m, float* v, int i, in AdamSettings s)
     {
         float gi = g[i];
         if (s.Decoupled) p[i] *= 1 - s.Lr * s.WeightDecay;
@@ -155,17 +146,7 @@ public static class ParamUpdate
         p[i] -= s.StepSize * m[i] / (MathF.Sqrt(v[i]) / s.SqrtBc2 + s.Eps);
     }
 
-    /// <summary>The reference: one element at a time. Same contract as <see cref="Adam"/>.</summary>
-    /// <exception cref="ArgumentException">The spans differ in length.</exception>
-    public static unsafe void AdamNaive(Span<float> p, ReadOnlySpan<float> g, Span<float> m, Span<float> v, in AdamSettings s)
-    {
-        CheckLengths(p.Length, g.Length, m.Length, "AdamNaive");
-        CheckLengths(p.Length, g.Length, v.Length, "AdamNaive");
-        fixed (float* pp = p, pg = g, pm = m, pv = v)
-            for (int i = 0; i < p.Length; i++) AdamOne(pp, pg, pm, pv, i, s);
-    }
-
-    private static void CheckLengths(int p, int g, int state, string op)
+    internal static void CheckLengths(int p, int g, int state, string op)
     {
         if (p != g || p != state)
             throw new ArgumentException($"ParamUpdate.{op}: lengths differ: parameter {p}, gradient {g}, state {state}");

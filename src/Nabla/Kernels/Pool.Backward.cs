@@ -34,22 +34,7 @@ public static partial class Pool
         }
     }
 
-    /// <summary>The reference, with span indexing. Same contract as <see cref="MaxPool2dBackward"/>.</summary>
-    /// <exception cref="ArgumentException">Spans too short, or an index outside its plane.</exception>
-    public static void MaxPool2dBackwardNaive(ReadOnlySpan<float> g, ReadOnlySpan<int> arg, int planes, int inPlane, int outPlane, Span<float> dx)
-    {
-        CheckBackward(g.Length, arg.Length, planes, inPlane, outPlane, dx.Length);
-        for (int plane = 0; plane < planes; plane++)
-            for (int o = 0; o < outPlane; o++)
-            {
-                int at = arg[plane * outPlane + o];
-                if (at < 0) continue;
-                if (at >= inPlane) throw new ArgumentException($"Pool.MaxPool2dBackwardNaive: index {at} outside a plane of {inPlane}");
-                dx[plane * inPlane + at] += g[plane * outPlane + o];
-            }
-    }
-
-    private static void CheckBackward(int gLength, int argLength, int planes, int inPlane, int outPlane, int dxLength)
+    internal static void CheckBackward(int gLength, int argLength, int planes, int inPlane, int outPlane, int dxLength)
     {
         if (planes < 0 || inPlane < 0 || outPlane < 0)
             throw new ArgumentException($"Pool: sizes out of range: planes={planes} in-plane {inPlane} out-plane {outPlane}");
@@ -114,24 +99,6 @@ public static partial class Pool
         }
     }
 
-    /// <summary>The reference: clear, then one add per output. Same contract as <see cref="MaxPool2x2Backward"/>.</summary>
-    /// <exception cref="ArgumentException">Spans too short, sizes out of range, or an index outside its window.</exception>
-    public static void MaxPool2x2BackwardNaive(ReadOnlySpan<float> g, ReadOnlySpan<int> arg, int planes, int h, int w, Span<float> dx)
-    {
-        if (h < 1 || w < 1) throw new ArgumentException($"Pool: sizes out of range: {h}x{w}");
-        int oh = h / 2, ow = w / 2;
-        CheckBackward(g.Length, arg.Length, planes, h * w, oh * ow, dx.Length);
-        dx[..(planes * h * w)].Clear();
-        for (int plane = 0; plane < planes; plane++)
-            for (int i = 0; i < oh; i++)
-                for (int j = 0; j < ow; j++)
-                {
-                    int o = i * ow + j, at = arg[plane * oh * ow + o];
-                    if (at < 0 || at / w / 2 != i || at % w / 2 != j) throw OutsideWindow(at, o);
-                    dx[plane * h * w + at] += g[plane * oh * ow + o];
-                }
-    }
-
     /// <summary><paramref name="count"/> (≤ 16) windows of one output row: the four candidates of each window
     /// selected by comparing its index with the window's corners, the two input rows interleaved back from even and
     /// odd columns by permutes, and stored with the elements past the windows masked off unless
@@ -178,6 +145,6 @@ public static partial class Pool
         Avx512F.MaskStore(at + 16, Vector512.LessThan(lanes, Vector512.Create(2 * count - 16)).AsSingle(), b);
     }
 
-    private static ArgumentException OutsideWindow(int index, int output) =>
+    internal static ArgumentException OutsideWindow(int index, int output) =>
         new($"Pool.MaxPool2x2Backward: index {index} of output {output} is outside its 2x2 window");
 }

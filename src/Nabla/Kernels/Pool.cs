@@ -12,27 +12,20 @@ public static partial class Pool
 {
     /// <summary>Max pooling of <paramref name="planes"/> planes: fast loops (no bounds clipping inside windows
     /// that lie wholly in the plane).</summary>
+    /// <param name="win">The window: kernel, stride, padding, dilation.</param>
     /// <param name="x">Planes of H x W, back to back.</param>
     /// <param name="planes">Number of planes.</param>
     /// <param name="h">Plane height.</param>
     /// <param name="w">Plane width.</param>
-    /// <param name="kh">Window height.</param>
-    /// <param name="kw">Window width.</param>
-    /// <param name="sh">Vertical stride.</param>
-    /// <param name="sw">Horizontal stride.</param>
-    /// <param name="ph">Padding top and bottom.</param>
-    /// <param name="pw">Padding left and right.</param>
-    /// <param name="dh">Vertical dilation.</param>
-    /// <param name="dw">Horizontal dilation.</param>
     /// <param name="oh">Output height.</param>
     /// <param name="ow">Output width.</param>
     /// <param name="y">Destination, planes x OH x OW.</param>
     /// <param name="arg">Destination, the in-plane index (row·W + column) of each maximum.</param>
     /// <exception cref="ArgumentException">Spans too short or sizes out of range.</exception>
-    public static unsafe void MaxPool2d(ReadOnlySpan<float> x, int planes, int h, int w, int kh, int kw, int sh, int sw,
-        int ph, int pw, int dh, int dw, int oh, int ow, Span<float> y, Span<int> arg)
+    public static unsafe void MaxPool2d(ReadOnlySpan<float> x, int planes, int h, int w, in Window2d win, int oh, int ow, Span<float> y, Span<int> arg)
     {
-        Check(x.Length, planes, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, y.Length, arg.Length);
+        int kh = win.Kh, kw = win.Kw, sh = win.Sh, sw = win.Sw, ph = win.Ph, pw = win.Pw, dh = win.Dh, dw = win.Dw;
+        Check(x.Length, planes, h, w, win, oh, ow, y.Length, arg.Length);
         fixed (float* px = x, py = y)
         fixed (int* pa = arg)
         {
@@ -121,7 +114,7 @@ public static partial class Pool
     /// <summary>Windows of any size at horizontal stride 2 that lie inside the plane (AlexNet's 3x3 stride-2 pools), 16
     /// outputs at a time: each tap's 16 inputs (every other float) are the even lanes of two loads, and the running
     /// maximum takes a value when <c>!(v &lt;= best)</c> while best is not NaN, taps in row-major order — the scalar
-    /// rule (the first maximum; the first NaN wins), so the same values and indices as <see cref="MaxPool2dNaive"/>.</summary>
+    /// rule (the first maximum; the first NaN wins), so the same values and indices as the naive twin in the tests.</summary>
     private static unsafe void MaxPoolStride2Inside(float* px, int planes, int h, int w, int kh, int kw, int sh, int oh, int ow, float* py, int* pa)
     {
         var lane = Vector512<int>.Indices;
@@ -257,34 +250,9 @@ public static partial class Pool
         }
     }
 
-    /// <summary>The reference: the window loop straight from the definition. Same contract as <see cref="MaxPool2d"/>.</summary>
-    /// <exception cref="ArgumentException">Spans too short or sizes out of range.</exception>
-    public static void MaxPool2dNaive(ReadOnlySpan<float> x, int planes, int h, int w, int kh, int kw, int sh, int sw,
-        int ph, int pw, int dh, int dw, int oh, int ow, Span<float> y, Span<int> arg)
+    internal static void Check(int xLength, int planes, int h, int w, in Window2d win, int oh, int ow, int yLength, int argLength)
     {
-        Check(x.Length, planes, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, y.Length, arg.Length);
-        for (int plane = 0; plane < planes; plane++)
-            for (int i = 0; i < oh; i++)
-                for (int j = 0; j < ow; j++)
-                {
-                    float best = float.NegativeInfinity; int bi = -1;
-                    for (int a = 0; a < kh; a++)
-                        for (int b = 0; b < kw; b++)
-                        {
-                            int r = i * sh - ph + a * dh, col = j * sw - pw + b * dw;
-                            if (r < 0 || r >= h || col < 0 || col >= w) continue;
-                            float v = x[plane * h * w + r * w + col];
-                            if (bi >= 0 && float.IsNaN(best)) continue;
-                            if (bi < 0 || v > best || float.IsNaN(v)) { best = v; bi = r * w + col; }
-                        }
-                    y[(plane * oh + i) * ow + j] = best;
-                    arg[(plane * oh + i) * ow + j] = bi;
-                }
-    }
-
-    private static void Check(int xLength, int planes, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw,
-        int dh, int dw, int oh, int ow, int yLength, int argLength)
-    {
+        int kh = win.Kh, kw = win.Kw, sh = win.Sh, sw = win.Sw, ph = win.Ph, pw = win.Pw, dh = win.Dh, dw = win.Dw;
         if (planes < 0 || h < 1 || w < 1 || kh < 1 || kw < 1 || sh < 1 || sw < 1 || ph < 0 || pw < 0 || dh < 1 || dw < 1 || oh < 0 || ow < 0)
             throw new ArgumentException($"Pool: sizes out of range: planes={planes} {h}x{w} kernel {kh}x{kw} stride {sh}x{sw} padding {ph}x{pw} output {oh}x{ow}");
         long need = (long)planes * h * w, outs = (long)planes * oh * ow;

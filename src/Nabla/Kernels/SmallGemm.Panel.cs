@@ -21,7 +21,7 @@ public static partial class SmallGemm
     /// A's m rows at those p (lane i·L + l is A[i, q·L + l]). Each row of B is then read once, as broadcasts of its L
     /// values at that step, against the panel: 16 rows of B at a time in 16 vector accumulators (outer products; B is
     /// neither packed nor transposed). Each element is L fused multiply-add chains, chain l over p ≡ l (mod L) in
-    /// increasing p, added in l order (<see cref="DotChains"/>): the same bits as <see cref="MultiplyTransposedBPanelNaive"/>.
+    /// increasing p, added in l order (<see cref="DotChains"/>): the same bits as <see cref="MultiplyTransposedBPanelScalar"/>.
     /// </remarks>
     /// <exception cref="ArgumentException">m outside [1, <see cref="MaxMPanel"/>], a leading dimension too small or a span too short.</exception>
     public static unsafe void MultiplyTransposedBPanel(int m, int n, int k, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
@@ -30,7 +30,7 @@ public static partial class SmallGemm
         CheckTransposed(m, MaxMPanel, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
         if (!IsAccelerated)
         {
-            MultiplyTransposedBPanelNaive(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+            MultiplyTransposedBPanelScalar(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
             return;
         }
         if (n == 0) return;
@@ -187,10 +187,10 @@ public static partial class SmallGemm
         return buffer;
     }
 
-    /// <summary>The reference for <see cref="MultiplyTransposedBPanel"/>: each element by <see cref="DotChains"/> with
+    /// <summary>The scalar fallback of <see cref="MultiplyTransposedBPanel"/> without AVX-512 (and its twin in the tests): each element by <see cref="DotChains"/> with
     /// <see cref="ChainsFor"/>(m, k) chains.</summary>
     /// <exception cref="ArgumentException">As <see cref="MultiplyTransposedBPanel"/>.</exception>
-    public static void MultiplyTransposedBPanelNaive(int m, int n, int k, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
+    internal static void MultiplyTransposedBPanelScalar(int m, int n, int k, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
         Span<float> c, int ldc, bool accumulate)
     {
         CheckTransposed(m, MaxMPanel, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);

@@ -11,7 +11,7 @@ namespace Nabla.Kernels;
 /// would instead re-read and re-write each row of C once per k.
 /// </summary>
 /// <remarks>Every element is <c>fma(a[i,k−1], b[k−1,j], … fma(a[i,0], b[0,j], 0))</c>, in k order, whatever its
-/// position in a block: the same bits as <see cref="MultiplyNaive"/>, for any split of the columns.</remarks>
+/// position in a block: the same bits as <see cref="MultiplyScalar"/>, for any split of the columns.</remarks>
 public static partial class SmallGemm
 {
     /// <summary>The most rows of A (and C) this kernel takes.</summary>
@@ -26,62 +26,34 @@ public static partial class SmallGemm
     /// <summary>C (m x n, leading dimension ldc) = A (m x k, lda) · B (k x n, ldb), overwriting C.</summary>
     /// <exception cref="ArgumentException">m outside [1, <see cref="MaxM"/>], k outside [1, <see cref="MaxK"/>], a leading
     /// dimension too small or a span too short.</exception>
-    public static unsafe void Multiply(int m, int n, int k, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc)
-    {
-        Check(m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
-        if (!IsAccelerated)
-        {
-            MultiplyNaive(m, n, k, a, lda, b, ldb, c, ldc);
-            return;
-        }
-        float* panel = stackalloc float[MaxM * k];
-        for (int p = 0; p < k; p++)
-            for (int r = 0; r < MaxM; r++) panel[p * MaxM + r] = r < m ? a[r * lda + p] : 0f;
-        fixed (float* pb = b, pc = c)
-            for (int j = 0; j < n; j += 32) Block(m, Math.Min(32, n - j), k, panel, pb + j, ldb, pc + j, ldc);
-    }
+    public static void Multiply(int m, int n, int k, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc) =>
+        Run(false, m, n, k, a, lda, b, ldb, c, ldc);
 
     /// <summary>C (m x n, ldc) = Aᵀ · B with A stored k x m (lda ≥ m): the same kernel with A's panel read down its
     /// columns (a convolution's column gradient Wᵀ·dY, taken 8 columns of W at a time).</summary>
     /// <exception cref="ArgumentException">As <see cref="Multiply"/>, with A's shape k x m.</exception>
-    public static unsafe void MultiplyTransposedA(int m, int n, int k, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc)
+    public static void MultiplyTransposedA(int m, int n, int k, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc) =>
+        Run(true, m, n, k, a, lda, b, ldb, c, ldc);
+
+    /// <summary><see cref="Multiply"/>, or with <paramref name="transA"/> <see cref="MultiplyTransposedA"/>: A's 8-row
+    /// panel is packed on the stack (read down A's columns when transposed), then each 8 x 32 block of C.</summary>
+    private static unsafe void Run(bool transA, int m, int n, int k, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc)
     {
-        CheckTransposedA(m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
+        Check(transA, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
         if (!IsAccelerated)
         {
-            MultiplyTransposedANaive(m, n, k, a, lda, b, ldb, c, ldc);
+            Scalar(transA, m, n, k, a, lda, b, ldb, c, ldc);
             return;
         }
         float* panel = stackalloc float[MaxM * k];
-        for (int p = 0; p < k; p++)
-            for (int r = 0; r < MaxM; r++) panel[p * MaxM + r] = r < m ? a[p * lda + r] : 0f;
+        if (transA) // the branch stays out of the packing loops (at LeNet's sizes packing costs as much as a block)
+            for (int p = 0; p < k; p++)
+                for (int r = 0; r < MaxM; r++) panel[p * MaxM + r] = r < m ? a[p * lda + r] : 0f;
+        else
+            for (int p = 0; p < k; p++)
+                for (int r = 0; r < MaxM; r++) panel[p * MaxM + r] = r < m ? a[r * lda + p] : 0f;
         fixed (float* pb = b, pc = c)
             for (int j = 0; j < n; j += 32) Block(m, Math.Min(32, n - j), k, panel, pb + j, ldb, pc + j, ldc);
-    }
-
-    /// <summary>The reference for <see cref="MultiplyTransposedA"/>: fused multiply-adds in k order from 0.</summary>
-    /// <exception cref="ArgumentException">As <see cref="MultiplyTransposedA"/>.</exception>
-    public static void MultiplyTransposedANaive(int m, int n, int k, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc)
-    {
-        CheckTransposedA(m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
-        for (int i = 0; i < m; i++)
-            for (int j = 0; j < n; j++)
-            {
-                float s = 0f;
-                for (int p = 0; p < k; p++) s = MathF.FusedMultiplyAdd(a[p * lda + i], b[p * ldb + j], s);
-                c[i * ldc + j] = s;
-            }
-    }
-
-    private static void CheckTransposedA(int m, int n, int k, int aLength, int lda, int bLength, int ldb, int cLength, int ldc)
-    {
-        if (m < 1 || m > MaxM) throw new ArgumentException($"SmallGemm: m must be in [1, {MaxM}], got {m}");
-        if (k < 1 || k > MaxK) throw new ArgumentException($"SmallGemm: k must be in [1, {MaxK}], got {k}");
-        if (n < 0) throw new ArgumentException($"SmallGemm: n must be non-negative, got {n}");
-        if (lda < m || ldb < n || ldc < n) throw new ArgumentException($"SmallGemm: leading dimensions too small: lda {lda} (m {m}), ldb {ldb}, ldc {ldc} (n {n})");
-        if (n == 0) return;
-        if (aLength < (long)(k - 1) * lda + m || bLength < (long)(k - 1) * ldb + n || cLength < (long)(m - 1) * ldc + n)
-            throw new ArgumentException($"SmallGemm: a span is too short for m={m} n={n} k={k} (A transposed)");
     }
 
     /// <summary>One block of up to 32 columns: 8 rows x 2 vectors of accumulators.</summary>
@@ -134,7 +106,7 @@ public static partial class SmallGemm
     /// products of A's rows with B's rows (a convolution's weight gradient dY·colsᵀ with few output channels). A's rows
     /// and two of B's rows are read once per 16-wide step of k into 16 accumulators, k in L1-sized blocks.</summary>
     /// <remarks>Each element is <see cref="DotLanes"/>: sixteen fused multiply-add chains over p ≡ lane (mod 16)
-    /// (the last step zero-padded), summed lane 0 to 15 in float; the same bits as <see cref="MultiplyTransposedBNaive"/>.</remarks>
+    /// (the last step zero-padded), summed lane 0 to 15 in float; the same bits as <see cref="MultiplyTransposedBScalar"/>.</remarks>
     /// <exception cref="ArgumentException">m outside [1, <see cref="MaxM"/>], a leading dimension too small or a span too short.</exception>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static unsafe void MultiplyTransposedB(int m, int n, int k, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
@@ -143,7 +115,7 @@ public static partial class SmallGemm
         CheckTransposed(m, MaxM, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
         if (!IsAccelerated)
         {
-            MultiplyTransposedBNaive(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+            MultiplyTransposedBScalar(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
             return;
         }
         // Sixteen lanes of partial sums per element of C, kept across blocks of k so that a block of A and of B stays
@@ -237,9 +209,9 @@ public static partial class SmallGemm
         return t;
     }
 
-    /// <summary>The reference for <see cref="MultiplyTransposedB"/>: each element by <see cref="DotLanes"/>.</summary>
+    /// <summary>The scalar fallback of <see cref="MultiplyTransposedB"/> without AVX-512 (and its twin in the tests): each element by <see cref="DotLanes"/>.</summary>
     /// <exception cref="ArgumentException">As <see cref="MultiplyTransposedB"/>.</exception>
-    public static void MultiplyTransposedBNaive(int m, int n, int k, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
+    internal static void MultiplyTransposedBScalar(int m, int n, int k, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
         Span<float> c, int ldc, bool accumulate)
     {
         CheckTransposed(m, MaxM, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
@@ -273,28 +245,46 @@ public static partial class SmallGemm
             throw new ArgumentException($"SmallGemm: a span is too short for m={m} n={n} k={k}");
     }
 
-    /// <summary>The reference: for each element, fused multiply-adds in k order from 0. Same contract as <see cref="Multiply"/>.</summary>
+    /// <summary>The scalar fallback of <see cref="Multiply"/> without AVX-512 (and its twin in the tests): for each element, fused multiply-adds in k order from 0.</summary>
     /// <exception cref="ArgumentException">As <see cref="Multiply"/>.</exception>
-    public static void MultiplyNaive(int m, int n, int k, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc)
+    internal static void MultiplyScalar(int m, int n, int k, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc)
     {
-        Check(m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
+        Check(false, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
+        Scalar(false, m, n, k, a, lda, b, ldb, c, ldc);
+    }
+
+    /// <summary>The scalar fallback of <see cref="MultiplyTransposedA"/> without AVX-512 (and its twin in the tests): fused multiply-adds in k order from 0.</summary>
+    /// <exception cref="ArgumentException">As <see cref="MultiplyTransposedA"/>.</exception>
+    internal static void MultiplyTransposedAScalar(int m, int n, int k, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc)
+    {
+        Check(true, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
+        Scalar(true, m, n, k, a, lda, b, ldb, c, ldc);
+    }
+
+    /// <summary>c[i, j] = Σ_p op(A)[i, p]·B[p, j] as fused multiply-adds in p order from 0; A stored k x m when <paramref name="transA"/>.</summary>
+    private static void Scalar(bool transA, int m, int n, int k, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc)
+    {
         for (int i = 0; i < m; i++)
             for (int j = 0; j < n; j++)
             {
                 float s = 0f;
-                for (int p = 0; p < k; p++) s = MathF.FusedMultiplyAdd(a[i * lda + p], b[p * ldb + j], s);
+                for (int p = 0; p < k; p++) s = MathF.FusedMultiplyAdd(transA ? a[p * lda + i] : a[i * lda + p], b[p * ldb + j], s);
                 c[i * ldc + j] = s;
             }
     }
 
-    private static void Check(int m, int n, int k, int aLength, int lda, int bLength, int ldb, int cLength, int ldc)
+    /// <summary>The checks of <see cref="Multiply"/> and (with <paramref name="transA"/>, A stored k x m) <see cref="MultiplyTransposedA"/>.</summary>
+    private static void Check(bool transA, int m, int n, int k, int aLength, int lda, int bLength, int ldb, int cLength, int ldc)
     {
         if (m < 1 || m > MaxM) throw new ArgumentException($"SmallGemm: m must be in [1, {MaxM}], got {m}");
         if (k < 1 || k > MaxK) throw new ArgumentException($"SmallGemm: k must be in [1, {MaxK}], got {k}");
         if (n < 0) throw new ArgumentException($"SmallGemm: n must be non-negative, got {n}");
-        if (lda < k || ldb < n || ldc < n) throw new ArgumentException($"SmallGemm: leading dimensions too small: lda {lda} (k {k}), ldb {ldb}, ldc {ldc} (n {n})");
+        int aRow = transA ? m : k;
+        if (lda < aRow || ldb < n || ldc < n)
+            throw new ArgumentException($"SmallGemm: leading dimensions too small: lda {lda} ({(transA ? "m" : "k")} {aRow}), ldb {ldb}, ldc {ldc} (n {n})");
         if (n == 0) return;
-        if (aLength < (long)(m - 1) * lda + k || bLength < (long)(k - 1) * ldb + n || cLength < (long)(m - 1) * ldc + n)
-            throw new ArgumentException($"SmallGemm: a span is too short for m={m} n={n} k={k}");
+        long aNeed = (long)((transA ? k : m) - 1) * lda + aRow;
+        if (aLength < aNeed || bLength < (long)(k - 1) * ldb + n || cLength < (long)(m - 1) * ldc + n)
+            throw new ArgumentException($"SmallGemm: a span is too short for m={m} n={n} k={k}{(transA ? " (A transposed)" : "")}");
     }
 }

@@ -57,12 +57,4 @@ public static class Sums
 
     private static unsafe Vector256<float> Load256(float* p, float* relu, int i) => relu == null ? Vector256.Load(p + i)
         : Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.Load(relu + i), Vector256<float>.Zero), Vector256.Load(p + i), Vector256<float>.Zero);
-
-    /// <summary>The reference: Σ x[i] in double, in index order.</summary>
-    public static double SumAsDoubleNaive(ReadOnlySpan<float> x)
-    {
-        double s = 0;
-        foreach (float v in x) s += v;
-        return s;
-    }
 }

@@ -9,10 +9,6 @@ public static partial class Winograd
     [ThreadStatic] private static float[]? t_stageY;
     [ThreadStatic] private static int[]? t_backTiles;
 
-    /// <summary>Tests set this to run <see cref="Backward"/>'s input-gradient scatter one element at a time (the path
-    /// taken without AVX-512); read by the calling thread only.</summary>
-    [ThreadStatic] internal static bool t_scalarScatter;
-
     /// <summary>
     /// The backward of a 3x3 stride-1 convolution by F(4x4, 3x3), as the adjoint of <see cref="Conv"/> (Lavin &amp; Gray,
     /// 2016), or of a 5x5 one by F(2x2, 5x5) as the adjoint of <see cref="Conv5x5"/> (<c>kernel: 5</c>, 2x2 tiles whose
@@ -30,20 +26,12 @@ public static partial class Winograd
     /// </summary>
     /// <remarks>Chunks of images are split into <paramref name="slots"/> fixed runs, as <see cref="FilterGrad"/>; every
     /// image belongs to one chunk, whose input gradient one thread adds in a fixed order, so dx and the partials are the
-    /// same bits for any <see cref="Workers.Count"/>. The naive twins are <see cref="FilterGradNaive"/> and
-    /// <see cref="InputGradNaive"/>.</remarks>
+    /// same bits for any <see cref="Workers.Count"/>. The naive twins are in the tests
+    /// (<c>NaiveTwins/WinogradNaive.cs</c>).</remarks>
+    /// <param name="g">The sizes (N, C_in, H, W, C_out, OH, OW, padding), validated at the op boundary; OH and OW may be any. The kernel side g.Kh picks the algorithm: 3 for F(4x4, 3x3) (weights from <see cref="TransformWeights"/>), 5 for F(2x2, 5x5) (from <see cref="TransformWeights5x5"/>; 2x2 gradient tiles, partials of C_out·C_in·25).</param>
     /// <param name="x">The forward's input (N, C_in, H, W); may be empty when <paramref name="partials"/> is.</param>
-    /// <param name="n">N.</param>
-    /// <param name="cin">C_in.</param>
-    /// <param name="h">H.</param>
-    /// <param name="w">W.</param>
     /// <param name="dy">Output gradient (N, C_out, OH, OW).</param>
     /// <param name="yRelu">The forward's ReLU outputs (N, C_out, OH, OW), or empty when the convolution has no fused ReLU.</param>
-    /// <param name="cout">C_out.</param>
-    /// <param name="oh">OH.</param>
-    /// <param name="ow">OW.</param>
-    /// <param name="ph">Padding above (as the forward).</param>
-    /// <param name="pw">Padding left.</param>
     /// <param name="u">The forward's transformed weights (<see cref="TransformWeights"/> without flip); may be empty when
     /// <paramref name="dx"/> is.</param>
     /// <param name="dx">Input gradient (N, C_in, H, W), added to (or overwritten, with <paramref name="overwriteDx"/>);
@@ -52,13 +40,15 @@ public static partial class Winograd
     /// <param name="partials">slots x C_out·C_in·9 floats, each overwritten; empty for no weight gradient.</param>
     /// <param name="overwriteDx">dx's old contents are ignored (they may be garbage): each chunk clears its images'
     /// part of dx, while it is about to be written, before adding (a new gradient needs no separate clearing pass).</param>
-    /// <param name="kernel">3 for F(4x4, 3x3) (weights from <see cref="TransformWeights"/>), 5 for F(2x2, 5x5) (from
-    /// <see cref="TransformWeights5x5"/>; 2x2 gradient tiles, partials of C_out·C_in·25).</param>
     /// <exception cref="ArgumentException">A size is not positive, slots is out of range, the kernel is not 3 or 5, or a span is too short.</exception>
-    public static unsafe void Backward(ReadOnlySpan<float> x, int n, int cin, int h, int w, ReadOnlySpan<float> dy, ReadOnlySpan<float> yRelu,
-        int cout, int oh, int ow, int ph, int pw, ReadOnlySpan<float> u, Span<float> dx, int slots, Span<float> partials, bool overwriteDx = false,
-        int kernel = 3)
+    public static unsafe void Backward(in Nabla.Kernels.Conv.ConvGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, ReadOnlySpan<float> yRelu, ReadOnlySpan<float> u, Span<float> dx, int slots, Span<float> partials, bool overwriteDx = false) =>
+        BackwardCore(g, x, dy, yRelu, u, dx, slots, partials, overwriteDx, Avx512F.VL.IsSupported);
+
+    /// <summary><see cref="Backward"/> with the scatter of dX chosen: masked vectors (AVX-512VL) or one element at a time
+    /// (tests run both).</summary>
+    internal static unsafe void BackwardCore(in Nabla.Kernels.Conv.ConvGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, ReadOnlySpan<float> yRelu, ReadOnlySpan<float> u, Span<float> dx, int slots, Span<float> partials, bool overwriteDx, bool maskedScatter)
     {
+        int n = g.N, cin = g.Cin, h = g.H, w = g.W, cout = g.Cout, oh = g.Oh, ow = g.Ow, ph = g.Ph, pw = g.Pw, kernel = g.Kh;
         if (n <= 0 || cin <= 0 || h <= 0 || w <= 0 || cout <= 0 || oh <= 0 || ow <= 0)
             throw new ArgumentException($"Winograd: sizes must be positive, got N={n} C_in={cin} H={h} W={w} C_out={cout} OH={oh} OW={ow}");
         if (kernel != 3 && kernel != 5) throw new ArgumentException($"Winograd: kernel must be 3 or 5, got {kernel}");
@@ -75,7 +65,7 @@ public static partial class Winograd
         if (!wantW && !wantX) return;
         fixed (float* px = x, pg = dy, py = yRelu, pu = u, pdx = dx, pp = partials)
         {
-            bool masked = Avx512F.VL.IsSupported && !t_scalarScatter;
+            bool masked = maskedScatter && Avx512F.VL.IsSupported;
             var job = new BackwardJob(s, px, pg, yRelu.IsEmpty ? null : py, wantX ? pu : null, wantX ? pdx : null, wantW ? pp : null, slots, masked, overwriteDx);
             Workers.Run(slots, job, static (j, slot) => BackwardSlot(j, slot));
         }
@@ -236,46 +226,5 @@ public static partial class Winograd
         (Vector512.FusedMultiplyAdd(two, d34, d12) - five * v5).Store(q + 3 * qs);
         (v0 + s12 + s34).Store(q + 4 * qs);
         v5.Store(q + 5 * qs);
-    }
-
-    /// <summary>The reference of the input gradient of <see cref="Backward"/>: the direct sum
-    /// <c>dx[b, c, r, q] += Σ_{o,a,e} dY[b, o, r + ph − a, q + pw − e] · w[o, c, a, e]</c> in float, one element at a time.</summary>
-    /// <param name="w">Weights (C_out, C_in, 3, 3).</param>
-    /// <param name="dy">Output gradient (N, C_out, OH, OW).</param>
-    /// <param name="n">N.</param>
-    /// <param name="cin">C_in.</param>
-    /// <param name="h">H.</param>
-    /// <param name="width">W.</param>
-    /// <param name="cout">C_out.</param>
-    /// <param name="oh">OH.</param>
-    /// <param name="ow">OW.</param>
-    /// <param name="ph">Padding above.</param>
-    /// <param name="pw">Padding left.</param>
-    /// <param name="dx">Input gradient (N, C_in, H, W), added to.</param>
-    /// <exception cref="ArgumentException">A span is too short.</exception>
-    public static void InputGradNaive(ReadOnlySpan<float> w, ReadOnlySpan<float> dy, int n, int cin, int h, int width, int cout,
-        int oh, int ow, int ph, int pw, Span<float> dx)
-    {
-        if (w.Length < cout * cin * 9 || dy.Length < n * cout * oh * ow || dx.Length < n * cin * h * width) throw new ArgumentException("Winograd: span too short");
-        for (int b = 0; b < n; b++)
-            for (int c = 0; c < cin; c++)
-                for (int r = 0; r < h; r++)
-                    for (int q = 0; q < width; q++)
-                    {
-                        float sum = 0;
-                        for (int o = 0; o < cout; o++)
-                            for (int a = 0; a < 3; a++)
-                            {
-                                int i = r + ph - a;
-                                if (i < 0 || i >= oh) continue;
-                                for (int e = 0; e < 3; e++)
-                                {
-                                    int jj = q + pw - e;
-                                    if (jj < 0 || jj >= ow) continue;
-                                    sum += dy[((b * cout + o) * oh + i) * ow + jj] * w[((o * cin + c) * 3 + a) * 3 + e];
-                                }
-                            }
-                        dx[((b * cin + c) * h + r) * width + q] += sum;
-                    }
     }
 }

@@ -2,6 +2,8 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
+using Nabla.Kernels.Conv;
+
 namespace Nabla.Kernels;
 
 public static partial class Winograd
@@ -24,34 +26,26 @@ public static partial class Winograd
     /// <c>y[b, o, i, j] (+)= bias[o] + Σ_{c,a,e} x[b, c, i − ph + a, j − pw + e] · w[o, c, a, e]</c>, with x taken as
     /// zero outside its planes, for weights already transformed by <see cref="TransformWeights"/> into <paramref name="u"/>.
     /// </summary>
+    /// <param name="g">The sizes (N, C_in, H, W, C_out, OH, OW, padding), validated at the op boundary; OH and OW may be any
+    /// (usually H + 2·Ph − 2); Ph and Pw are the rows and columns of zeros above and left of the input (negative crops).</param>
     /// <param name="x">Input (N, C_in, H, W).</param>
-    /// <param name="n">N.</param>
-    /// <param name="cin">C_in.</param>
-    /// <param name="h">H.</param>
-    /// <param name="w">W.</param>
     /// <param name="u">Transformed weights (36 x C_out x C_in).</param>
-    /// <param name="cout">C_out.</param>
-    /// <param name="oh">Output height (any; usually H + 2·ph − 2).</param>
-    /// <param name="ow">Output width.</param>
-    /// <param name="ph">Rows of zeros above the input (negative crops).</param>
-    /// <param name="pw">Columns of zeros left of the input (negative crops).</param>
     /// <param name="bias">C_out biases, or empty for none.</param>
     /// <param name="y">Output (N, C_out, OH, OW).</param>
     /// <param name="accumulate">Add into <paramref name="y"/> instead of overwriting it.</param>
     /// <param name="relu">Store <c>max(value, 0)</c> (as <see cref="Activation.Relu"/>); not with <paramref name="accumulate"/>.</param>
     /// <exception cref="ArgumentException">A size is not positive, a span is too short, or relu is asked with accumulate.</exception>
-    public static void Conv(ReadOnlySpan<float> x, int n, int cin, int h, int w, ReadOnlySpan<float> u, int cout,
-        int oh, int ow, int ph, int pw, ReadOnlySpan<float> bias, Span<float> y, bool accumulate, bool relu = false)
+    public static void Conv(in ConvGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> u, ReadOnlySpan<float> bias, Span<float> y, bool accumulate, bool relu = false)
     {
         if (relu && accumulate) throw new ArgumentException("Winograd: relu applies to stored outputs, not with accumulate");
-        RunConv(x, n, cin, h, w, u, cout, oh, ow, ph, pw, bias, y, accumulate, relu, TileOut);
+        RunConv(g, x, u, bias, y, accumulate, relu, TileOut);
     }
 
     /// <summary>The checks and the chunked run shared by <see cref="Conv"/> and <see cref="Conv5x5"/>
     /// (<paramref name="tileOut"/> outputs per tile side).</summary>
-    private static unsafe void RunConv(ReadOnlySpan<float> x, int n, int cin, int h, int w, ReadOnlySpan<float> u, int cout,
-        int oh, int ow, int ph, int pw, ReadOnlySpan<float> bias, Span<float> y, bool accumulate, bool relu, int tileOut)
+    private static unsafe void RunConv(in ConvGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> u, ReadOnlySpan<float> bias, Span<float> y, bool accumulate, bool relu, int tileOut)
     {
+        int n = g.N, cin = g.Cin, h = g.H, w = g.W, cout = g.Cout, oh = g.Oh, ow = g.Ow, ph = g.Ph, pw = g.Pw;
         if (n < 0 || cin <= 0 || h <= 0 || w <= 0 || cout <= 0 || oh <= 0 || ow <= 0)
             throw new ArgumentException($"Winograd: sizes must be positive, got N={n} C_in={cin} H={h} W={w} C_out={cout} OH={oh} OW={ow}");
         if (x.Length < (long)n * cin * h * w) throw new ArgumentException($"Winograd: input needs {(long)n * cin * h * w} floats, span has {x.Length}");

@@ -79,10 +79,9 @@ public static partial class Winograd
     /// tiles: the results are the same for any <see cref="Workers.Count"/>.
     /// </summary>
     /// <exception cref="ArgumentException">A size is not positive or a span is too short.</exception>
-    public static void Conv5x5(ReadOnlySpan<float> x, int n, int cin, int h, int w, ReadOnlySpan<float> u, int cout,
-        int oh, int ow, int ph, int pw, ReadOnlySpan<float> bias, Span<float> y, bool relu)
+    public static void Conv5x5(in Nabla.Kernels.Conv.ConvGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> u, ReadOnlySpan<float> bias, Span<float> y, bool relu)
     {
-        RunConv(x, n, cin, h, w, u, cout, oh, ow, ph, pw, bias, y, accumulate: false, relu, TileOut5);
+        RunConv(g, x, u, bias, y, accumulate: false, relu, TileOut5);
     }
 
     /// <summary>2 = Aᵀ·6 on vectors for F(2x2, 5x5), plus <paramref name="add"/>.</summary>

@@ -25,25 +25,16 @@ public static partial class Winograd
     /// <remarks>Chunks of images are split into <paramref name="slots"/> fixed runs (see
     /// <see cref="FilterGradSlots"/>); run s sums its chunks in order and writes its transformed sum to partial s.
     /// Adding the partials in order gives the same bits for any <see cref="Workers.Count"/>.</remarks>
+    /// <param name="g">The sizes (N, C_in, H, W, C_out, OH, OW, padding), validated at the op boundary; OH and OW may be any.</param>
     /// <param name="x">Input (N, C_in, H, W).</param>
-    /// <param name="n">N.</param>
-    /// <param name="cin">C_in.</param>
-    /// <param name="h">H.</param>
-    /// <param name="w">W.</param>
     /// <param name="dy">Output gradient (N, C_out, OH, OW).</param>
-    /// <param name="cout">C_out.</param>
-    /// <param name="oh">OH.</param>
-    /// <param name="ow">OW.</param>
-    /// <param name="ph">Padding above (as the forward).</param>
-    /// <param name="pw">Padding left.</param>
     /// <param name="slots">Partial sums, from <see cref="FilterGradSlots"/>.</param>
     /// <param name="partials">slots x C_out·C_in·9 floats, each partial overwritten.</param>
     /// <exception cref="ArgumentException">A size is not positive, slots is not the value of <see cref="FilterGradSlots"/> for some bound, or a span is too short.</exception>
-    public static void FilterGrad(ReadOnlySpan<float> x, int n, int cin, int h, int w, ReadOnlySpan<float> dy, int cout,
-        int oh, int ow, int ph, int pw, int slots, Span<float> partials)
+    public static void FilterGrad(in Nabla.Kernels.Conv.ConvGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, int slots, Span<float> partials)
     {
         if (partials.IsEmpty) throw new ArgumentException("Winograd: partials need at least one slot of C_out·C_in·9 floats, span is empty");
-        Backward(x, n, cin, h, w, dy, default, cout, oh, ow, ph, pw, default, default, slots, partials);
+        Backward(g, x, dy, default, default, default, slots, partials);
     }
 
     /// <summary>dM[ξ][o][tile] = (A dY Aᵀ)[ξ] for the <paramref name="tileOut"/> x <paramref name="tileOut"/> gradient tile
@@ -167,34 +158,5 @@ public static partial class Winograd
         ((d0 * Vector512.Create(0.25f)) - (s12 * sixth) + (s34 * Vector512.Create(1f / 24f))).Store(q);
         (((d2 - d1) * sixth) + ((d3 - d4) * Vector512.Create(1f / 12f))).Store(q + qs);
         (((s34 - s12) * sixth) + d5).Store(q + 2 * qs);
-    }
-
-    /// <summary>The reference of <see cref="FilterGrad"/>: the direct sum over images and outputs, in float, into
-    /// <paramref name="dw"/> (C_out·C_in·9, overwritten).</summary>
-    /// <exception cref="ArgumentException">A span is too short.</exception>
-    public static void FilterGradNaive(ReadOnlySpan<float> x, int n, int cin, int h, int w, ReadOnlySpan<float> dy, int cout,
-        int oh, int ow, int ph, int pw, Span<float> dw)
-    {
-        if (x.Length < n * cin * h * w || dy.Length < n * cout * oh * ow || dw.Length < cout * cin * 9) throw new ArgumentException("Winograd: span too short");
-        for (int o = 0; o < cout; o++)
-            for (int c = 0; c < cin; c++)
-                for (int a = 0; a < 3; a++)
-                    for (int e = 0; e < 3; e++)
-                    {
-                        float sum = 0;
-                        for (int b = 0; b < n; b++)
-                            for (int i = 0; i < oh; i++)
-                            {
-                                int r = i - ph + a;
-                                if (r < 0 || r >= h) continue;
-                                for (int q = 0; q < ow; q++)
-                                {
-                                    int col = q - pw + e;
-                                    if (col < 0 || col >= w) continue;
-                                    sum += dy[((b * cout + o) * oh + i) * ow + q] * x[((b * cin + c) * h + r) * w + col];
-                                }
-                            }
-                        dw[((o * cin + c) * 3 + a) * 3 + e] = sum;
-                    }
     }
 }

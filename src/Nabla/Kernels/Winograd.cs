@@ -16,7 +16,7 @@ namespace Nabla.Kernels;
 /// computed by the same operations whichever thread runs its chunk, so results are bit-identical for any
 /// <see cref="Workers.Count"/>. The transforms use Vector512 across 16 tiles (or 16 kernels); where Vector512
 /// is not hardware-accelerated they still work (emulated), but <see cref="IsAccelerated"/> tells callers to
-/// prefer another path. The naive twins are in <c>Winograd.Naive.cs</c>. <c>Winograd.Conv5.cs</c> adds F(2x2, 5x5)
+/// prefer another path. The naive twins are in the tests (<c>NaiveTwins/WinogradNaive*.cs</c>). <c>Winograd.Conv5.cs</c> adds F(2x2, 5x5)
 /// for 5x5 kernels on the same points, sharing the input transform, the chunks and the products.
 /// </remarks>
 [System.Runtime.CompilerServices.SkipLocalsInit] // the stack scratch is always written before it is read

@@ -55,8 +55,8 @@ public static partial class F
         {
             int p0 = (int)((long)j.planes * part / j.parts), p1 = (int)((long)j.planes * (part + 1) / j.parts);
             int hw = j.h * j.w, ohw = j.oh * j.ow;
-            Kernels.Pool.MaxPool2d(j.Item1.AsSpan(p0 * hw, (p1 - p0) * hw), p1 - p0, j.h, j.w, j.kernel.h, j.kernel.w, j.s.h, j.s.w,
-                j.padding.h, j.padding.w, j.d.h, j.d.w, j.oh, j.ow, j.Item2.AsSpan(p0 * ohw, (p1 - p0) * ohw), j.arg.AsSpan(p0 * ohw, (p1 - p0) * ohw));
+            Kernels.Pool.MaxPool2d(j.Item1.AsSpan(p0 * hw, (p1 - p0) * hw), p1 - p0, j.h, j.w, new Kernels.Window2d(j.kernel.h, j.kernel.w, j.s.h, j.s.w, j.padding.h, j.padding.w, j.d.h, j.d.w),
+                j.oh, j.ow, j.Item2.AsSpan(p0 * ohw, (p1 - p0) * ohw), j.arg.AsSpan(p0 * ohw, (p1 - p0) * ohw));
         });
         if (!Graph.ShouldRecord(x)) return y;
         bool tiles = kernel == (2, 2) && s == (2, 2) && padding == (0, 0) && d == (1, 1) && oh == h / 2 && ow == w / 2;

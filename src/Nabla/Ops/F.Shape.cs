@@ -165,21 +165,4 @@ public static partial class F
                 Elementwise.AddInPlace(da.AsSpan((p * size + start) * inner, chunk), g.Data.AsSpan(p * chunk, chunk));
         });
     }
-
-    /// <summary>Elementwise comparison a == b as 0/1 (no gradient).</summary>
-    public static Tensor Eq(Tensor a, Tensor b) => Compare(a, b, (x, y) => x == y);
-    /// <summary>Elementwise a &gt; b as 0/1 (no gradient).</summary>
-    public static Tensor Gt(Tensor a, Tensor b) => Compare(a, b, (x, y) => x > y);
-    /// <summary>Elementwise a &lt; b as 0/1 (no gradient).</summary>
-    public static Tensor Lt(Tensor a, Tensor b) => Compare(a, b, (x, y) => x < y);
-
-    private static Tensor Compare(Tensor a, Tensor b, Func<float, float, bool> f)
-    {
-        var shape = ShapeUtil.Broadcast(a.Shape, b.Shape);
-        var o = new Tensor(shape);
-        float[] ad = a.Data, bd = b.Data, od = o.Data;
-        Elementwise.ForEachBroadcast(shape, Elementwise.BroadcastStrides(a.Shape, shape), Elementwise.BroadcastStrides(b.Shape, shape),
-            (oi, ai, bi) => od[oi] = f(ad[ai], bd[bi]) ? 1f : 0f);
-        return o;
-    }
 }

@@ -46,10 +46,4 @@ internal static class BufferPool<T> where T : unmanaged
             s_bytes += bytes;
         }
     }
-
-    /// <summary>Drops every pooled array.</summary>
-    public static void Clear()
-    {
-        lock (s_free) { s_free.Clear(); s_bytes = 0; }
-    }
 }

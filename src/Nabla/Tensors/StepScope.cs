@@ -65,14 +65,6 @@ public readonly struct StepScope : IDisposable
         t_depth--;
     }
 
-    /// <summary>Drops every pooled buffer (memory goes back to the collector). Open scopes are unaffected.</summary>
-    public static void TrimPool()
-    {
-        BufferPool<float>.Clear();
-        BufferPool<int>.Clear();
-        BufferPool<double>.Clear();
-    }
-
     private static void Release<T>(List<T[]> list, int mark) where T : unmanaged
     {
         for (int i = list.Count - 1; i >= mark; i--) BufferPool<T>.Return(list[i]);

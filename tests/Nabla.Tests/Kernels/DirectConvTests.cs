@@ -1,3 +1,4 @@
+using Nabla.Tests.NaiveTwins;
 using Nabla.Kernels;
 using Nabla.Ops;
 using Nabla.Tensors;
@@ -41,8 +42,8 @@ public class DirectConvTests
             {
                 var fast = Enumerable.Repeat(float.NaN, n * cout * oh * ow).ToArray();
                 var naive = new float[fast.Length];
-                DirectConv.Conv1(x, n, h, w, wt, cout, kh, kw, ph, pw, withBias ? bias : default, fast, relu);
-                DirectConv.Conv1Naive(x, n, h, w, wt, cout, kh, kw, ph, pw, withBias ? bias : default, naive, relu);
+                DirectConv.Conv1(Geo.Full(n, 1, h, w, cout, kh, kw, 1, 1, ph, pw, 1, 1), x, wt, withBias ? bias : default, fast, relu);
+                DirectConvNaive.Conv1(x, n, h, w, wt, cout, kh, kw, ph, pw, withBias ? bias : default, naive, relu);
                 Assert.Equal(naive, fast);
             }
     }
@@ -56,7 +57,7 @@ public class DirectConvTests
         float[] RunWith(int threads) => WithThreads.Run<float[]>(threads, () =>
         {
             var y = new float[9 * 6 * 28 * 28];
-            DirectConv.Conv1(x, 9, 28, 28, wt, 6, 5, 5, 2, 2, default, y, true);
+            DirectConv.Conv1(Geo.Full(9, 1, 28, 28, 6, 5, 5, 1, 1, 2, 2, 1, 1), x, wt, default, y, true);
             return y;
         });
         Assert.Equal(RunWith(1), RunWith(2));
@@ -79,8 +80,8 @@ public class DirectConvTests
             {
                 var fast = Enumerable.Repeat(float.NaN, slots * cout * taps).ToArray();
                 var naive = new float[fast.Length];
-                DirectConv.FilterGrad1(x, n, h, w, g, relu ? y : default, cout, kh, kw, ph, pw, slots, fast);
-                DirectConv.FilterGrad1Naive(x, n, h, w, g, relu ? y : default, cout, kh, kw, ph, pw, slots, naive);
+                DirectConv.FilterGrad1(Geo.Full(n, 1, h, w, cout, kh, kw, 1, 1, ph, pw, 1, 1), x, g, relu ? y : default, slots, fast);
+                DirectConv.FilterGrad1Scalar(Geo.Full(n, 1, h, w, cout, kh, kw, 1, 1, ph, pw, 1, 1), x, g, relu ? y : default, slots, naive);
                 Assert.Equal(naive, fast);
                 var sum = new float[cout * taps];
                 for (int s = 0; s < slots; s++)
@@ -113,7 +114,7 @@ public class DirectConvTests
         float[] RunWith(int threads) => WithThreads.Run<float[]>(threads, () =>
         {
             var part = new float[4 * 6 * 25];
-            DirectConv.FilterGrad1(x, 9, 28, 28, g, y, 6, 5, 5, 2, 2, 4, part);
+            DirectConv.FilterGrad1(Geo.Full(9, 1, 28, 28, 6, 5, 5, 1, 1, 2, 2, 1, 1), x, g, y, 4, part);
             return part;
         });
         Assert.Equal(RunWith(1), RunWith(2));
@@ -122,17 +123,17 @@ public class DirectConvTests
     [Fact]
     public void FilterGrad1_RejectsBadRunsAndShortSpans()
     {
-        var ex = Assert.Throws<ArgumentException>(() => DirectConv.FilterGrad1(new float[50], 2, 5, 5, new float[18], default, 1, 3, 3, 0, 0, 3, new float[27]));
+        var ex = Assert.Throws<ArgumentException>(() => DirectConv.FilterGrad1(Geo.Full(2, 1, 5, 5, 1, 3, 3, 1, 1, 0, 0, 1, 1), new float[50], new float[18], default, 3, new float[27]));
         Assert.Contains("slots must be in [1, max(N, 1)], got 3 for N=2", ex.Message);
-        Assert.Throws<ArgumentException>(() => DirectConv.FilterGrad1(new float[50], 2, 5, 5, new float[17], default, 1, 3, 3, 0, 0, 2, new float[18]));
+        Assert.Throws<ArgumentException>(() => DirectConv.FilterGrad1(Geo.Full(2, 1, 5, 5, 1, 3, 3, 1, 1, 0, 0, 1, 1), new float[50], new float[17], default, 2, new float[18]));
     }
 
     [Fact]
     public void Conv1_RejectsUnsupportedSizes()
     {
-        var ex = Assert.Throws<ArgumentException>(() => DirectConv.Conv1(new float[100], 1, 10, 10, new float[64], 1, 8, 8, 0, 0, default, new float[9], false));
+        var ex = Assert.Throws<ArgumentException>(() => DirectConv.Conv1(Geo.Full(1, 1, 10, 10, 1, 8, 8, 1, 1, 0, 0, 1, 1), new float[100], new float[64], default, new float[9], false));
         Assert.Contains("kernel=8x8", ex.Message);
-        Assert.Throws<ArgumentException>(() => DirectConv.Conv1(new float[99], 1, 10, 10, new float[9], 1, 3, 3, 0, 0, default, new float[64], false));
+        Assert.Throws<ArgumentException>(() => DirectConv.Conv1(Geo.Full(1, 1, 10, 10, 1, 3, 3, 1, 1, 0, 0, 1, 1), new float[99], new float[9], default, new float[64], false));
     }
 
     [Theory]

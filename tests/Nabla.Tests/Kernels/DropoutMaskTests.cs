@@ -1,3 +1,4 @@
+using Nabla.Tests.NaiveTwins;
 using Nabla.Kernels;
 using Xunit;
 
@@ -29,7 +30,7 @@ public class DropoutMaskTests
                 var dst = GemmTests.Random(rng, n);
                 var dstNaive = (float[])dst.Clone();
                 DropoutMask.Apply(key, p, src, dst, accumulate);
-                DropoutMask.ApplyNaive(key, p, src, dstNaive, accumulate);
+                DropoutMaskNaive.Apply(key, p, src, dstNaive, accumulate);
                 Assert.Equal(dstNaive, dst);
             }
     }
@@ -67,8 +68,8 @@ public class DropoutMaskTests
         var one = RunWith(1);
         Assert.Equal(one, RunWith(2));
         var naive = new float[src.Length];
-        DropoutMask.ApplyNaive(42, 0.4f, src, naive, accumulate: false);
-        DropoutMask.ApplyNaive(43, 0.2f, src, naive, accumulate: true);
+        DropoutMaskNaive.Apply(42, 0.4f, src, naive, accumulate: false);
+        DropoutMaskNaive.Apply(43, 0.2f, src, naive, accumulate: true);
         Assert.Equal(naive, one);
     }
 

@@ -1,3 +1,4 @@
+using Nabla.Tests.NaiveTwins;
 using Nabla.Kernels;
 using Xunit;
 
@@ -70,7 +71,7 @@ public class GemmTests
             var fast = new float[m * n];
             var naive = new float[m * n];
             Gemm.Sgemm(false, false, m, n, k, a, k, b, n, fast, n, 0f);
-            Gemm.Naive(false, false, m, n, k, a, k, b, n, naive, n, 0f);
+            GemmNaive.Sgemm(false, false, m, n, k, a, k, b, n, naive, n, 0f);
             for (int j = 0; j < n; j++)
             {
                 Assert.True(float.IsNaN(fast[n + j]), $"fast C[1,{j}] for {m}x{n}x{k}");
@@ -151,10 +152,10 @@ public class GemmTests
         var b = Random(rng, Math.Max(0, (tb ? n : k) * ldb));
         var c0 = beta == 0f ? Filled(m * ldc, float.NaN) : Random(rng, m * ldc);
         var naive = (float[])c0.Clone();
-        Gemm.Naive(ta, tb, m, n, k, a, lda, b, ldb, naive, ldc, beta);
+        GemmNaive.Sgemm(ta, tb, m, n, k, a, lda, b, ldb, naive, ldc, beta);
         // Magnitudes: the same product on absolute values (the inputs lie in [-1, 1], so float suffices).
         var mag = beta == 0f ? new float[c0.Length] : c0.Select(v => Math.Abs(beta * v)).ToArray();
-        Gemm.Naive(ta, tb, m, n, k, a.Select(Math.Abs).ToArray(), lda, b.Select(Math.Abs).ToArray(), ldb, mag, ldc, 1f);
+        GemmNaive.Sgemm(ta, tb, m, n, k, a.Select(Math.Abs).ToArray(), lda, b.Select(Math.Abs).ToArray(), ldb, mag, ldc, 1f);
         foreach (var path in Paths())
         {
             var fast = (float[])c0.Clone();

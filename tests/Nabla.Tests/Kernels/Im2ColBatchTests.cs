@@ -1,3 +1,4 @@
+using Nabla.Tests.NaiveTwins;
 using Nabla.Kernels;
 using Xunit;
 
@@ -33,15 +34,15 @@ public class Im2ColBatchTests
         var x = GemmTests.Random(rng, length);
         var fast = Enumerable.Repeat(float.NaN, c * kh * kw * images * oh * ow).ToArray();
         var naive = new float[fast.Length];
-        Im2ColBatch.Unfold(x, images, stride, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, fast);
-        Im2ColBatch.UnfoldNaive(x, images, stride, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, naive);
+        Im2ColBatch.Unfold(x, images, stride, c, h, w, new Window2d(kh, kw, sh, sw, ph, pw, dh, dw), fast);
+        Im2ColBatchNaive.Unfold(x, images, stride, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, naive);
         Assert.Equal(naive, fast);
 
         var cols = GemmTests.Random(rng, fast.Length);
         var dxFast = GemmTests.Random(rng, length);
         var dxNaive = (float[])dxFast.Clone();
-        Im2ColBatch.Fold(cols, images, stride, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, dxFast);
-        Im2ColBatch.FoldNaive(cols, images, stride, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, dxNaive);
+        Im2ColBatch.Fold(cols, images, stride, c, h, w, new Window2d(kh, kw, sh, sw, ph, pw, dh, dw), dxFast);
+        Im2ColBatchNaive.Fold(cols, images, stride, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, dxNaive);
         for (int i = 0; i < length; i++) Assert.Equal(dxNaive[i], dxFast[i], FoldTolerance);
     }
 
@@ -49,7 +50,7 @@ public class Im2ColBatchTests
     public void Unfold_ShortColumnSpan_Throws()
     {
         var x = new float[2 * 25];
-        var ex = Assert.Throws<ArgumentException>(() => Im2ColBatch.Unfold(x, 2, 25, 1, 5, 5, 3, 3, 1, 1, 0, 0, 1, 1, new float[9 * 9]));
+        var ex = Assert.Throws<ArgumentException>(() => Im2ColBatch.Unfold(x, 2, 25, 1, 5, 5, new Window2d(3, 3, 1, 1, 0, 0, 1, 1), new float[9 * 9]));
         Assert.Contains("column span needs 162", ex.Message);
     }
 }

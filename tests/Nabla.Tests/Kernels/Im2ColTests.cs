@@ -1,3 +1,4 @@
+using Nabla.Tests.NaiveTwins;
 using Nabla.Kernels;
 using Xunit;
 
@@ -31,15 +32,15 @@ public class Im2ColTests
         var x = GemmTests.Random(rng, c * h * w);
         var fast = Enumerable.Repeat(float.NaN, c * kh * kw * oh * ow).ToArray();
         var naive = new float[fast.Length];
-        Im2Col.Unfold(x, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, fast);
-        Im2Col.UnfoldNaive(x, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, naive);
+        Im2ColBatch.Unfold(x, 1, c * h * w, c, h, w, new Window2d(kh, kw, sh, sw, ph, pw, dh, dw), fast);
+        Im2ColNaive.Unfold(x, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, naive);
         Assert.Equal(naive, fast);
 
         var cols = GemmTests.Random(rng, fast.Length);
         var dxFast = GemmTests.Random(rng, x.Length);
         var dxNaive = (float[])dxFast.Clone();
-        Im2Col.Fold(cols, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, dxFast);
-        Im2Col.FoldNaive(cols, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, dxNaive);
+        Im2ColBatch.Fold(cols, 1, c * h * w, c, h, w, new Window2d(kh, kw, sh, sw, ph, pw, dh, dw), dxFast);
+        Im2ColNaive.Fold(cols, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, dxNaive);
         for (int i = 0; i < x.Length; i++) Assert.Equal(dxNaive[i], dxFast[i], 1e-5f);
     }
 
@@ -55,7 +56,7 @@ public class Im2ColTests
         var dy = GemmTests.Random(rng, cout * l);
 
         var cols = new float[ck * l];
-        Im2Col.Unfold(x, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, cols);
+        Im2ColBatch.Unfold(x, 1, c * h * w, c, h, w, new Window2d(kh, kw, sh, sw, ph, pw, dh, dw), cols);
         var y = new float[cout * l];
         Gemm.Sgemm(false, false, cout, l, ck, wt, ck, cols, l, y, l, 0f);            // Y = W · cols
         var dw_ = new float[cout * ck];
@@ -63,7 +64,7 @@ public class Im2ColTests
         var dcols = new float[ck * l];
         Gemm.Sgemm(true, false, ck, l, cout, wt, ck, dy, l, dcols, l, 0f);           // dcols = Wᵀ · dY
         var dx = new float[x.Length];
-        Im2Col.Fold(dcols, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, dx);
+        Im2ColBatch.Fold(dcols, 1, c * h * w, c, h, w, new Window2d(kh, kw, sh, sw, ph, pw, dh, dw), dx);
 
         // Direct loops, in double, with magnitudes Σ|·||·| for the tolerance.
         var yRef = new double[y.Length]; var yMag = new double[y.Length];
@@ -93,9 +94,9 @@ public class Im2ColTests
     {
         var x = new float[9];
         var cols = new float[100];
-        Assert.Throws<ArgumentException>(() => Im2Col.Unfold(x, 1, 3, 3, 5, 5, 1, 1, 0, 0, 1, 1, cols));
-        Assert.Throws<ArgumentException>(() => Im2Col.Unfold(x, 1, 3, 3, 3, 3, 0, 1, 0, 0, 1, 1, cols));
-        Assert.Throws<ArgumentException>(() => Im2Col.Unfold(x, 1, 3, 3, 2, 2, 1, 1, 0, 0, 1, 1, new float[15]));
+        Assert.Throws<ArgumentException>(() => Im2ColBatch.Unfold(x, 1, 1 * 3 * 3, 1, 3, 3, new Window2d(5, 5, 1, 1, 0, 0, 1, 1), cols));
+        Assert.Throws<ArgumentException>(() => Im2ColBatch.Unfold(x, 1, 1 * 3 * 3, 1, 3, 3, new Window2d(3, 3, 0, 1, 0, 0, 1, 1), cols));
+        Assert.Throws<ArgumentException>(() => Im2ColBatch.Unfold(x, 1, 1 * 3 * 3, 1, 3, 3, new Window2d(2, 2, 1, 1, 0, 0, 1, 1), new float[15]));
     }
 
     private static void AssertClose(string what, double[] expected, double[] magnitude, float[] actual)

@@ -1,3 +1,4 @@
+using Nabla.Tests.NaiveTwins;
 using Nabla.Kernels;
 using Xunit;
 
@@ -44,7 +45,7 @@ public class Im2ColUnitTests
         var fast = guarded.AsSpan(0, colsLength).ToArray();
         var naive = new float[colsLength];
         Im2ColUnit.Unfold(x, images, stride, c, h, w, kh, kw, ph, pw, guarded.AsSpan(0, colsLength));
-        Im2ColBatch.UnfoldNaive(x, images, stride, c, h, w, kh, kw, 1, 1, ph, pw, 1, 1, naive);
+        Im2ColBatchNaive.Unfold(x, images, stride, c, h, w, kh, kw, 1, 1, ph, pw, 1, 1, naive);
         guarded.AsSpan(0, colsLength).CopyTo(fast);
         Assert.Equal(naive, fast);
         Assert.All(guarded.Skip(colsLength), g => Assert.True(float.IsNaN(g), "Unfold wrote past the column span"));
@@ -54,8 +55,8 @@ public class Im2ColUnitTests
         var dxBatch = (float[])dxFast.Clone();
         var dxNaive = (float[])dxFast.Clone();
         Im2ColUnit.Fold(cols, images, stride, c, h, w, kh, kw, ph, pw, dxFast);
-        Im2ColBatch.Fold(cols, images, stride, c, h, w, kh, kw, 1, 1, ph, pw, 1, 1, dxBatch);
-        Im2ColBatch.FoldNaive(cols, images, stride, c, h, w, kh, kw, 1, 1, ph, pw, 1, 1, dxNaive);
+        Im2ColBatch.Fold(cols, images, stride, c, h, w, new Window2d(kh, kw, 1, 1, ph, pw, 1, 1), dxBatch);
+        Im2ColBatchNaive.Fold(cols, images, stride, c, h, w, kh, kw, 1, 1, ph, pw, 1, 1, dxNaive);
         Assert.Equal(dxBatch, dxFast);
         for (int i = 0; i < length; i++) Assert.Equal(dxNaive[i], dxFast[i], FoldTolerance);
     }

@@ -1,3 +1,4 @@
+using Nabla.Tests.NaiveTwins;
 using Nabla.Kernels;
 using Xunit;
 
@@ -36,7 +37,7 @@ public class ParamUpdateTests
             var (p, g, st) = Data(n, n + 1);
             var (pn, _, stn) = Data(n, n + 1);
             ParamUpdate.Sgd(p, g, st, s);
-            ParamUpdate.SgdNaive(pn, g, stn, s);
+            ParamUpdateNaive.Sgd(pn, g, stn, s);
             Assert.Equal(pn, p);
             Assert.Equal(stn, st);
             if (n > 0 && s.Lr != 0) Assert.NotEqual(Data(n, n + 1).P, p); // the update did something
@@ -55,7 +56,7 @@ public class ParamUpdateTests
             var (pn, _, mn) = Data(n, 2 * n + 3);
             var vn = mn.Select(Math.Abs).ToArray();
             ParamUpdate.Adam(p, g, m, v, s);
-            ParamUpdate.AdamNaive(pn, g, mn, vn, s);
+            ParamUpdateNaive.Adam(pn, g, mn, vn, s);
             Assert.Equal(pn, p);
             Assert.Equal(mn, m);
             Assert.Equal(vn, v);

@@ -1,3 +1,4 @@
+using Nabla.Tests.NaiveTwins;
 using Nabla.Kernels;
 using Xunit;
 
@@ -43,8 +44,8 @@ public class PoolActivationTests
         x[0] = float.PositiveInfinity; x[1] = float.NegativeInfinity; x[w] = -0f; x[w + 1 < x.Length ? w + 1 : 0] = 0f;
         var y = new float[planes * oh * ow]; var arg = new int[y.Length];
         var yn = new float[y.Length]; var argn = new int[y.Length];
-        Pool.MaxPool2d(x, planes, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, y, arg);
-        Pool.MaxPool2dNaive(x, planes, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, yn, argn);
+        Pool.MaxPool2d(x, planes, h, w, new Window2d(kh, kw, sh, sw, ph, pw, dh, dw), oh, ow, y, arg);
+        PoolNaive.MaxPool2d(x, planes, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, yn, argn);
         Assert.Equal(yn, y);
         Assert.Equal(argn, arg);
     }
@@ -58,13 +59,13 @@ public class PoolActivationTests
         int oh = (h + 2 * ph - dh * (kh - 1) - 1) / sh + 1, ow = (w + 2 * pw - dw * (kw - 1) - 1) / sw + 1;
         var x = GemmTests.Random(rng, planes * h * w);
         var y = new float[planes * oh * ow]; var arg = new int[y.Length];
-        Pool.MaxPool2d(x, planes, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, y, arg);
+        Pool.MaxPool2d(x, planes, h, w, new Window2d(kh, kw, sh, sw, ph, pw, dh, dw), oh, ow, y, arg);
         var g = GemmTests.Random(rng, y.Length);
         var dx = GemmTests.Random(rng, x.Length);
         var dxn = (float[])dx.Clone();
         var before = (float[])dx.Clone();
         Pool.MaxPool2dBackward(g, arg, planes, h * w, oh * ow, dx);
-        Pool.MaxPool2dBackwardNaive(g, arg, planes, h * w, oh * ow, dxn);
+        PoolNaive.MaxPool2dBackward(g, arg, planes, h * w, oh * ow, dxn);
         Assert.Equal(dxn, dx);
         Assert.NotEqual(before, dx);
     }
@@ -90,7 +91,7 @@ public class PoolActivationTests
             var x = GemmTests.Random(rng, planes * h * w);
             for (int i = 0; i < x.Length; i += 5) x[i] = x[(i + 1) % x.Length]; // ties
             var y = new float[planes * oh * ow]; var arg = new int[y.Length];
-            if (oh > 0 && ow > 0) Pool.MaxPool2d(x, planes, h, w, 2, 2, 2, 2, 0, 0, 1, 1, oh, ow, y, arg);
+            if (oh > 0 && ow > 0) Pool.MaxPool2d(x, planes, h, w, new Window2d(2, 2, 2, 2, 0, 0, 1, 1), oh, ow, y, arg);
             var g = GemmTests.Random(rng, y.Length);
             for (int i = 0; i < g.Length; i += 11) g[i] = -0f;
             if (g.Length > 3) g[3] = float.NaN;
@@ -98,7 +99,7 @@ public class PoolActivationTests
             var dx = Enumerable.Repeat(float.NaN, x.Length + 40).ToArray();
             var dxn = new float[x.Length];
             Pool.MaxPool2x2Backward(g, arg, planes, h, w, dx.AsSpan(0, x.Length));
-            Pool.MaxPool2x2BackwardNaive(g, arg, planes, h, w, dxn);
+            PoolNaive.MaxPool2x2Backward(g, arg, planes, h, w, dxn);
             Assert.Equal(Bits(dxn), Bits(dx.AsSpan(0, x.Length).ToArray()));
             Assert.All(dx[x.Length..], v => Assert.True(float.IsNaN(v), "written past the span"));
         }
@@ -112,7 +113,7 @@ public class PoolActivationTests
         foreach (var run in new Action[]
         {
             () => Pool.MaxPool2x2Backward(new float[4], arg, 1, 4, 4, new float[16]),
-            () => Pool.MaxPool2x2BackwardNaive(new float[4], arg, 1, 4, 4, new float[16]),
+            () => PoolNaive.MaxPool2x2Backward(new float[4], arg, 1, 4, 4, new float[16]),
         })
             Assert.Contains("index 0 of output 1 is outside its 2x2 window", Assert.Throws<ArgumentException>(run).Message);
         // The same through the vector path: a row of 16 windows.
@@ -135,8 +136,8 @@ public class PoolActivationTests
         var y = Enumerable.Repeat(float.NaN, planes * oh * ow + guard).ToArray();
         var arg = Enumerable.Repeat(-7, y.Length).ToArray();
         var yn = new float[planes * oh * ow]; var argn = new int[yn.Length];
-        Pool.MaxPool2d(x, planes, h, w, 2, 2, 2, 2, 0, 0, 1, 1, oh, ow, y.AsSpan(0, yn.Length), arg.AsSpan(0, yn.Length));
-        Pool.MaxPool2dNaive(x, planes, h, w, 2, 2, 2, 2, 0, 0, 1, 1, oh, ow, yn, argn);
+        Pool.MaxPool2d(x, planes, h, w, new Window2d(2, 2, 2, 2, 0, 0, 1, 1), oh, ow, y.AsSpan(0, yn.Length), arg.AsSpan(0, yn.Length));
+        PoolNaive.MaxPool2d(x, planes, h, w, 2, 2, 2, 2, 0, 0, 1, 1, oh, ow, yn, argn);
         Assert.Equal(yn, y[..yn.Length]);
         Assert.Equal(argn, arg[..yn.Length]);
         Assert.All(y[yn.Length..], v => Assert.True(float.IsNaN(v), "output written past the span"));
@@ -176,8 +177,8 @@ public class PoolActivationTests
         else { x[nanAt + 2] = float.PositiveInfinity; x[nanAt + 3] = float.NegativeInfinity; }
         var y = new float[planes * oh * ow]; var arg = new int[y.Length];
         var yn = new float[y.Length]; var argn = new int[y.Length];
-        Pool.MaxPool2d(x, planes, h, w, k, k, 2, 2, 0, 0, 1, 1, oh, ow, y, arg);
-        Pool.MaxPool2dNaive(x, planes, h, w, k, k, 2, 2, 0, 0, 1, 1, oh, ow, yn, argn);
+        Pool.MaxPool2d(x, planes, h, w, new Window2d(k, k, 2, 2, 0, 0, 1, 1), oh, ow, y, arg);
+        PoolNaive.MaxPool2d(x, planes, h, w, k, k, 2, 2, 0, 0, 1, 1, oh, ow, yn, argn);
         Assert.Contains(float.NaN, y);
         Assert.Equal(yn, y);
         Assert.Equal(argn, arg);
@@ -187,7 +188,7 @@ public class PoolActivationTests
     public void MaxPool2d_ShortOutput_Throws()
     {
         var ex = Assert.Throws<ArgumentException>(() =>
-            Pool.MaxPool2d(new float[16], 1, 4, 4, 2, 2, 2, 2, 0, 0, 1, 1, 2, 2, new float[3], new int[4]));
+            Pool.MaxPool2d(new float[16], 1, 4, 4, new Window2d(2, 2, 2, 2, 0, 0, 1, 1), 2, 2, new float[3], new int[4]));
         Assert.Contains("output spans need 4", ex.Message);
     }
 
@@ -207,7 +208,7 @@ public class PoolActivationTests
         var d = GemmTests.Random(rng, n);
         var dn = (float[])d.Clone();
         Activation.ReluBackward(x, g, d);
-        Activation.ReluBackwardNaive(x, g, dn);
+        ActivationNaive.ReluBackward(x, g, dn);
         Assert.Equal(dn, d);
 
         var y = new float[n];

@@ -1,9 +1,10 @@
+using Nabla.Tests.NaiveTwins;
 using Nabla.Kernels;
 using Xunit;
 
 namespace Nabla.Tests.Kernels;
 
-/// <summary>The few-rows product against its naive twin (bit for bit) and against <see cref="Gemm.Naive"/>.</summary>
+/// <summary>The few-rows product against its naive twin (bit for bit) and against <see cref="GemmNaive.Sgemm"/>.</summary>
 public class SmallGemmTests
 {
     /// <summary>Fused and unfused multiply-adds differ by a rounding per term.</summary>
@@ -27,14 +28,14 @@ public class SmallGemmTests
         var cn = (float[])c.Clone();
         var reference = (float[])c.Clone();
         SmallGemm.Multiply(m, n, k, a, lda, b, ldb, c, ldc);
-        SmallGemm.MultiplyNaive(m, n, k, a, lda, b, ldb, cn, ldc);
+        SmallGemm.MultiplyScalar(m, n, k, a, lda, b, ldb, cn, ldc);
         Assert.Equal(cn, c); // padding columns between rows untouched too
-        Gemm.Naive(false, false, m, n, k, a, lda, b, ldb, reference, ldc, 0f);
+        GemmNaive.Sgemm(false, false, m, n, k, a, lda, b, ldb, reference, ldc, 0f);
         for (int i = 0; i < m; i++)
             for (int j = 0; j < n; j++)
             {
                 float want = reference[i * ldc + j], got = c[i * ldc + j];
-                Assert.True(Math.Abs(want - got) <= RelativeTolerance * (1 + Math.Abs(want)) * k, $"C[{i},{j}] = {got}, Gemm.Naive {want}");
+                Assert.True(Math.Abs(want - got) <= RelativeTolerance * (1 + Math.Abs(want)) * k, $"C[{i},{j}] = {got}, GemmNaive.Sgemm {want}");
             }
     }
 
@@ -50,14 +51,14 @@ public class SmallGemmTests
         var cn = (float[])c.Clone();
         var reference = (float[])c.Clone();
         SmallGemm.MultiplyTransposedA(m, n, k, a, lda, b, ldb, c, ldc);
-        SmallGemm.MultiplyTransposedANaive(m, n, k, a, lda, b, ldb, cn, ldc);
+        SmallGemm.MultiplyTransposedAScalar(m, n, k, a, lda, b, ldb, cn, ldc);
         Assert.Equal(cn, c);
-        Gemm.Naive(true, false, m, n, k, a, lda, b, ldb, reference, ldc, 0f);
+        GemmNaive.Sgemm(true, false, m, n, k, a, lda, b, ldb, reference, ldc, 0f);
         for (int i = 0; i < m; i++)
             for (int j = 0; j < n; j++)
             {
                 float want = reference[i * ldc + j], got = c[i * ldc + j];
-                Assert.True(Math.Abs(want - got) <= RelativeTolerance * (1 + Math.Abs(want)) * k, $"C[{i},{j}] = {got}, Gemm.Naive {want}");
+                Assert.True(Math.Abs(want - got) <= RelativeTolerance * (1 + Math.Abs(want)) * k, $"C[{i},{j}] = {got}, GemmNaive.Sgemm {want}");
             }
     }
 
@@ -70,12 +71,12 @@ public class SmallGemmTests
     [Theory]
     [MemberData(nameof(TransposedShapes))]
     public void MultiplyTransposedB_MatchesNaive(int m, int n, int k) =>
-        AssertTransposedBMatches(m, n, k, m * 1000 + n * 10 + k, SmallGemm.MultiplyTransposedB, SmallGemm.MultiplyTransposedBNaive);
+        AssertTransposedBMatches(m, n, k, m * 1000 + n * 10 + k, SmallGemm.MultiplyTransposedB, SmallGemm.MultiplyTransposedBScalar);
 
     private delegate void TransposedB(int m, int n, int k, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc, bool accumulate);
 
     /// <summary>C (+)= A·Bᵀ by <paramref name="fast"/> against <paramref name="naive"/> (bit for bit, the padding between
-    /// C's rows untouched too) and against Gemm.Naive, overwriting and accumulating.</summary>
+    /// C's rows untouched too) and against GemmNaive.Sgemm, overwriting and accumulating.</summary>
     private static void AssertTransposedBMatches(int m, int n, int k, int seed, TransposedB fast, TransposedB naive)
     {
         var rng = new Random(seed);
@@ -90,12 +91,12 @@ public class SmallGemmTests
             fast(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
             naive(m, n, k, a, lda, b, ldb, cn, ldc, accumulate);
             Assert.Equal(cn, c);
-            Gemm.Naive(false, true, m, n, k, a, lda, b, ldb, reference, ldc, accumulate ? 1f : 0f);
+            GemmNaive.Sgemm(false, true, m, n, k, a, lda, b, ldb, reference, ldc, accumulate ? 1f : 0f);
             for (int i = 0; i < m; i++)
                 for (int j = 0; j < n; j++)
                 {
                     float want = reference[i * ldc + j], got = c[i * ldc + j];
-                    Assert.True(Math.Abs(want - got) <= RelativeTolerance * (1 + Math.Abs(want)) * Math.Max(k, 1), $"C[{i},{j}] = {got}, Gemm.Naive {want}");
+                    Assert.True(Math.Abs(want - got) <= RelativeTolerance * (1 + Math.Abs(want)) * Math.Max(k, 1), $"C[{i},{j}] = {got}, GemmNaive.Sgemm {want}");
                 }
         }
     }
@@ -106,12 +107,12 @@ public class SmallGemmTests
         from k in new[] { 0, 1, 2, 6, 15, 16, 33, 1600 }
         select new object[] { m, n, k };
 
-    /// <summary>The lane-panel kernel against its twin (bit for bit) and Gemm.Naive, for every chain count (m ≤ 4 and
+    /// <summary>The lane-panel kernel against its twin (bit for bit) and GemmNaive.Sgemm, for every chain count (m ≤ 4 and
     /// k a multiple of 4; m ≤ 8 and k even; else one chain), fewer rows of B than a tile, and an overlapping last tile.</summary>
     [Theory]
     [MemberData(nameof(PanelShapes))]
     public void MultiplyTransposedBPanel_MatchesNaive(int m, int n, int k) =>
-        AssertTransposedBMatches(m, n, k, m * 100000 + n * 100 + k, SmallGemm.MultiplyTransposedBPanel, SmallGemm.MultiplyTransposedBPanelNaive);
+        AssertTransposedBMatches(m, n, k, m * 100000 + n * 100 + k, SmallGemm.MultiplyTransposedBPanel, SmallGemm.MultiplyTransposedBPanelScalar);
 
     [Theory]
     [InlineData(4, 8, 4)]

@@ -40,7 +40,7 @@ public class Winograd5Tests(ITestOutputHelper output)
         foreach (bool relu in new[] { false, true })
         {
             var y = Enumerable.Repeat(float.NaN, n * cout * oh * ow).ToArray();
-            Winograd.Conv5x5(x, n, cin, h, w, u, cout, oh, ow, ph, pw, bias, y, relu);
+            Winograd.Conv5x5(Geo.Of(n, cin, h, w, cout, oh, ow, ph, pw, k: 5), x, u, bias, y, relu);
             var want = direct.Select((v, i) => { double b = v + bias[i / (oh * ow) % cout]; return relu ? Math.Max(b, 0) : b; }).ToArray();
             double err = WinogradTests.RelativeError(y, want);
             output.WriteLine($"relu={relu}: {err:E2}");
@@ -69,7 +69,7 @@ public class Winograd5Tests(ITestOutputHelper output)
             var dx = GemmTests.Random(rng, n * cin * h * w);
             var dx0 = (double[])dx.Select(v => (double)v).ToArray();
             var partials = new float[slots * cout * cin * 25];
-            Winograd.Backward(x, n, cin, h, w, dy, masked ? yRelu : default, cout, oh, ow, ph, pw, u, dx, slots, partials, kernel: 5);
+            Winograd.Backward(Geo.Of(n, cin, h, w, cout, oh, ow, ph, pw, k: 5), x, dy, masked ? yRelu : default, u, dx, slots, partials);
             // dX: dY' correlated with the rotated kernels, transposed channels, padding k − 1 − p.
             var wT = new float[cin * cout * 25];
             for (int o = 0; o < cout; o++)
@@ -117,7 +117,7 @@ public class Winograd5Tests(ITestOutputHelper output)
             var u = new float[Winograd.WeightLength(cout, cin)];
             Winograd.TransformWeights5x5(wt, cout, cin, u);
             var y = new float[n * cout * oh * ow];
-            Winograd.Conv5x5(x, n, cin, h, w, u, cout, oh, ow, 2, 2, default, y, relu: true);
+            Winograd.Conv5x5(Geo.Of(n, cin, h, w, cout, oh, ow, 2, 2, k: 5), x, u, default, y, relu: true);
             return y;
         });
         Assert.Equal(RunWith(1), RunWith(2));

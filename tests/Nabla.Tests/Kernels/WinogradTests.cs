@@ -1,3 +1,4 @@
+using Nabla.Tests.NaiveTwins;
 using Nabla.Kernels;
 using Xunit;
 using Xunit.Abstractions;
@@ -54,16 +55,16 @@ public class WinogradTests(ITestOutputHelper output)
             var start = GemmTests.Random(rng, n * cout * oh * ow);
             var fast = accumulate ? (float[])start.Clone() : Enumerable.Repeat(float.NaN, start.Length).ToArray();
             var naive = accumulate ? (float[])start.Clone() : new float[start.Length];
-            Winograd.Conv(x, n, cin, h, w, u, cout, oh, ow, ph, pw, bias, fast, accumulate);
-            Winograd.ConvNaive(x, n, cin, h, w, u, cout, oh, ow, ph, pw, bias, naive, accumulate);
+            Winograd.Conv(Geo.Of(n, cin, h, w, cout, oh, ow, ph, pw), x, u, bias, fast, accumulate);
+            WinogradNaive.Conv(x, n, cin, h, w, u, cout, oh, ow, ph, pw, bias, naive, accumulate);
             double err = RelativeError(fast, naive.Select(v => (double)v).ToArray());
             output.WriteLine($"accumulate={accumulate}: fast vs naive {err:E2}");
             Assert.True(err <= FastVsNaiveTolerance, $"error {err:E2}");
         }
         var fastRelu = new float[n * cout * oh * ow];
         var naiveRelu = new float[fastRelu.Length];
-        Winograd.Conv(x, n, cin, h, w, u, cout, oh, ow, ph, pw, bias, fastRelu, false, relu: true);
-        Winograd.ConvNaive(x, n, cin, h, w, u, cout, oh, ow, ph, pw, bias, naiveRelu, false, relu: true);
+        Winograd.Conv(Geo.Of(n, cin, h, w, cout, oh, ow, ph, pw), x, u, bias, fastRelu, false, relu: true);
+        WinogradNaive.Conv(x, n, cin, h, w, u, cout, oh, ow, ph, pw, bias, naiveRelu, false, relu: true);
         Assert.True(RelativeError(fastRelu, naiveRelu.Select(v => (double)v).ToArray()) <= FastVsNaiveTolerance);
         Assert.All(fastRelu, v => Assert.True(v >= 0f));
     }
@@ -78,12 +79,12 @@ public class WinogradTests(ITestOutputHelper output)
         var dy = GemmTests.Random(rng, n * cout * oh * ow);
         int slots = Winograd.FilterGradSlots(n, cin, cout, oh, ow, 4);
         var partials = Enumerable.Repeat(float.NaN, slots * wn).ToArray();
-        Winograd.FilterGrad(x, n, cin, h, w, dy, cout, oh, ow, ph, pw, slots, partials);
+        Winograd.FilterGrad(Geo.Of(n, cin, h, w, cout, oh, ow, ph, pw), x, dy, slots, partials);
         var fast = new float[wn];
         for (int s = 0; s < slots; s++)
             for (int i = 0; i < wn; i++) fast[i] += partials[s * wn + i];
         var naive = new float[wn];
-        Winograd.FilterGradNaive(x, n, cin, h, w, dy, cout, oh, ow, ph, pw, naive);
+        WinogradNaive.FilterGrad(x, n, cin, h, w, dy, cout, oh, ow, ph, pw, naive);
         var reference = new double[wn];
         for (int b = 0; b < n; b++)
             for (int o = 0; o < cout; o++)
@@ -116,15 +117,14 @@ public class WinogradTests(ITestOutputHelper output)
         Winograd.TransformWeights(wt, cout, cin, false, u);
         var reference = DirectInputGrad(dy, n, cin, h, w, wt, cout, oh, ow, ph, pw);
         var naive = new float[start.Length];
-        Winograd.InputGradNaive(wt, dy, n, cin, h, w, cout, oh, ow, ph, pw, naive);
+        WinogradNaive.InputGrad(wt, dy, n, cin, h, w, cout, oh, ow, ph, pw, naive);
         Assert.True(RelativeError(naive, reference) <= NaiveFilterGradTolerance, "naive twin");
         int slots = Winograd.FilterGradSlots(n, cin, cout, oh, ow, 4);
         foreach (bool scalar in new[] { false, true })
         {
             var dx = (float[])start.Clone(); // added to
-            Winograd.t_scalarScatter = scalar;
-            try { Winograd.Backward(default, n, cin, h, w, dy, default, cout, oh, ow, ph, pw, u, dx, slots, default); }
-            finally { Winograd.t_scalarScatter = false; }
+            Winograd.BackwardCore(Geo.Of(n, cin, h, w, cout, oh, ow, ph, pw), default, dy, default, u, dx, slots, default,
+                overwriteDx: false, maskedScatter: !scalar);
             var got = dx.Select((v, i) => v - start[i]).ToArray();
             double err = RelativeError(got, reference), errNaive = RelativeError(got, naive.Select(v => (double)v).ToArray());
             output.WriteLine($"dX scalar={scalar}: vs float64 {err:E2}, vs naive twin {errNaive:E2}");
@@ -146,9 +146,9 @@ public class WinogradTests(ITestOutputHelper output)
         Winograd.TransformWeights(GemmTests.Random(rng, cout * cin * 9), cout, cin, false, u);
         int slots = Winograd.FilterGradSlots(n, cin, cout, oh, ow, 4);
         var added = new float[n * cin * h * w];
-        Winograd.Backward(default, n, cin, h, w, dy, default, cout, oh, ow, ph, pw, u, added, slots, default);
+        Winograd.Backward(Geo.Of(n, cin, h, w, cout, oh, ow, ph, pw), default, dy, default, u, added, slots, default);
         var overwritten = Enumerable.Repeat(float.NaN, added.Length).ToArray();
-        Winograd.Backward(default, n, cin, h, w, dy, default, cout, oh, ow, ph, pw, u, overwritten, slots, default, overwriteDx: true);
+        Winograd.Backward(Geo.Of(n, cin, h, w, cout, oh, ow, ph, pw), default, dy, default, u, overwritten, slots, default, overwriteDx: true);
         Assert.Equal(added, overwritten);
     }
 
@@ -172,9 +172,9 @@ public class WinogradTests(ITestOutputHelper output)
         var dxFused = new float[x.Length]; var pFused = new float[slots * wn];
         var dxMasked = new float[x.Length]; var pMasked = new float[slots * wn];
         var pFilter = new float[slots * wn];
-        Winograd.Backward(x, n, cin, h, w, dy, y, cout, oh, ow, ph, pw, u, dxFused, slots, pFused);
-        Winograd.Backward(x, n, cin, h, w, masked, default, cout, oh, ow, ph, pw, u, dxMasked, slots, pMasked);
-        Winograd.FilterGrad(x, n, cin, h, w, masked, cout, oh, ow, ph, pw, slots, pFilter);
+        Winograd.Backward(Geo.Of(n, cin, h, w, cout, oh, ow, ph, pw), x, dy, y, u, dxFused, slots, pFused);
+        Winograd.Backward(Geo.Of(n, cin, h, w, cout, oh, ow, ph, pw), x, masked, default, u, dxMasked, slots, pMasked);
+        Winograd.FilterGrad(Geo.Of(n, cin, h, w, cout, oh, ow, ph, pw), x, masked, slots, pFilter);
         Assert.Equal(dxMasked, dxFused);
         Assert.Equal(pMasked, pFused);
         Assert.Equal(pFilter, pFused);
@@ -195,7 +195,7 @@ public class WinogradTests(ITestOutputHelper output)
         var fast = Enumerable.Repeat(float.NaN, Winograd.WeightLength(cout, cin)).ToArray();
         var naive = new float[fast.Length];
         Winograd.TransformWeights(w, cout, cin, flip, fast);
-        Winograd.TransformWeightsNaive(w, cout, cin, flip, naive);
+        WinogradNaive.TransformWeights(w, cout, cin, flip, naive);
         Assert.True(RelativeError(fast, naive.Select(v => (double)v).ToArray()) <= WeightTransformTolerance);
     }
 
@@ -212,9 +212,9 @@ public class WinogradTests(ITestOutputHelper output)
             var x = GemmTests.Random(rng, n * cin * hw * hw);
             var wt = GemmTests.Random(rng, cout * cin * 9);
             var u = new float[(tileOut + 2) * (tileOut + 2) * cout * cin];
-            Winograd.TransformWeightsNaive(wt, cout, cin, false, u, tileOut);
+            WinogradNaive.TransformWeights(wt, cout, cin, false, u, tileOut);
             var y = new float[n * cout * o * o];
-            Winograd.ConvNaive(x, n, cin, hw, hw, u, cout, o, o, pad, pad, default, y, false, tileOut);
+            WinogradNaive.Conv(x, n, cin, hw, hw, u, cout, o, o, pad, pad, default, y, false, tileOut);
             var reference = Direct(x, n, cin, hw, hw, wt, cout, o, o, pad, pad, flip: false);
             double err = RelativeError(y, reference);
             output.WriteLine($"F({tileOut}x{tileOut},3x3) n={n} cin={cin} {hw}x{hw} cout={cout} pad={pad}: max error / max |y| = {err:E2}");
@@ -224,7 +224,7 @@ public class WinogradTests(ITestOutputHelper output)
                 var fast = new float[y.Length];
                 var uf = new float[u.Length];
                 Winograd.TransformWeights(wt, cout, cin, false, uf);
-                Winograd.Conv(x, n, cin, hw, hw, uf, cout, o, o, pad, pad, default, fast, false);
+                Winograd.Conv(Geo.Of(n, cin, hw, hw, cout, o, o, pad, pad), x, uf, default, fast, false);
                 double errFast = RelativeError(fast, reference);
                 output.WriteLine($"  fast path: {errFast:E2}");
                 Assert.True(errFast <= tolerance, $"fast path error {errFast:E2} above {tolerance:E1}");
@@ -248,7 +248,7 @@ public class WinogradTests(ITestOutputHelper output)
         var u = new float[Winograd.WeightLength(cout, cin)];
         Winograd.TransformWeights(wt, cout, cin, true, u);
         var dx = new float[n * cin * h * w];
-        Winograd.Conv(dy, n, cout, oh, ow, u, cin, h, w, 2 - pad, 2 - pad, default, dx, false);
+        Winograd.Conv(Geo.Of(n, cout, oh, ow, cin, h, w, 2 - pad, 2 - pad), dy, u, default, dx, false);
         var reference = DirectInputGrad(dy, n, cin, h, w, wt, cout, oh, ow, pad, pad);
         Assert.True(RelativeError(dx, reference) <= F4AccuracyTolerance);
     }
@@ -268,12 +268,12 @@ public class WinogradTests(ITestOutputHelper output)
                 var u = new float[Winograd.WeightLength(cout, cin)];
                 Winograd.TransformWeights(wt, cout, cin, false, u);
                 var y = new float[n * cout * hw * hw];
-                Winograd.Conv(x, n, cin, hw, hw, u, cout, hw, hw, 1, 1, bias, y, false);
+                Winograd.Conv(Geo.Of(n, cin, hw, hw, cout, hw, hw, 1, 1), x, u, bias, y, false);
                 int slots = Winograd.FilterGradSlots(n, cin, cout, hw, hw, 4);
                 var dw = new float[slots * cout * cin * 9];
-                Winograd.FilterGrad(x, n, cin, hw, hw, y, cout, hw, hw, 1, 1, slots, dw);
+                Winograd.FilterGrad(Geo.Of(n, cin, hw, hw, cout, hw, hw, 1, 1), x, y, slots, dw);
                 var dx = new float[x.Length];
-                Winograd.Backward(x, n, cin, hw, hw, y, y, cout, hw, hw, 1, 1, u, dx, slots, dw); // dY = y, masked by y > 0
+                Winograd.Backward(Geo.Of(n, cin, hw, hw, cout, hw, hw, 1, 1), x, y, y, u, dx, slots, dw); // dY = y, masked by y > 0
                 return [.. u, .. y, .. dw, .. dx];
             });
         }
@@ -284,11 +284,11 @@ public class WinogradTests(ITestOutputHelper output)
     public void Conv_ShortSpans_Throw()
     {
         var u = new float[Winograd.WeightLength(2, 3)];
-        var ex = Assert.Throws<ArgumentException>(() => Winograd.Conv(new float[10], 1, 3, 4, 4, u, 2, 2, 2, 0, 0, default, new float[8], false));
+        var ex = Assert.Throws<ArgumentException>(() => Winograd.Conv(Geo.Of(1, 3, 4, 4, 2, 2, 2, 0, 0), new float[10], u, default, new float[8], false));
         Assert.Contains("input needs 48", ex.Message);
-        ex = Assert.Throws<ArgumentException>(() => Winograd.Backward(default, 1, 3, 4, 4, new float[8], default, 2, 2, 2, 0, 0, u, new float[47], 1, default));
+        ex = Assert.Throws<ArgumentException>(() => Winograd.Backward(Geo.Of(1, 3, 4, 4, 2, 2, 2, 0, 0), default, new float[8], default, u, new float[47], 1, default));
         Assert.Contains("input gradient needs 48", ex.Message);
-        ex = Assert.Throws<ArgumentException>(() => Winograd.Backward(default, 1, 3, 4, 4, new float[8], default, 2, 2, 2, 0, 0, default, new float[48], 1, default));
+        ex = Assert.Throws<ArgumentException>(() => Winograd.Backward(Geo.Of(1, 3, 4, 4, 2, 2, 2, 0, 0), default, new float[8], default, default, new float[48], 1, default));
         Assert.Contains("transformed weights need 216", ex.Message);
         ex = Assert.Throws<ArgumentException>(() => Winograd.TransformWeights(new float[54], 2, 3, false, new float[10]));
         Assert.Contains("transformed weights need 216", ex.Message);

@@ -1,3 +1,4 @@
+using Nabla.Tests.NaiveTwins;
 using Nabla.Kernels;
 using Nabla.NN;
 using Nabla.Ops;
@@ -119,11 +120,11 @@ public class FusedReluTests
         var d = Nabla.Tests.Kernels.GemmTests.Random(rng, n);
         var dn = Nabla.Tests.Kernels.GemmTests.Random(rng, n);
         Activation.ReluMask(y, g, d);
-        Activation.ReluMaskNaive(y, g, dn);
+        ActivationNaive.ReluMask(y, g, dn);
         Assert.Equal(dn, d);
     }
 
-    /// <summary>Rows of a strided layout, each as <see cref="Activation.ReluMaskNaive"/>; the gaps between the
+    /// <summary>Rows of a strided layout, each as <see cref="ActivationNaive.ReluMask"/>; the gaps between the
     /// destination rows are left alone (tails of 0, 4 and 15 lanes; the NaN and zero cases in a tail).</summary>
     [Theory]
     [InlineData(3, 100, 100, 1600)]
@@ -141,7 +142,7 @@ public class FusedReluTests
         var d = Nabla.Tests.Kernels.GemmTests.Random(rng, dst);
         var want = (float[])d.Clone();
         for (int r = 0; r < rows; r++)
-            Activation.ReluMaskNaive(y.AsSpan(r * srcStride, n), g.AsSpan(r * srcStride, n), want.AsSpan(r * dstStride, n));
+            ActivationNaive.ReluMask(y.AsSpan(r * srcStride, n), g.AsSpan(r * srcStride, n), want.AsSpan(r * dstStride, n));
         Activation.ReluMaskRows(y, g, rows, n, srcStride, d, dstStride);
         Assert.Equal(want, d);
     }
@@ -164,7 +165,7 @@ public class FusedReluTests
         var d = Nabla.Tests.Kernels.GemmTests.Random(rng, rows * dstStride);
         var want = (float[])d.Clone();
         for (int r = 0; r < rows; r++)
-            Activation.BiasReluRowNaive(src.AsSpan(r * srcStride, n), withBias ? bias[r] : null, relu, want.AsSpan(r * dstStride, n));
+            Activation.BiasReluRowScalar(src.AsSpan(r * srcStride, n), withBias ? bias[r] : null, relu, want.AsSpan(r * dstStride, n));
         Activation.BiasReluRows(src, srcStride, rows, n, bias, relu, d, dstStride);
         Assert.Equal(want.Select(BitConverter.SingleToInt32Bits), d.Select(BitConverter.SingleToInt32Bits));
     }
@@ -190,7 +191,7 @@ public class FusedReluTests
     {
         var x = Nabla.Tests.Kernels.GemmTests.Random(new Random(n + 5), n);
         for (int i = 0; i < n; i += 3) x[i] *= 1e4f;
-        double fast = Sums.SumAsDouble(x), naive = Sums.SumAsDoubleNaive(x);
+        double fast = Sums.SumAsDouble(x), naive = SumsNaive.SumAsDouble(x);
         double scale = x.Sum(v => Math.Abs((double)v));
         Assert.True(Math.Abs(fast - naive) <= SumRelativeTolerance * scale, $"{fast} vs {naive}");
         if (n == 1) Assert.Equal((double)x[0], fast);

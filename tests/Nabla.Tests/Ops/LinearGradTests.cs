@@ -1,3 +1,4 @@
+using Nabla.Tests.NaiveTwins;
 using Nabla.Kernels;
 using Nabla.Ops;
 using Nabla.Tensors;
@@ -41,13 +42,13 @@ public class LinearGradTests
         // Expected: g2 = c2 masked where relu(h Wᵀ) is not positive; dW = (c1 + g2)ᵀ h, dh = (c1 + g2) W, dx = 2 dh.
         var h0 = x.ToArray().Select(v => 2f * v).ToArray();
         var y = new float[rows * outF];
-        Gemm.Naive(false, true, rows, outF, inF, h0, inF, w.ToArray(), inF, y, outF, 0f);
+        GemmNaive.Sgemm(false, true, rows, outF, inF, h0, inF, w.ToArray(), inF, y, outF, 0f);
         var g = c1.ToArray();
         for (int i = 0; i < g.Length; i++) if (y[i] > 0f) g[i] += c2.Data[i];
         var dw = new float[outF * inF];
-        Gemm.Naive(true, false, outF, inF, rows, g, outF, h0, inF, dw, inF, 0f);
+        GemmNaive.Sgemm(true, false, outF, inF, rows, g, outF, h0, inF, dw, inF, 0f);
         var dh = new float[rows * inF];
-        Gemm.Naive(false, false, rows, inF, outF, g, outF, w.ToArray(), inF, dh, inF, 0f);
+        GemmNaive.Sgemm(false, false, rows, inF, outF, g, outF, w.ToArray(), inF, dh, inF, 0f);
         AssertClose(dw, w.Grad!.ToArray());
         AssertClose(dh.Select(v => 2f * v).ToArray(), x.Grad!.ToArray());
     }

@@ -1,3 +1,4 @@
+using Nabla.Tests.NaiveTwins;
 using Nabla.Kernels;
 using Nabla.Ops;
 using Nabla.Tensors;
@@ -58,9 +59,9 @@ public class MaxPoolTests
     private static float[] Scatter(float[] x, float[] g, int planes, int h, int w, int oh, int ow)
     {
         var y = new float[planes * oh * ow]; var arg = new int[y.Length];
-        Pool.MaxPool2dNaive(x, planes, h, w, 2, 2, 2, 2, 0, 0, 1, 1, oh, ow, y, arg);
+        PoolNaive.MaxPool2d(x, planes, h, w, 2, 2, 2, 2, 0, 0, 1, 1, oh, ow, y, arg);
         var dx = new float[x.Length];
-        Pool.MaxPool2dBackwardNaive(g, arg, planes, h * w, oh * ow, dx);
+        PoolNaive.MaxPool2dBackward(g, arg, planes, h * w, oh * ow, dx);
         return dx;
     }
 }

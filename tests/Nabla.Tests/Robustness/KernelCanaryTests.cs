@@ -70,9 +70,9 @@ public class KernelCanaryTests
                                     Im2ColUnit.Fold(Inside(cols), images, stride, c, h, w, kh, kw, ph, pw, Inside(dx));
                                     AssertCanaries(dx, "Im2ColUnit.Fold " + at);
                                 }
-                                Im2ColBatch.Unfold(x, images, stride, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, Inside(cols));
+                                Im2ColBatch.Unfold(x, images, stride, c, h, w, new Window2d(kh, kw, sh, sw, ph, pw, dh, dw), Inside(cols));
                                 AssertCanaries(cols, "Im2ColBatch.Unfold " + at);
-                                Im2ColBatch.Fold(Inside(cols), images, stride, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, Inside(dx));
+                                Im2ColBatch.Fold(Inside(cols), images, stride, c, h, w, new Window2d(kh, kw, sh, sw, ph, pw, dh, dw), Inside(dx));
                                 AssertCanaries(dx, "Im2ColBatch.Fold " + at);
                                 checkedCalls++;
                             }
@@ -135,7 +135,7 @@ public class KernelCanaryTests
                     var y = Guarded(rng, planes * oh * ow);
                     var arg = new int[Pad + planes * oh * ow + Pad];
                     Array.Fill(arg, int.MinValue);
-                    Pool.MaxPool2d(x, planes, h, w, kh, kw, sh, sw, ph, pw, 1, 1, oh, ow, Inside(y), arg.AsSpan(Pad, planes * oh * ow));
+                    Pool.MaxPool2d(x, planes, h, w, new Window2d(kh, kw, sh, sw, ph, pw, 1, 1), oh, ow, Inside(y), arg.AsSpan(Pad, planes * oh * ow));
                     AssertCanaries(y, "Pool.MaxPool2d " + at);
                     Assert.True(arg.Take(Pad).Concat(arg.TakeLast(Pad)).All(v => v == int.MinValue), "Pool.MaxPool2d arguments: " + at);
                     var args = arg.AsSpan(Pad, planes * oh * ow).ToArray();
@@ -158,11 +158,11 @@ public class KernelCanaryTests
                         string at = $"n={n} cout={cout} {h}x{w} kernel {kh}x{kw} pad {ph}x{pw}";
                         var x = Random(rng, n * h * w);
                         var y = Guarded(rng, n * cout * oh * ow);
-                        DirectConv.Conv1(x, n, h, w, Random(rng, cout * kh * kw), cout, kh, kw, ph, pw, Random(rng, cout), Inside(y), relu: true);
+                        DirectConv.Conv1(Geo.Full(n, 1, h, w, cout, kh, kw, 1, 1, ph, pw, 1, 1), x, Random(rng, cout * kh * kw), Random(rng, cout), Inside(y), relu: true);
                         AssertCanaries(y, "DirectConv.Conv1 " + at);
                         int slots = Math.Min(n, 4);
                         var part = Guarded(rng, slots * cout * kh * kw);
-                        DirectConv.FilterGrad1(x, n, h, w, Random(rng, n * cout * oh * ow), default, cout, kh, kw, ph, pw, slots, Inside(part));
+                        DirectConv.FilterGrad1(Geo.Full(n, 1, h, w, cout, kh, kw, 1, 1, ph, pw, 1, 1), x, Random(rng, n * cout * oh * ow), default, slots, Inside(part));
                         AssertCanaries(part, "DirectConv.FilterGrad1 " + at);
                     }
     }

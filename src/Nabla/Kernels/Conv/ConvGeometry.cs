@@ -32,6 +32,8 @@ public readonly record struct ConvGeometry(int N, int Cin, int H, int W, int Cou
     public bool UnitStride => Sh == 1 && Sw == 1 && Dh == 1 && Dw == 1;
     /// <summary>Multiply-adds of the convolution as a direct sum: N·C_out·K·P (the unit of <see cref="ConvRegistry"/>'s costs).</summary>
     public double MultiplyAdds => (double)N * Cout * K * P;
+    /// <summary>The sliding window: kernel, stride, padding and dilation.</summary>
+    public Window2d Window => new(Kh, Kw, Sh, Sw, Ph, Pw, Dh, Dw);
     /// <summary>Floats of the weight, C_out·C_in/G·kh·kw.</summary>
     public int WeightLength => Cout * K;
 

@@ -30,7 +30,7 @@ internal sealed class DirectConv1Conv(Im2ColConv im2col) : ConvAlgorithm
     public override float[]? Forward(in ConvGeometry g, float[] x, float[] w, float[]? b, float[] y, bool relu,
         bool keepForWeightGrad, IConvScratch scratch)
     {
-        DirectConv.Conv1(x, g.N, g.H, g.W, w, g.Cout, g.Kh, g.Kw, g.Ph, g.Pw, b, y, relu);
+        DirectConv.Conv1(g, x, w, b, y, relu);
         return null;
     }
 
@@ -43,7 +43,7 @@ internal sealed class DirectConv1Conv(Im2ColConv im2col) : ConvAlgorithm
         {
             int runs = Math.Min(Math.Max(g.N, 1), Im2ColConv.Slots), size = g.WeightLength;
             var part = scratch.Floats(runs * size, clear: false);
-            DirectConv.FilterGrad1(x, g.N, g.H, g.W, gd, yRelu, g.Cout, g.Kh, g.Kw, g.Ph, g.Pw, runs, part);
+            DirectConv.FilterGrad1(g, x, gd, yRelu, runs, part);
             AddPartials(grads.DW.AsSpan(0, size), part, runs, size);
         }
         if (grads.Db is not null) BiasGradFromOutputGrad(g, gd, yRelu, grads.Db);

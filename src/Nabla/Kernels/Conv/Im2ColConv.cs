@@ -22,7 +22,7 @@ internal sealed class Im2ColConv : ConvAlgorithm
     private const int SavedColsBudget = 1 << 22;
 
     /// <summary>Output channels per group up to which the products run on <see cref="SmallGemm"/> in blocks of 8 rows
-    /// (measured on LeNet's 6 and 16 channels: 2 to 4 times the packed product's speed at these sizes).</summary>
+    /// (faster than the packed product at LeNet's 6 and 16 channels; figures in docs/performance.md).</summary>
     private const int SmallGemmMaxChannels = 16;
 
     [ThreadStatic] private static float[]? t_cols, t_cols2, t_rows;
@@ -65,7 +65,7 @@ internal sealed class Im2ColConv : ConvAlgorithm
     private static void Unfold(in ConvGeometry s, ReadOnlySpan<float> x, int count, Span<float> cols)
     {
         if (s.UnitStride) Im2ColUnit.Unfold(x, count, s.Cin * s.H * s.W, s.Cpg, s.H, s.W, s.Kh, s.Kw, s.Ph, s.Pw, cols);
-        else Im2ColBatch.Unfold(x, count, s.Cin * s.H * s.W, s.Cpg, s.H, s.W, s.Kh, s.Kw, s.Sh, s.Sw, s.Ph, s.Pw, s.Dh, s.Dw, cols);
+        else Im2ColBatch.Unfold(x, count, s.Cin * s.H * s.W, s.Cpg, s.H, s.W, s.Window, cols);
     }
 
     /// <summary>dX of <paramref name="count"/> images of one group += the fold of their columns (dx starts at the
@@ -73,7 +73,7 @@ internal sealed class Im2ColConv : ConvAlgorithm
     private static void Fold(in ConvGeometry s, ReadOnlySpan<float> cols, int count, Span<float> dx)
     {
         if (s.UnitStride) Im2ColUnit.Fold(cols, count, s.Cin * s.H * s.W, s.Cpg, s.H, s.W, s.Kh, s.Kw, s.Ph, s.Pw, dx);
-        else Im2ColBatch.Fold(cols, count, s.Cin * s.H * s.W, s.Cpg, s.H, s.W, s.Kh, s.Kw, s.Sh, s.Sw, s.Ph, s.Pw, s.Dh, s.Dw, dx);
+        else Im2ColBatch.Fold(cols, count, s.Cin * s.H * s.W, s.Cpg, s.H, s.W, s.Window, dx);
     }
 
     /// <inheritdoc/>
@@ -164,9 +164,8 @@ internal sealed class Im2ColConv : ConvAlgorithm
                         Unfold(s, j.X.AsSpan((first * s.Cin + gi * s.Cpg) * s.H * s.W), count, c);
                     }
                     var pw = j.PartW.AsSpan(slot * wn + gi * cpo * k, cpo * k);
-                    // More than 8 channels: one call on A's lane panel (LeNet's 6→16, 16 images, one thread: 215 →
-                    // 50 µs); up to 8, the dot-product kernel, which wastes no lanes (6 channels, 25 rows of 2,352
-                    // columns: 6.0 against 10–12 µs on the panel).
+                    // More than 8 channels: one call on A's lane panel; up to 8, the dot-product kernel, which wastes
+                    // no lanes (LeNet's conv1 and conv2, figures in docs/performance.md).
                     if (UseSmallGemm(cpo, k) && cpo > SmallGemm.MaxM) SmallGemm.MultiplyTransposedBPanel(cpo, k, cols, dy, cols, c, cols, pw, k, accumulate: true);
                     else if (UseSmallGemm(cpo, k)) SmallGemm.MultiplyTransposedB(cpo, k, cols, dy, cols, c, cols, pw, k, accumulate: true);
                     else Gemm.Sgemm(false, true, cpo, k, cols, dy, cols, c, cols, pw, k, 1f);

@@ -51,12 +51,12 @@ internal sealed class WinogradConv : ConvAlgorithm
         if (_kernel == 3)
         {
             Winograd.TransformWeights(w, g.Cout, g.Cin, flipTranspose: false, u);
-            Winograd.Conv(x, g.N, g.Cin, g.H, g.W, u, g.Cout, g.Oh, g.Ow, g.Ph, g.Pw, b, y, accumulate: false, relu);
+            Winograd.Conv(g, x, u, b, y, accumulate: false, relu);
         }
         else
         {
             Winograd.TransformWeights5x5(w, g.Cout, g.Cin, u);
-            Winograd.Conv5x5(x, g.N, g.Cin, g.H, g.W, u, g.Cout, g.Oh, g.Ow, g.Ph, g.Pw, b, y, relu);
+            Winograd.Conv5x5(g, x, u, b, y, relu);
         }
         return u;
     }
@@ -72,7 +72,7 @@ internal sealed class WinogradConv : ConvAlgorithm
         if (grads.Dx is null && grads.DW is null) return;
         int slots = Winograd.FilterGradSlots(g.N, g.Cin, g.Cout, g.Oh, g.Ow, Im2ColConv.Slots, g.Kh), wn = g.WeightLength;
         var part = grads.DW is null ? null : scratch.Floats(slots * wn, clear: false);
-        Winograd.Backward(x, g.N, g.Cin, g.H, g.W, gd, yRelu, g.Cout, g.Oh, g.Ow, g.Ph, g.Pw, state!, grads.Dx, slots, part, grads.OverwriteDx, g.Kh);
+        Winograd.Backward(g, x, gd, yRelu, state!, grads.Dx, slots, part, grads.OverwriteDx);
         if (part is not null) AddPartials(grads.DW.AsSpan(0, wn), part, slots, wn);
     }
 }

@@ -1,6 +1,10 @@
-namespace Nabla.Kernels;
+using Nabla.Kernels;
 
-public static partial class Winograd
+namespace Nabla.Tests.NaiveTwins;
+
+/// <summary>The Winograd transforms as plain loops, for F(2x2, 3x3) and F(4x4, 3x3): the twin of the fast F(4x4, 3x3)
+/// path, and F(2x2, 3x3) to measure how much accuracy the larger tile costs.</summary>
+internal static partial class WinogradNaive
 {
     // The transform matrices, row-major (Lavin & Gray 2016). F(2x2,3x3) is kept for the naive twin, so the
     // accuracy of both can be measured; the fast path is F(4x4,3x3).
@@ -41,10 +45,10 @@ public static partial class Winograd
         _ => throw new ArgumentException($"Winograd: tile output size must be 2 or 4, got {tileOut}"),
     };
 
-    /// <summary>The reference of <see cref="TransformWeights"/>: plain loops over the matrices, in float, for
+    /// <summary>The reference of <see cref="Winograd.TransformWeights"/>: plain loops over the matrices, in float, for
     /// F(<paramref name="tileOut"/> x <paramref name="tileOut"/>, 3x3) (2 or 4); (tileOut+2)² positions.</summary>
     /// <exception cref="ArgumentException">A size is not positive, a span is too short or tileOut is not 2 or 4.</exception>
-    public static void TransformWeightsNaive(ReadOnlySpan<float> w, int cout, int cin, bool flipTranspose, Span<float> u, int tileOut = TileOut)
+    internal static void TransformWeights(ReadOnlySpan<float> w, int cout, int cin, bool flipTranspose, Span<float> u, int tileOut = Winograd.TileOut)
     {
         var (_, gm, _) = Matrices(tileOut);
         int alpha = tileOut + 2, pos = alpha * alpha;
@@ -75,12 +79,12 @@ public static partial class Winograd
             }
     }
 
-    /// <summary>The reference of <see cref="Conv"/> (same contract), tile by tile with plain loops in float for
+    /// <summary>The reference of <see cref="Winograd.Conv"/> (same contract), tile by tile with plain loops in float for
     /// F(<paramref name="tileOut"/> x <paramref name="tileOut"/>, 3x3); <paramref name="u"/> from
-    /// <see cref="TransformWeightsNaive"/> with the same tileOut.</summary>
+    /// <see cref="TransformWeights"/> with the same tileOut.</summary>
     /// <exception cref="ArgumentException">A size is not positive, a span is too short or tileOut is not 2 or 4.</exception>
-    public static void ConvNaive(ReadOnlySpan<float> x, int n, int cin, int h, int w, ReadOnlySpan<float> u, int cout,
-        int oh, int ow, int ph, int pw, ReadOnlySpan<float> bias, Span<float> y, bool accumulate, int tileOut = TileOut, bool relu = false)
+    internal static void Conv(ReadOnlySpan<float> x, int n, int cin, int h, int w, ReadOnlySpan<float> u, int cout,
+        int oh, int ow, int ph, int pw, ReadOnlySpan<float> bias, Span<float> y, bool accumulate, int tileOut = Winograd.TileOut, bool relu = false)
     {
         if (relu && accumulate) throw new ArgumentException("Winograd: relu applies to stored outputs, not with accumulate");
         var (bt, _, at) = Matrices(tileOut);
