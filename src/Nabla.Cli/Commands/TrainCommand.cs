@@ -14,7 +14,9 @@ public sealed class TrainCommand : ICommand
     public string Usage => """
         usage: nabla train [options]
 
-          --model M            zoo name or spec file (default lenet5; zoo: mlp, lenet5, mnist-cnn, alexnet-mnist)
+          --model M            zoo name, spec file or FILE.onnx (default lenet5; zoo: mlp, lenet5, mnist-cnn, alexnet-mnist);
+                               an .onnx model is fine-tuned from its own weights (its initializers)
+          --init               start from freshly initialised weights (seeded by --seed) even for an .onnx model
           --data D             mnist (fetched on first use), fashion-mnist, an IDX directory, an image folder
                                (DIR/train/<class>, DIR/test/<class>) or a FILE.csv (default mnist)
           --epochs N           epochs (default 3)
@@ -51,6 +53,7 @@ public sealed class TrainCommand : ICommand
         var o = new TrainOptions
         {
             Model = model,
+            Init = args.Flag("init"),
             Data = args.String("data", "mnist")!,
             Epochs = args.Int("epochs", 3, 1, 100_000),
             BatchSize = args.Int("batch-size", 64, 1, 1_000_000),
