@@ -145,9 +145,23 @@ def fixed_models():
                                   nn.Flatten(), nn.Linear(2 * 3 * 3, 4), nn.Softmax(dim=1), nn.Linear(4, 3)), (2, 5, 5)),
         "conv_attrs": (nn.Sequential(nn.Conv2d(4, 6, (3, 2), stride=(2, 1), padding=(1, 2), dilation=(1, 2), groups=2),
                                      nn.Conv2d(6, 6, 3, groups=6, bias=False), nn.ReLU(), nn.Flatten(), nn.Linear(6 * 2 * 6, 3)), (4, 7, 6)),
+        # MobileNet's block: ReLU6 is exported as Clip(0, 6); conv weights scaled so that some inputs pass 6.
+        "relu6": (nn.Sequential(nn.Conv2d(2, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU6(),
+                                nn.Conv2d(4, 4, 3, padding=1, groups=4, bias=False), nn.BatchNorm2d(4), nn.ReLU6(),
+                                nn.Conv2d(4, 5, 1), nn.ReLU6(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(5, 3)), (2, 6, 6)),
+        # Default-initialised BatchNorms: equal initializers, which torch.onnx.export writes once and the
+        # duplicates as Identity nodes named 3.weight, 1.running_var, ... (BatchNorms left as initialised below).
+        "dedup": (nn.Sequential(nn.Conv2d(2, 3, 3), nn.BatchNorm2d(3), nn.ReLU(), nn.Conv2d(3, 3, 3), nn.BatchNorm2d(3),
+                                nn.ReLU(), nn.Flatten(), nn.Linear(3 * 2 * 2, 3)), (2, 6, 6)),
         "dropout": (nn.Sequential(nn.Conv2d(1, 2, 3), nn.Dropout(0.5), nn.ReLU(), nn.Flatten(), nn.Dropout(0.2), nn.Linear(2 * 4 * 4, 3)), (1, 6, 6)),
     }
-    for model, _ in models.values():
+    with torch.no_grad():
+        for m in models["relu6"][0]:
+            if isinstance(m, nn.Conv2d):
+                m.weight.mul_(4)
+    for name, (model, _) in models.items():
+        if name == "dedup":
+            continue
         for m in model.modules():
             if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
                 n = m.num_features

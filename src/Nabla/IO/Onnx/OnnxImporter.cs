@@ -52,6 +52,7 @@ public static class OnnxImporter
     {
         private readonly Dictionary<string, TensorProto> _consts = new(StringComparer.Ordinal);
         private readonly Dictionary<string, NodeProto> _producer = new(StringComparer.Ordinal);
+        private readonly HashSet<NodeProto> _aliases = new(ReferenceEqualityComparer.Instance);
         private readonly Dictionary<string, List<NodeProto>> _consumers = new(StringComparer.Ordinal);
         private readonly Dictionary<LayerSpec, List<(string Suffix, string Onnx, Tensor Value)>> _bind = new(ReferenceEqualityComparer.Instance);
         private int _rank;
@@ -67,6 +68,16 @@ public static class OnnxImporter
                         ?? throw Unsupported(n, "a Constant without a tensor 'value'");
                     var t = a.T.Clone(); t.Name = n.Output[0];
                     _consts[n.Output[0]] = t;
+                    continue;
+                }
+                if (n.OpType == "Identity" && n.Domain is "" or "ai.onnx" && n.Input.Count == 1 && n.Output.Count == 1
+                    && _consts.TryGetValue(n.Input[0], out var aliased))
+                {
+                    // torch.onnx.export keeps one initializer of several with equal values and writes the others as
+                    // Identity nodes of it, named as the duplicates' state_dict names (4.running_var = Identity(1.weight)).
+                    var t = aliased.Clone(); t.Name = n.Output[0];
+                    _consts[n.Output[0]] = t;
+                    _aliases.Add(n);
                     continue;
                 }
                 foreach (var o in n.Output) _producer[o] = n;
@@ -130,7 +141,7 @@ public static class OnnxImporter
         {
             var indeg = new Dictionary<NodeProto, int>(ReferenceEqualityComparer.Instance);
             var users = new Dictionary<string, List<NodeProto>>(StringComparer.Ordinal);
-            var nodes = g.Node.Where(n => n.OpType != "Constant").ToList();
+            var nodes = g.Node.Where(n => n.OpType != "Constant" && !_aliases.Contains(n)).ToList();
             foreach (var n in nodes)
             {
                 int d = 0;
@@ -537,7 +548,8 @@ public static class OnnxImporter
             if (n.Input.Count > 1 && n.Input[1].Length > 0) lo = Weight(Const(n, 1, "min")).Data[0];
             if (n.Input.Count > 2 && n.Input[2].Length > 0) hi = Weight(Const(n, 2, "max")).Data[0];
             if (lo == 0 && float.IsPositiveInfinity(hi)) return new ActivationSpec(LayerKind.ReLU);
-            throw Unsupported(n, $"Clip to [{lo.ToString(CultureInfo.InvariantCulture)}, {hi.ToString(CultureInfo.InvariantCulture)}] (Nabla maps Clip(0, inf), a ReLU)");
+            if (lo == 0 && hi == 6) return new ActivationSpec(LayerKind.ReLU6);
+            throw Unsupported(n, $"Clip to [{lo.ToString(CultureInfo.InvariantCulture)}, {hi.ToString(CultureInfo.InvariantCulture)}] (Nabla maps Clip(0, inf), a ReLU, and Clip(0, 6), a ReLU6)");
         }
     }
 }
