@@ -39,6 +39,10 @@ public static class OnnxImporter
     {
         ModelProto model;
         try { model = ModelProto.Parser.ParseFrom(bytes); }
+        catch (InvalidProtocolBufferException e) when (e.Message.Contains("truncated", StringComparison.Ordinal) || e.Message.Contains("ended unexpectedly", StringComparison.Ordinal))
+        {
+            throw new NablaInputException($"{source}: truncated or not an ONNX model (the protobuf data ends inside a field, {bytes.Length} bytes)");
+        }
         catch (InvalidProtocolBufferException e) { throw new NablaInputException($"{source}: not an ONNX model (protobuf: {e.Message.TrimEnd('.')})"); }
         if (model.Graph is null || model.Graph.Node.Count == 0 || model.IrVersion <= 0)
             throw new NablaInputException($"{source}: not an ONNX model (no ir_version or no graph nodes)");
@@ -64,8 +68,9 @@ public static class OnnxImporter
             {
                 if (n.OpType == "Constant" && n.Domain is "" or "ai.onnx")
                 {
-                    var a = n.Attribute.FirstOrDefault(x => x.Name == "value")
+                    var a = n.Attribute.FirstOrDefault(x => x.Name == "value" && x.T is not null)
                         ?? throw Unsupported(n, "a Constant without a tensor 'value'");
+                    if (n.Output.Count != 1 || n.Output[0].Length == 0) throw new NablaInputException($"{src}: node '{n.Name}' (op Constant) has {n.Output.Count} outputs; the operator has 1");
                     var t = a.T.Clone(); t.Name = n.Output[0];
                     _consts[n.Output[0]] = t;
                     continue;
@@ -247,6 +252,7 @@ public static class OnnxImporter
         private string Layer(NodeProto n, List<LayerSpec> layers)
         {
             if (n.Domain is not ("" or "ai.onnx")) throw Unsupported(n, null);
+            CheckArity(n);
             if (n.OpType == "Pad") return PadThen(n, layers);
             if (n.OpType == "Transpose") return TransposeLayer(n, layers);
             LayerSpec? l = n.OpType switch
@@ -273,6 +279,27 @@ public static class OnnxImporter
             if (l is not null) layers.Add(l);
             if (l is FlattenSpec) _rank = 2;
             return n.Output[0];
+        }
+
+        /// <summary>The input and output counts the operator's schema allows (ONNX opsets 11-18), checked before any is read.</summary>
+        private void CheckArity(NodeProto n)
+        {
+            (int Min, int Max) ins = n.OpType switch
+            {
+                "Conv" or "Gemm" => (2, 3),
+                "MatMul" or "Reshape" or "Add" => (2, 2),
+                "BatchNormalization" => (5, 5),
+                "Dropout" or "Clip" => (1, 3),
+                "Pad" => (1, 4),
+                "Relu" or "Sigmoid" or "Tanh" or "LeakyRelu" or "Softmax" or "LogSoftmax" or "MaxPool" or "AveragePool"
+                    or "GlobalAveragePool" or "Flatten" or "Identity" or "Transpose" => (1, 1),
+                _ => (0, int.MaxValue), // not mapped: reported as unsupported by name
+            };
+            if (ins.Max == int.MaxValue) return;
+            if (n.Input.Count < ins.Min || n.Input.Count > ins.Max || n.Input[0].Length == 0)
+                throw new NablaInputException($"{src}: node '{n.Name}' (op {n.OpType}) has {n.Input.Count} inputs; the operator takes {(ins.Min == ins.Max ? ins.Min.ToString(CultureInfo.InvariantCulture) : $"{ins.Min}-{ins.Max}")}");
+            if (n.Output.Count == 0 || n.Output[0].Length == 0)
+                throw new NablaInputException($"{src}: node '{n.Name}' (op {n.OpType}) has no output");
         }
 
         private NablaInputException Unsupported(NodeProto n, string? what) => new(what is null
