@@ -2,6 +2,8 @@
 """ONNX import fixtures and random-architecture parity (docs/onnx.md), with Debian's PyTorch 1.13.
 
     /usr/bin/python3 tools/make_onnx_fixtures.py fixtures          # tests/Nabla.Tests/Fixtures/onnx/*.onnx + *.ref.safetensors
+    /usr/bin/python3 tools/make_onnx_fixtures.py fixtures --only relu6  # one model's files only
+    /usr/bin/python3 tools/make_onnx_fixtures.py cli               # tests/Nabla.Tests/Fixtures/onnx/cli/ (OnnxCliTests)
     /usr/bin/python3 tools/make_onnx_fixtures.py random [--n 200] [--seed 1] [--work DIR] [--keep K]
 
 fixtures: small hand-made nets (LeNet-ish CNN, MLP, residual, inception-like concat, BatchNorm in eval, pooling
@@ -12,6 +14,11 @@ output, loss (cross-entropy, mean), grad.input and grad.<state_dict name> for ev
 Export uses training=PRESERVE on a model in eval mode, which exports inference-mode BatchNorm without the eval
 peephole that fuses Conv+BatchNorm (that pass renames the fused weights); NAME_fused_* files are exported with the
 default (EVAL) to cover the fused form, whose reference holds output, loss and grad.input only.
+
+cli: lenet_named.onnx, a LeNet on 1x8x8 inputs (10 classes) whose modules are attributes (conv1, bn1, conv2, fc1, fc2),
+so its initializers carry state_dict names such as conv1.weight, with lenet_named.ref.safetensors (batch and PyTorch
+float64 results as above); and unsupported.onnx, a graph with a node of op Foo named '/layer1/Foo' (opset 13), built
+with onnx.helper, that every command must refuse with one line.
 
 random: architectures drawn exactly as tools/random_archs.py draws them (its Generator, same seeds), exported at
 opset 13, run through `nabla grad --model m.onnx` (no --weights: the initializers), compared with PyTorch float64:
@@ -58,6 +65,52 @@ class ReshapeConst(nn.Module):
         return x.reshape(-1, self.features)
 
 
+class LeNetNamed(nn.Module):
+    """A LeNet whose parameters have state_dict names (conv1.weight, bn1.running_mean, fc2.bias)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 4, 3, padding=1)
+        self.bn1 = nn.BatchNorm2d(4)
+        self.conv2 = nn.Conv2d(4, 8, 3)
+        self.fc1 = nn.Linear(8 * 2 * 2, 16)
+        self.fc2 = nn.Linear(16, 10)
+
+    def forward(self, x):
+        x = TF.max_pool2d(TF.relu(self.bn1(self.conv1(x))), 2)
+        x = TF.relu(self.conv2(x))
+        return self.fc2(TF.relu(self.fc1(torch.flatten(x, 1))))
+
+
+def make_cli():
+    import onnx
+    from onnx import TensorProto, helper
+    torch.set_num_threads(2)
+    out = os.path.join(OUT, "cli")
+    os.makedirs(out, exist_ok=True)
+    torch.manual_seed(18)
+    model = LeNetNamed()
+    g = torch.Generator().manual_seed(18)
+    model.bn1.running_mean.copy_(torch.randn(4, generator=g) * 0.2)
+    model.bn1.running_var.copy_(torch.rand(4, generator=g) + 0.5)
+    model.bn1.num_batches_tracked.fill_(3)
+    model.eval()
+    export(model, (1, 8, 8), os.path.join(out, "lenet_named.onnx"), 13, True)
+    x, t = batch((1, 8, 8), 10, 4, 18)
+    save(os.path.join(out, "lenet_named.ref.safetensors"), reference(model, x, t))
+    w = helper.make_tensor("fc.weight", TensorProto.FLOAT, [10, 64], [0.01 * ((i % 7) - 3) for i in range(640)])
+    nodes = [helper.make_node("Relu", ["input"], ["r"], name="/relu/Relu"),
+             helper.make_node("Foo", ["r"], ["f"], name="/layer1/Foo"),
+             helper.make_node("Flatten", ["f"], ["flat"], name="/Flatten"),
+             helper.make_node("Gemm", ["flat", "fc.weight"], ["output"], name="/fc/Gemm", transB=1)]
+    graph = helper.make_graph(nodes, "unsupported",
+                              [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["batch", 1, 8, 8])],
+                              [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["batch", 10])], [w])
+    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="make_onnx_fixtures")
+    onnx.save(m, os.path.join(out, "unsupported.onnx"))
+    print(f"wrote {sorted(os.listdir(out))} to {out}")
+
+
 def fixed_models():
     """name -> (model, input shape C,H,W or F, batch)."""
     g = torch.Generator().manual_seed(7)
@@ -92,9 +145,23 @@ def fixed_models():
                                   nn.Flatten(), nn.Linear(2 * 3 * 3, 4), nn.Softmax(dim=1), nn.Linear(4, 3)), (2, 5, 5)),
         "conv_attrs": (nn.Sequential(nn.Conv2d(4, 6, (3, 2), stride=(2, 1), padding=(1, 2), dilation=(1, 2), groups=2),
                                      nn.Conv2d(6, 6, 3, groups=6, bias=False), nn.ReLU(), nn.Flatten(), nn.Linear(6 * 2 * 6, 3)), (4, 7, 6)),
+        # MobileNet's block: ReLU6 is exported as Clip(0, 6); conv weights scaled so that some inputs pass 6.
+        "relu6": (nn.Sequential(nn.Conv2d(2, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU6(),
+                                nn.Conv2d(4, 4, 3, padding=1, groups=4, bias=False), nn.BatchNorm2d(4), nn.ReLU6(),
+                                nn.Conv2d(4, 5, 1), nn.ReLU6(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(5, 3)), (2, 6, 6)),
+        # Default-initialised BatchNorms: equal initializers, which torch.onnx.export writes once and the
+        # duplicates as Identity nodes named 3.weight, 1.running_var, ... (BatchNorms left as initialised below).
+        "dedup": (nn.Sequential(nn.Conv2d(2, 3, 3), nn.BatchNorm2d(3), nn.ReLU(), nn.Conv2d(3, 3, 3), nn.BatchNorm2d(3),
+                                nn.ReLU(), nn.Flatten(), nn.Linear(3 * 2 * 2, 3)), (2, 6, 6)),
         "dropout": (nn.Sequential(nn.Conv2d(1, 2, 3), nn.Dropout(0.5), nn.ReLU(), nn.Flatten(), nn.Dropout(0.2), nn.Linear(2 * 4 * 4, 3)), (1, 6, 6)),
     }
-    for model, _ in models.values():
+    with torch.no_grad():
+        for m in models["relu6"][0]:
+            if isinstance(m, nn.Conv2d):
+                m.weight.mul_(4)
+    for name, (model, _) in models.items():
+        if name == "dedup":
+            continue
         for m in model.modules():
             if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
                 n = m.num_features
@@ -134,10 +201,12 @@ def export(model, shape, path, opset, fold, fused=False):
                       dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}})
 
 
-def make_fixtures():
+def make_fixtures(only=None):
     torch.set_num_threads(2)
     os.makedirs(OUT, exist_ok=True)
     for name, (model, shape) in fixed_models().items():
+        if only is not None and name != only:
+            continue
         model.eval()
         with torch.no_grad():
             classes = model(torch.zeros((2,) + shape)).shape[1]
@@ -222,14 +291,18 @@ def run_random(args):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("what", choices=["fixtures", "random"])
+    p.add_argument("what", choices=["fixtures", "cli", "random"])
+    p.add_argument("--only")
     p.add_argument("--n", type=int, default=200)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--work")
     p.add_argument("--keep", type=int, default=0)
     args = p.parse_args()
     if args.what == "fixtures":
-        make_fixtures()
+        make_fixtures(args.only)
+        return 0
+    if args.what == "cli":
+        make_cli()
         return 0
     return run_random(args)
 

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """torchvision models exported by PyTorch, summarised by `nabla summary`: are the parameter counts torchvision's?
 
-    /usr/bin/python3 tools/onnx_torchvision_counts.py [--models resnet18,...] [--opset 17] [--work DIR] [--markdown]
+    /usr/bin/python3 tools/onnx_torchvision_counts.py [--models resnet18,...] [--opset 17] [--work DIR] [--markdown] [--distinct]
 
 Builds resnet18, vgg16, alexnet, googlenet (aux_logits=False) and mobilenet_v2 from torchvision with random weights
 (weights=None: nothing is downloaded), exports each with torch.onnx.export (3x224x224, the given opset, constant
@@ -37,17 +37,19 @@ MODELS = {
 }
 
 
-def check(name, opset, work):
+def check(name, opset, work, distinct=False):
     torch.manual_seed(0)
     model = MODELS[name]().eval()
     expected = sum(p.numel() for p in model.parameters())
-    # Distinct values in every tensor, as in a trained model: torch.onnx.export deduplicates initializers with equal
-    # values (default init: every BatchNorm's running_mean equals its zero bias, running_var its unit weight, vgg's
-    # zero conv biases each other) and writes the duplicates as Identity nodes of the one kept.
-    with torch.no_grad():
-        for key, t in model.state_dict().items():
-            if t.is_floating_point():
-                t.copy_(torch.rand_like(t) + 0.5 if key.endswith("running_var") else t + 0.01 * torch.randn_like(t))
+    # As initialised, many initializers have equal values (every BatchNorm's running_mean equals its zero bias,
+    # running_var its unit weight; vgg's zero conv biases each other): torch.onnx.export keeps one of each and writes
+    # the duplicates as Identity nodes of it, which the importer aliases. --distinct perturbs every tensor first, as
+    # in a trained model, for a file without those Identity nodes.
+    if distinct:
+        with torch.no_grad():
+            for key, t in model.state_dict().items():
+                if t.is_floating_point():
+                    t.copy_(torch.rand_like(t) + 0.5 if key.endswith("running_var") else t + 0.01 * torch.randn_like(t))
     path = os.path.join(work, f"{name}.onnx")
     torch.onnx.export(model, torch.randn(1, 3, 224, 224), path, opset_version=opset, do_constant_folding=True,
                       input_names=["input"], output_names=["output"],
@@ -67,13 +69,14 @@ def main():
     ap.add_argument("--opset", type=int, default=17)
     ap.add_argument("--work", default=None, help="folder for the .onnx files (default: a temporary one, removed)")
     ap.add_argument("--markdown", action="store_true")
+    ap.add_argument("--distinct", action="store_true", help="perturb every weight first (no deduplicated initializers)")
     args = ap.parse_args()
     work = args.work or tempfile.mkdtemp(prefix="nabla-torchvision-")
     os.makedirs(work, exist_ok=True)
     rows = []
     try:
         for name in args.models.split(","):
-            rows.append(check(name, args.opset, work))
+            rows.append(check(name, args.opset, work, args.distinct))
             print(f"{name}: done", file=sys.stderr, flush=True)
     finally:
         if args.work is None:

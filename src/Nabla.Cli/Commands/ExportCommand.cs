@@ -24,8 +24,9 @@ public sealed class ExportCommand : ICommand
     public string Summary => "inference weights, with BatchNorm folded into the preceding conv/linear";
     public IReadOnlyList<Flag> Flags { get; } =
     [
-        Flag.Valued("model", "M", "zoo name or spec file the weights belong to"),
-        Flag.Valued("weights", "W", "the model's state dict (loaded strictly)"),
+        Flag.Valued("model", "M", "zoo name, spec file or FILE.onnx the weights belong to"),
+        Flag.Valued("weights", "W", "the model's state dict (loaded strictly); optional for an .onnx --model (its initializers;\n"
+            + "given, it replaces them by name)"),
         Flag.Switch("fold-bn", "fold each conv2d+batchnorm2d and linear+batchnorm1d pair (running statistics):\nW' = W·γ/√(σ²+ε), b' = (b − μ)·γ/√(σ²+ε) + β"),
         Flag.Valued("out", "W2", "written atomically; same names as W for everything not folded, no entries for the\n"
             + "folded BatchNorms, a bias for every folded conv/linear. Load it with\n"
@@ -34,7 +35,7 @@ public sealed class ExportCommand : ICommand
         Flag.Valued("format", "F", "safetensors (default) or onnx: an ONNX model (opset 17, input 'input' and output 'output'\n"
             + "with a dynamic batch axis 'batch', initializers named as the state dict) that ONNX Runtime\n"
             + "runs in evaluation mode; with --fold-bn the folded convs/linears carry the BatchNorms\n"
-            + "(docs/onnx-export.md). --weights is optional for an .onnx --model (its initializers)."),
+            + "(docs/onnx-export.md)."),
         Flag.Valued("quantize", "int8", "int8 post-training quantisation: per-output-channel symmetric weights, activation\n"
             + "ranges calibrated on training batches (--data, default mnist); written with the scales\n"
             + "(docs/performance.md). Use it with 'nabla eval/bench --precision int8'."),
@@ -52,7 +53,6 @@ public sealed class ExportCommand : ICommand
     {
         var spec = Zoo.Resolve(args.Required("model"));
         string? weightsArg = spec.InitialWeights is not null ? args.String("weights") : args.Required("weights");
-        string weights = weightsArg ?? spec.Source;
         string outPath = args.Required("out");
         bool fold = args.Flag("fold-bn");
         string format = args.Choice("format", "safetensors", "safetensors", "onnx");
@@ -65,7 +65,7 @@ public sealed class ExportCommand : ICommand
             if (quantize != "int8") throw new UsageException($"nabla export: --quantize: expected int8, got '{quantize}'");
             if (format == "onnx") throw new UsageException("nabla export: --quantize int8 cannot be written as --format onnx yet (export the float model, or write Q.safetensors)");
             if (fold) throw new UsageException("nabla export: --quantize and --fold-bn cannot be combined (fold first, then quantize the folded model)");
-            var q = Int8Options.Load(spec, weights, data, calibration);
+            var q = Int8Options.Load(spec, weightsArg, data, calibration);
             Nabla.Quantization.QuantizedFile.Save(outPath, q.Params, new Dictionary<string, string>(StringComparer.Ordinal)
             {
                 ["format"] = "nabla", ["spec"] = spec.Source, ["calibration_batches"] = calibration.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -76,9 +76,10 @@ public sealed class ExportCommand : ICommand
 
         if (format == "onnx") return OnnxExport.Run(spec, weightsArg, fold, outPath, _out ?? Console.Out);
         var model = ModelFactory.Build(spec, new Rng(0), new Rng(0));
-        TensorFiles.LoadInto(model, TensorFiles.Load(weights), weights);
+        if (weightsArg is not null) TensorFiles.LoadInto(model, TensorFiles.Load(weightsArg), weightsArg);
         var folded = fold ? BatchNormFolding.FoldedNames(model) : [];
         var result = fold ? BatchNormFolding.Fold(model) : model;
+        if (fold && spec.ParameterNames is not null) result.UseNames(spec.ParameterNames);
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["format"] = "nabla",

@@ -78,7 +78,11 @@ public sealed class GradCommand : ICommand
         var (input, targets) = ReadBatch(batch, spec.Input, classes);
 
         Sequential model = ModelFactory.Build(spec, new Rng(0), new Rng(seed));
-        if (folded) model = BatchNormFolding.Fold(model);
+        if (folded)
+        {
+            model = BatchNormFolding.Fold(model);
+            if (spec.ParameterNames is not null) model.UseNames(spec.ParameterNames);
+        }
         TensorFiles.LoadInto(model, weights, weightsSource);
         model.Train(train);
 

@@ -13,7 +13,9 @@ public sealed class TrainCommand : ICommand
     public string Summary => "train a model on MNIST with progress, curves and checkpoints";
     public IReadOnlyList<Flag> Flags { get; } =
     [
-        Flag.Valued("model", "M", "zoo name or spec file (default lenet5; zoo: mlp, lenet5, mnist-cnn, alexnet-mnist)"),
+        Flag.Valued("model", "M", "zoo name, spec file or FILE.onnx (default lenet5; zoo: mlp, lenet5, mnist-cnn, alexnet-mnist);\n"
+            + "an .onnx model is fine-tuned from its own weights (its initializers)"),
+        Flag.Switch("init", "start from freshly initialised weights (seeded by --seed) even for an .onnx model"),
         Flag.Valued("data", "D", "mnist (fetched on first use), fashion-mnist, an IDX directory, an image folder\n(DIR/train/<class>, DIR/test/<class>) or a FILE.csv (default mnist)"),
         Flag.Valued("epochs", "N", "epochs (default 3)"),
         Flag.Valued("batch-size", "B", "mini-batch size (default 64)"),
@@ -52,6 +54,7 @@ public sealed class TrainCommand : ICommand
         var o = new TrainOptions
         {
             Model = model,
+            Init = args.Flag("init"),
             Data = args.String("data", "mnist")!,
             Epochs = args.Int("epochs", 3, 1, 100_000),
             BatchSize = args.Int("batch-size", 64, 1, 1_000_000),

@@ -139,6 +139,7 @@ public static class BatchNormFolding
             Dropout d => new Dropout(d.P, d.Rng),
             Flatten f => new Flatten(f.StartDim),
             ReLU => new ReLU(),
+            ReLU6 => new ReLU6(),
             LeakyReLU r => new LeakyReLU(r.NegativeSlope),
             Sigmoid => new Sigmoid(),
             Tanh => new Tanh(),

@@ -18,6 +18,9 @@ internal static class LayerMath
                 case Conv2dSpec c:
                 {
                     Image(input, where);
+                    Geometry(c.KernelSize, c.Stride, c.Padding, c.Dilation, where);
+                    if (c.Groups < 1 || c.OutChannels < 1 || c.OutChannels % c.Groups != 0)
+                        throw new NablaInputException($"{where}: expected out_channels >= 1 divisible by groups >= 1, found out_channels={c.OutChannels} groups={c.Groups}");
                     int cin = input[0];
                     if (cin % c.Groups != 0)
                         throw new NablaInputException($"{where}: expected in_channels divisible by groups={c.Groups}, found input {Show(input)}");
@@ -113,6 +116,7 @@ internal static class LayerMath
     private static int[] Pool(int[] input, Size2 k, Size2 s, Size2 p, Size2 d, bool ceil, string where)
     {
         Image(input, where);
+        Geometry(k, s, p, d, where);
         int[] shape = [input[0], OutSize(input[1], k.H, s.H, p.H, d.H, ceil), OutSize(input[2], k.W, s.W, p.W, d.W, ceil)];
         Positive(shape, input, where);
         return shape;
@@ -137,6 +141,13 @@ internal static class LayerMath
     public static long Elements(int[] shape) => shape.Aggregate(1L, (a, b) => checked(a * b));
 
     public static string Show(IReadOnlyList<int> shape) => string.Join("x", shape);
+
+    /// <summary>Window sizes the spec parser would accept (a spec built in code or imported from ONNX skips the parser).</summary>
+    private static void Geometry(Size2 k, Size2 s, Size2 p, Size2 d, string where)
+    {
+        if (k.H < 1 || k.W < 1 || s.H < 1 || s.W < 1 || d.H < 1 || d.W < 1 || p.H < 0 || p.W < 0)
+            throw new NablaInputException($"{where}: expected kernel_size, stride and dilation >= 1 and padding >= 0, found kernel_size={k.H}x{k.W} stride={s.H}x{s.W} padding={p.H}x{p.W} dilation={d.H}x{d.W}");
+    }
 
     private static void Image(int[] input, string where)
     {

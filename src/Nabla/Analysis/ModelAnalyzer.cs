@@ -129,6 +129,9 @@ public static class ModelAnalyzer
         return new ReceptiveField(Axis(f => f.H, shape[1]), Axis(f => f.W, shape[2]));
     }
 
-    private static string Where(string source, LayerSpec layer) =>
-        $"{source}:{layer.Line}: layer {layer.Name} ({layer.Kind.Keyword()})";
+    /// <summary>Where a layer is: its spec line, or for a layer with no line (an imported .onnx, a spec built in
+    /// code) the source alone.</summary>
+    private static string Where(string source, LayerSpec layer) => layer.Line > 0
+        ? $"{source}:{layer.Line}: layer {layer.Name} ({layer.Kind.Keyword()})"
+        : $"{source}: layer {layer.Name} ({layer.Kind.Keyword()})";
 }

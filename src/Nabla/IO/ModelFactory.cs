@@ -59,6 +59,7 @@ public static class ModelFactory
         ActivationSpec a => a.Kind switch
         {
             LayerKind.ReLU => new ReLU(),
+            LayerKind.ReLU6 => new ReLU6(),
             LayerKind.Sigmoid => new Sigmoid(),
             LayerKind.Tanh => new Tanh(),
             _ => throw new NotSupportedException($"activation {a.Kind}"),

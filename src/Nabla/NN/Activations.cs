@@ -7,6 +7,10 @@ namespace Nabla.NN;
 public sealed class ReLU : Module { /// <inheritdoc/>
     public override Tensor Forward(Tensor x) => F.Relu(x); }
 
+/// <summary>min(max(x, 0), 6), as <c>nn.ReLU6</c> (MobileNet's activation; ONNX's Clip(0, 6)).</summary>
+public sealed class ReLU6 : Module { /// <inheritdoc/>
+    public override Tensor Forward(Tensor x) => F.Relu6(x); }
+
 /// <summary>x &gt; 0 ? x : slope·x, as <c>nn.LeakyReLU</c> (slope 0.01).</summary>
 public sealed class LeakyReLU(float negativeSlope = 0.01f) : Module
 {

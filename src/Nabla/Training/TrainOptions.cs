@@ -5,6 +5,9 @@ public sealed record TrainOptions
 {
     /// <summary>Zoo name or spec file.</summary>
     public string Model { get; init; } = "lenet5";
+    /// <summary>Draw fresh initial weights even when the model brings its own (an imported .onnx file);
+    /// false: an imported model is fine-tuned from its weights.</summary>
+    public bool Init { get; init; }
     /// <summary>"mnist" or a directory with the four IDX files.</summary>
     public string Data { get; init; } = "mnist";
     /// <summary>Epochs to train (in total, counting those before a resume).</summary>

@@ -62,6 +62,7 @@ public sealed class Trainer
         _observer = observer;
         Validate(options);
         var spec = Zoo.Resolve(options.Model);
+        if (options.Init) spec = spec.WithoutInitialWeights();
         CheckMemory(spec, options.BatchSize);
         if (data is null)
         {

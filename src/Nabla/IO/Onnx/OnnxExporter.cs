@@ -169,6 +169,7 @@ public static class OnnxExporter
                 case Flatten f when f.StartDim == 1:
                     return (Node("Flatten", path, [x], Attr("axis", 1)), [(int)LayerMath.Elements(shape)]);
                 case ReLU: return (Node("Relu", path, [x]), shape);
+                case ReLU6: return (Node("Clip", path, [x, Constant("relu6_min", [0f]), Constant("relu6_max", [6f])]), shape);
                 case Sigmoid: return (Node("Sigmoid", path, [x]), shape);
                 case Tanh: return (Node("Tanh", path, [x]), shape);
                 case LeakyReLU r: return (Node("LeakyRelu", path, [x], Attr("alpha", r.NegativeSlope)), shape);

@@ -39,6 +39,10 @@ public static class OnnxImporter
     {
         ModelProto model;
         try { model = ModelProto.Parser.ParseFrom(bytes); }
+        catch (InvalidProtocolBufferException e) when (e.Message.Contains("truncated", StringComparison.Ordinal) || e.Message.Contains("ended unexpectedly", StringComparison.Ordinal))
+        {
+            throw new NablaInputException($"{source}: truncated or not an ONNX model (the protobuf data ends inside a field, {bytes.Length} bytes)");
+        }
         catch (InvalidProtocolBufferException e) { throw new NablaInputException($"{source}: not an ONNX model (protobuf: {e.Message.TrimEnd('.')})"); }
         if (model.Graph is null || model.Graph.Node.Count == 0 || model.IrVersion <= 0)
             throw new NablaInputException($"{source}: not an ONNX model (no ir_version or no graph nodes)");
@@ -52,6 +56,7 @@ public static class OnnxImporter
     {
         private readonly Dictionary<string, TensorProto> _consts = new(StringComparer.Ordinal);
         private readonly Dictionary<string, NodeProto> _producer = new(StringComparer.Ordinal);
+        private readonly HashSet<NodeProto> _aliases = new(ReferenceEqualityComparer.Instance);
         private readonly Dictionary<string, List<NodeProto>> _consumers = new(StringComparer.Ordinal);
         private readonly Dictionary<LayerSpec, List<(string Suffix, string Onnx, Tensor Value)>> _bind = new(ReferenceEqualityComparer.Instance);
         private int _rank;
@@ -63,10 +68,21 @@ public static class OnnxImporter
             {
                 if (n.OpType == "Constant" && n.Domain is "" or "ai.onnx")
                 {
-                    var a = n.Attribute.FirstOrDefault(x => x.Name == "value")
+                    var a = n.Attribute.FirstOrDefault(x => x.Name == "value" && x.T is not null)
                         ?? throw Unsupported(n, "a Constant without a tensor 'value'");
+                    if (n.Output.Count != 1 || n.Output[0].Length == 0) throw new NablaInputException($"{src}: node '{n.Name}' (op Constant) has {n.Output.Count} outputs; the operator has 1");
                     var t = a.T.Clone(); t.Name = n.Output[0];
                     _consts[n.Output[0]] = t;
+                    continue;
+                }
+                if (n.OpType == "Identity" && n.Domain is "" or "ai.onnx" && n.Input.Count == 1 && n.Output.Count == 1
+                    && _consts.TryGetValue(n.Input[0], out var aliased))
+                {
+                    // torch.onnx.export keeps one initializer of several with equal values and writes the others as
+                    // Identity nodes of it, named as the duplicates' state_dict names (4.running_var = Identity(1.weight)).
+                    var t = aliased.Clone(); t.Name = n.Output[0];
+                    _consts[n.Output[0]] = t;
+                    _aliases.Add(n);
                     continue;
                 }
                 foreach (var o in n.Output) _producer[o] = n;
@@ -130,7 +146,7 @@ public static class OnnxImporter
         {
             var indeg = new Dictionary<NodeProto, int>(ReferenceEqualityComparer.Instance);
             var users = new Dictionary<string, List<NodeProto>>(StringComparer.Ordinal);
-            var nodes = g.Node.Where(n => n.OpType != "Constant").ToList();
+            var nodes = g.Node.Where(n => n.OpType != "Constant" && !_aliases.Contains(n)).ToList();
             foreach (var n in nodes)
             {
                 int d = 0;
@@ -236,6 +252,7 @@ public static class OnnxImporter
         private string Layer(NodeProto n, List<LayerSpec> layers)
         {
             if (n.Domain is not ("" or "ai.onnx")) throw Unsupported(n, null);
+            CheckArity(n);
             if (n.OpType == "Pad") return PadThen(n, layers);
             if (n.OpType == "Transpose") return TransposeLayer(n, layers);
             LayerSpec? l = n.OpType switch
@@ -262,6 +279,27 @@ public static class OnnxImporter
             if (l is not null) layers.Add(l);
             if (l is FlattenSpec) _rank = 2;
             return n.Output[0];
+        }
+
+        /// <summary>The input and output counts the operator's schema allows (ONNX opsets 11-18), checked before any is read.</summary>
+        private void CheckArity(NodeProto n)
+        {
+            (int Min, int Max) ins = n.OpType switch
+            {
+                "Conv" or "Gemm" => (2, 3),
+                "MatMul" or "Reshape" or "Add" => (2, 2),
+                "BatchNormalization" => (5, 5),
+                "Dropout" or "Clip" => (1, 3),
+                "Pad" => (1, 4),
+                "Relu" or "Sigmoid" or "Tanh" or "LeakyRelu" or "Softmax" or "LogSoftmax" or "MaxPool" or "AveragePool"
+                    or "GlobalAveragePool" or "Flatten" or "Identity" or "Transpose" => (1, 1),
+                _ => (0, int.MaxValue), // not mapped: reported as unsupported by name
+            };
+            if (ins.Max == int.MaxValue) return;
+            if (n.Input.Count < ins.Min || n.Input.Count > ins.Max || n.Input[0].Length == 0)
+                throw new NablaInputException($"{src}: node '{n.Name}' (op {n.OpType}) has {n.Input.Count} inputs; the operator takes {(ins.Min == ins.Max ? ins.Min.ToString(CultureInfo.InvariantCulture) : $"{ins.Min}-{ins.Max}")}");
+            if (n.Output.Count == 0 || n.Output[0].Length == 0)
+                throw new NablaInputException($"{src}: node '{n.Name}' (op {n.OpType}) has no output");
         }
 
         private NablaInputException Unsupported(NodeProto n, string? what) => new(what is null
@@ -537,7 +575,8 @@ public static class OnnxImporter
             if (n.Input.Count > 1 && n.Input[1].Length > 0) lo = Weight(Const(n, 1, "min")).Data[0];
             if (n.Input.Count > 2 && n.Input[2].Length > 0) hi = Weight(Const(n, 2, "max")).Data[0];
             if (lo == 0 && float.IsPositiveInfinity(hi)) return new ActivationSpec(LayerKind.ReLU);
-            throw Unsupported(n, $"Clip to [{lo.ToString(CultureInfo.InvariantCulture)}, {hi.ToString(CultureInfo.InvariantCulture)}] (Nabla maps Clip(0, inf), a ReLU)");
+            if (lo == 0 && hi == 6) return new ActivationSpec(LayerKind.ReLU6);
+            throw Unsupported(n, $"Clip to [{lo.ToString(CultureInfo.InvariantCulture)}, {hi.ToString(CultureInfo.InvariantCulture)}] (Nabla maps Clip(0, inf), a ReLU, and Clip(0, 6), a ReLU6)");
         }
     }
 }

@@ -37,4 +37,6 @@ public enum LayerKind
     Concat,
     /// <summary><c>residual</c> ... [<c>shortcut</c> ...] <c>end</c>: <see cref="ResidualSpec"/>.</summary>
     Residual,
+    /// <summary><c>relu6</c>: <see cref="ActivationSpec"/> (min(max(x, 0), 6), as <c>nn.ReLU6</c>).</summary>
+    ReLU6,
 }

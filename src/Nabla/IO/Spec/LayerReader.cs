@@ -11,7 +11,7 @@ internal static class LayerReader
             LayerKind.Linear => Linear(a),
             LayerKind.BatchNorm1d => BatchNorm(a, new BatchNorm1dSpec()),
             LayerKind.BatchNorm2d => BatchNorm(a, new BatchNorm2dSpec()),
-            LayerKind.ReLU or LayerKind.Sigmoid or LayerKind.Tanh => NoKeys(a, new ActivationSpec(kind)),
+            LayerKind.ReLU or LayerKind.ReLU6 or LayerKind.Sigmoid or LayerKind.Tanh => NoKeys(a, new ActivationSpec(kind)),
             LayerKind.LeakyReLU => LeakyReLU(a),
             LayerKind.Softmax or LayerKind.LogSoftmax => Softmax(a, kind),
             LayerKind.MaxPool2d => MaxPool(a),

@@ -44,6 +44,11 @@ public sealed class ModelSpec : IEquatable<ModelSpec>
     public ModelSpec WithInput(IReadOnlyList<int> input) =>
         new(input, Layers, Source) { ParameterNames = ParameterNames, InitialWeights = InitialWeights };
 
+    /// <summary>The same layers and names without the imported weights: a model built from it starts from fresh
+    /// initial weights (<c>nabla train --init</c>).</summary>
+    public ModelSpec WithoutInitialWeights() =>
+        new(Input, Layers, Source) { ParameterNames = ParameterNames };
+
     /// <summary>For an imported model (ONNX): the parameter and buffer names to use instead of the spec names,
     /// spec name → file name (e.g. <c>0.0.weight</c> → <c>layer1.0.conv1.weight</c>); null for a spec file.</summary>
     public IReadOnlyDictionary<string, string>? ParameterNames { get; init; }
