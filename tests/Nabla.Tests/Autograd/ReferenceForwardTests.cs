@@ -130,6 +130,7 @@ public class ReferenceForwardTests
           branch
             avgpool2d kernel_size=3 stride=2 padding=1 ceil_mode=true count_include_pad=false
             sigmoid
+            relu6
         end
         residual
           conv2d out_channels=8 kernel_size=3 padding=1
