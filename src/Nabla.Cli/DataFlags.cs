@@ -39,6 +39,25 @@ internal sealed record DataFlags(DataOptions Options, Normalization? Normalize)
             norm is null ? null : Normalization.Parse(norm));
     }
 
+    /// <summary>The --data value and flags to evaluate with: those given, the rest from the training run's
+    /// data.json. The input flags (--resize, --normalize with the values training applied) always carry over;
+    /// --val-split and --label-column only when the data is the run's own (they describe its files).</summary>
+    /// <param name="data">--data as given, or null.</param>
+    /// <param name="saved">The data.json beside the weights, or null.</param>
+    public (string Data, DataFlags Flags) WithDefaults(string? data, DataConfig? saved)
+    {
+        if (saved is null) return (data ?? DataSource.Mnist, this);
+        string d = data ?? saved.Data;
+        bool same = saved.SameData(d);
+        var o = Options with
+        {
+            Resize = Options.Resize ?? saved.Options.Resize,
+            ValSplit = Options.ValSplit > 0 || !same ? Options.ValSplit : saved.ValSplit,
+            LabelColumn = Options.LabelColumn ?? (same ? saved.LabelColumn : null),
+        };
+        return (d, this with { Options = o, Normalize = Normalize ?? saved.Normalization });
+    }
+
     /// <summary>Reads --augment.</summary>
     public static IReadOnlyList<Transform>? Augment(Args args) => args.String("augment") is string a ? Transform.ParseList(a) : null;
 }

@@ -19,7 +19,7 @@ public sealed class EvalCommand : ICommand
     [
         Flag.Valued("model", "M", "zoo name, spec file or FILE.onnx (then --weights is optional)"),
         Flag.Valued("weights", "W", "safetensors with the model's state dict (e.g. runs/lenet5/model.safetensors)"),
-        Flag.Valued("data", "D", "test set: mnist, fashion-mnist, an IDX directory, an image folder or a FILE.csv (default mnist)"),
+        Flag.Valued("data", "D", "test set: mnist, fashion-mnist, an IDX directory, an image folder or a FILE.csv\n(default: the training run's, from data.json beside the weights, else mnist)"),
         Flag.Valued("threads", "T", "worker threads (default: all cores)"),
         Flag.Valued("min-accuracy", "A", "exit with code 1 when test accuracy (a fraction) is below A"),
         Flag.Valued("report", "FILE", "write an HTML report: confusion matrix, most confident mistakes, layers"),
@@ -30,21 +30,26 @@ public sealed class EvalCommand : ICommand
 
     public string Notes => """
         usage: nabla eval --model M --weights W.safetensors [options]
-        pass the data flags the model was trained with; classes.txt beside the weights names the classes.
+        data flags not given are taken from data.json beside the weights (written by nabla train): --resize and
+        --normalize (with the values training applied, auto ones included) always, --val-split and --label-column
+        when --data is the run's own. classes.txt beside the weights names the classes.
         """;
 
     public int Run(Args args)
     {
         var spec = Zoo.Resolve(args.Required("model"));
         string? weights = spec.InitialWeights is null ? args.Required("weights") : args.String("weights");
-        string data = args.String("data", "mnist")!;
+        string? givenData = args.String("data");
         double min = args.Double("min-accuracy", 0, 0, 1);
         string? report = args.String("report");
-        var flags = DataFlags.Read(args, "eval");
+        var given = DataFlags.Read(args, "eval");
         Workers.Count = args.Int("threads", Environment.ProcessorCount, 1, 1024);
         bool int8 = Int8Options.Int8(args, Name);
         int calibration = args.Int("calibration-batches", Nabla.Quantization.Calibration.DefaultBatches, 1, 100000);
         args.EnsureAllUsed();
+        var saved = weights is null ? null : DataConfig.Beside(weights);
+        var (data, flags) = given.WithDefaults(givenData, saved);
+        if (saved is not null) Console.WriteLine($"data flags of {Path.Combine(Path.GetDirectoryName(weights!) ?? "", DataConfig.FileName)} (given ones override): {saved.Describe()}");
 
         Nabla.NN.Module model;
         if (int8) { Int8Options.Notice(); model = Int8Options.Load(spec, weights, data, calibration); }

@@ -73,6 +73,7 @@ public sealed class Trainer
             if (sync && comm!.IsRoot) comm.Barrier();
         }
         if (options.Normalize is not null) data = options.Normalize.Apply(data);
+        DataConfig = Data.DataConfig.Of(options.Data, options.DataOptions, options.Normalize, data.Train);
         var train = data.Train;
         if (options.Subset > 0)
         {
@@ -99,6 +100,10 @@ public sealed class Trainer
 
     /// <summary>The class names of the data (written to classes.txt in the output directory), or null.</summary>
     public IReadOnlyList<string>? ClassNames { get; }
+
+    /// <summary>The data flags of the run with the normalisation it applied (written to data.json in the output
+    /// directory, where <c>nabla eval</c> finds them).</summary>
+    public Data.DataConfig DataConfig { get; }
 
     /// <summary>Refuses data with more classes than the model has outputs (its labels would lie outside them).</summary>
     private static void CheckClasses(ModelSpec spec, DataSplits data)
@@ -453,6 +458,7 @@ public sealed class Trainer
             File.WriteAllText(probe, "");
             File.Delete(probe);
             if (ClassNames is not null) File.WriteAllLines(Path.Combine(_o.OutDir, Data.Images.ImageFolder.ClassesFile), ClassNames);
+            AtomicFile.WriteAllText(Path.Combine(_o.OutDir, Data.DataConfig.FileName), DataConfig.ToJson());
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -1,0 +1,162 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Nabla.Data;
+using Xunit;
+
+namespace Nabla.Tests.Cli;
+
+/// <summary>
+/// data.json: <c>nabla train</c> writes the data flags it used beside the weights (the auto normalisation as the values
+/// it computed), and <c>nabla eval --weights RUN/model.safetensors</c> without data flags evaluates exactly as with them.
+/// </summary>
+public sealed class DataJsonCliTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("nabla-datajson-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, true);
+
+    private const double MeanTolerance = 1e-6;
+
+    private string P(string relative) => Path.Combine(_dir, relative);
+
+    private string Put(string relative, byte[] content)
+    {
+        string p = P(relative);
+        Directory.CreateDirectory(Path.GetDirectoryName(p)!);
+        File.WriteAllBytes(p, content);
+        return p;
+    }
+
+    /// <summary>DIR/&lt;split&gt;/{dark,light}/i.bmp of 10x6 pixels (split "" for the flat layout).</summary>
+    private string Folder(string name, string[] splits, int perClass, int seed)
+    {
+        var rng = new Random(seed);
+        foreach (string split in splits)
+            foreach (var (cls, level) in (ReadOnlySpan<(string, int)>)[("dark", 70), ("light", 180)])
+                for (int i = 0; i < perClass; i++) Put(Path.Combine(name, split, cls, $"{i:D2}.bmp"), DataFlagsCliTests.Bmp(10, 6, level, rng));
+        return P(name);
+    }
+
+    private const string ImageSpec = "input 3 8 8\nflatten\nlinear out_features=2\n";
+
+    private static void AssertOk((int Code, string Out, string Err) r) => Assert.True(r.Code == 0, $"exit {r.Code}: {r.Err}{r.Out}");
+
+    /// <summary>Eval's output after the line naming data.json (which only the run without flags prints).</summary>
+    private static string WithoutNote(string stdout, string run)
+    {
+        string[] lines = stdout.Split('\n');
+        Assert.StartsWith($"data flags of {Path.Combine(run, DataConfig.FileName)}", lines[0]);
+        return string.Join('\n', lines[1..]);
+    }
+
+    [Fact]
+    public void ImageFolder_EvalWithoutFlags_SameAsWithTheTrainingFlags()
+    {
+        string data = Folder("flat", [""], 12, seed: 7);
+        string spec = Put("img.spec", Encoding.UTF8.GetBytes(ImageSpec)), run = P("run");
+        AssertOk(CliErrorTests.Run("train", "--model", spec, "--data", data, "--val-split", "0.25", "--resize", "8", "8",
+            "--normalize", "auto", "--epochs", "2", "--batch-size", "4", "--threads", "1", "--out", run));
+
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, DataConfig.FileName)));
+        var root = json.RootElement;
+        Assert.Equal(data, root.GetProperty("data").GetString());
+        Assert.Equal([8, 8], root.GetProperty("resize").EnumerateArray().Select(e => e.GetInt32()));
+        Assert.Equal(0.25, root.GetProperty("val_split").GetDouble());
+        Assert.Equal("auto", root.GetProperty("normalize").GetString());
+        Assert.Equal(["dark", "light"], root.GetProperty("classes").EnumerateArray().Select(e => e.GetString()));
+        // The auto values are the training split's per-channel mean and std of pixel / 255 (not the test split's).
+        var train = DataSource.Load(data, new DataOptions { Input = [3, 8, 8], Resize = (8, 8), ValSplit = 0.25 }).Train;
+        var mean = root.GetProperty("mean").EnumerateArray().Select(e => e.GetDouble()).ToArray();
+        var std = root.GetProperty("std").EnumerateArray().Select(e => e.GetDouble()).ToArray();
+        Assert.Equal(3, mean.Length);
+        int plane = 64;
+        for (int c = 0; c < 3; c++)
+        {
+            double s = 0, q = 0;
+            for (int i = 0; i < train.Count; i++)
+                foreach (byte b in train.Pixels.Slice((i * 3 + c) * plane, plane)) { s += b / 255.0; q += b / 255.0 * (b / 255.0); }
+            double n = train.Count * plane, m = s / n;
+            Assert.Equal(m, mean[c], MeanTolerance);
+            Assert.Equal(Math.Sqrt(q / n - m * m), std[c], MeanTolerance);
+        }
+
+        string weights = Path.Combine(run, "model.safetensors");
+        var with = CliErrorTests.Run("eval", "--model", spec, "--weights", weights, "--data", data, "--val-split", "0.25",
+            "--resize", "8", "8", "--normalize", "auto", "--threads", "1");
+        AssertOk(with);
+        Assert.Contains("/6)", with.Out); // round(24 x 0.25) test images
+        var without = CliErrorTests.Run("eval", "--model", spec, "--weights", weights, "--threads", "1");
+        AssertOk(without);
+        Assert.Equal(WithoutNote(with.Out, run), WithoutNote(without.Out, run));
+        Assert.Contains("--normalize " + string.Join(",", mean.Concat(std).Select(v => ((float)v).ToString("R", CultureInfo.InvariantCulture))), without.Out);
+    }
+
+    [Fact]
+    public void EvalOnOtherData_TakesResizeAndNormalize_NotTheSplit()
+    {
+        string flat = Folder("flat", [""], 8, seed: 11), paired = Folder("paired", ["train", "test"], 5, seed: 12);
+        string spec = Put("img.spec", Encoding.UTF8.GetBytes(ImageSpec)), run = P("run");
+        AssertOk(CliErrorTests.Run("train", "--model", spec, "--data", flat, "--val-split", "0.25", "--resize", "8", "8",
+            "--normalize", "0.5,0.25", "--epochs", "1", "--batch-size", "4", "--threads", "1", "--out", run));
+        string weights = Path.Combine(run, "model.safetensors");
+        // 10x6 images need the run's --resize; a paired folder refuses --val-split, so the run's is not applied to it.
+        var other = CliErrorTests.Run("eval", "--model", spec, "--weights", weights, "--data", paired, "--threads", "1");
+        AssertOk(other);
+        var explicitFlags = CliErrorTests.Run("eval", "--model", spec, "--weights", weights, "--data", paired, "--resize", "8", "8",
+            "--normalize", "0.5,0.25", "--threads", "1");
+        AssertOk(explicitFlags);
+        Assert.Equal(WithoutNote(explicitFlags.Out, run), WithoutNote(other.Out, run));
+        Assert.Contains("/10)", other.Out);
+        // A flag given wins over data.json's: another normalisation changes the loss.
+        var overridden = CliErrorTests.Run("eval", "--model", spec, "--weights", weights, "--data", paired, "--normalize", "0,1", "--threads", "1");
+        AssertOk(overridden);
+        Assert.NotEqual(WithoutNote(other.Out, run), WithoutNote(overridden.Out, run));
+    }
+
+    [Fact]
+    public void Csv_EvalWithoutFlags_ReadsTheSameColumnAndSplit()
+    {
+        var rng = new Random(4);
+        var sb = new StringBuilder("x,kind,y\n");
+        for (int i = 0; i < 60; i++)
+        {
+            bool up = i % 3 == 0;
+            sb.Append(CultureInfo.InvariantCulture, $"{rng.NextDouble() + (up ? 1.5 : 0):F3},{(up ? "up" : "down")},{rng.NextDouble() - (up ? 1 : 0):F3}\n");
+        }
+        string csv = Put("table.csv", Encoding.UTF8.GetBytes(sb.ToString()));
+        string spec = Put("mlp.spec", Encoding.UTF8.GetBytes("input 2\nlinear out_features=8\nrelu\nlinear out_features=2\n")), run = P("run");
+        AssertOk(CliErrorTests.Run("train", "--model", spec, "--data", csv, "--label-column", "kind", "--val-split", "0.3",
+            "--epochs", "2", "--batch-size", "8", "--lr", "0.02", "--threads", "1", "--out", run));
+        string weights = Path.Combine(run, "model.safetensors");
+        var with = CliErrorTests.Run("eval", "--model", spec, "--weights", weights, "--data", csv, "--label-column", "kind", "--val-split", "0.3");
+        AssertOk(with);
+        Assert.Contains("/18)", with.Out); // round(60 x 0.3)
+        var without = CliErrorTests.Run("eval", "--model", spec, "--weights", weights);
+        AssertOk(without);
+        Assert.Equal(WithoutNote(with.Out, run), WithoutNote(without.Out, run));
+        Assert.Contains("--label-column kind", without.Out);
+    }
+
+    [Fact]
+    public void BadDataJson_ExitTwo_NamingIt()
+    {
+        string spec = Put("mlp.spec", Encoding.UTF8.GetBytes("input 2\nlinear out_features=2\n"));
+        string run = P("run");
+        Directory.CreateDirectory(run);
+        string weights = Path.Combine(run, "model.safetensors");
+        Nabla.IO.TensorFiles.Save(weights, Nabla.IO.ModelFactory.Build(Nabla.IO.Spec.Zoo.Resolve(spec), new Nabla.Tensors.Rng(0), new Nabla.Tensors.Rng(0)).StateDict());
+        string file = Path.Combine(run, DataConfig.FileName);
+        (string Json, string Fragment)[] cases =
+        [
+            ("{", "not a valid data.json"),
+            ("{\"data\": \"mnist\", \"resize\": [8]}", "\"resize\" must be [height, width]"),
+            ("{\"data\": \"mnist\", \"mean\": [0.5], \"std\": [0]}", "standard deviations positive"),
+        ];
+        foreach (var c in cases)
+        {
+            File.WriteAllText(file, c.Json);
+            CliErrorTests.AssertUsageError(CliErrorTests.Run("eval", "--model", spec, "--weights", weights), file, c.Fragment);
+        }
+    }
+}
