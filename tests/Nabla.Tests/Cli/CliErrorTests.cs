@@ -10,9 +10,13 @@ public sealed class CliErrorTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, true);
 
-    internal static (int Code, string Out, string Err) Run(params string[] args)
+    internal static (int Code, string Out, string Err) Run(params string[] args) => RunIn(null, args);
+
+    /// <summary>Runs the CLI with <paramref name="workingDirectory"/> as its working directory (null: this process's).</summary>
+    internal static (int Code, string Out, string Err) RunIn(string? workingDirectory, params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (workingDirectory is not null) psi.WorkingDirectory = workingDirectory;
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Nabla.Cli.dll"));
         foreach (var a in args) psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Nabla.IO;
 using Nabla.IO.Onnx;
@@ -28,17 +27,7 @@ public sealed class OnnxCliTests : IDisposable
     private string P(string name) => Path.Combine(_dir, name);
 
     /// <summary>Runs the CLI with the test's folder as working directory (so relative paths appear as given).</summary>
-    private (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = _dir };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Nabla.Cli.dll"));
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var err = p.StandardError.ReadToEndAsync();
-        string stdout = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        return (p.ExitCode, stdout, err.Result);
-    }
+    private (int Code, string Out, string Err) Run(params string[] args) => CliErrorTests.RunIn(_dir, args);
 
     private static void AssertOk((int Code, string Out, string Err) r) => Assert.True(r.Code == 0, $"exit {r.Code}: {r.Err}{r.Out}");
 

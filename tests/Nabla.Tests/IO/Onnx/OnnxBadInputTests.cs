@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Google.Protobuf;
 using Nabla.IO.Onnx;
 using Nabla.IO.Onnx.Proto;
@@ -108,15 +107,9 @@ public sealed class OnnxBadInputTests : IDisposable
         string dir = Path.Combine(_dir, "model");
         Directory.CreateDirectory(dir);
         File.WriteAllBytes(Path.Combine(dir, "m.onnx"), Bad(kind, dir));
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = dir };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Nabla.Cli.dll"));
-        foreach (var a in new[] { "summary", "m.onnx" }) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var err = p.StandardError.ReadToEndAsync();
-        string stdout = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        Assert.Equal(2, p.ExitCode);
-        string line = err.Result.TrimEnd('\n');
+        var (code, stdout, err) = Nabla.Tests.Cli.CliErrorTests.RunIn(dir, "summary", "m.onnx");
+        Assert.Equal(2, code);
+        string line = err.TrimEnd('\n');
         Assert.DoesNotContain('\n', line);
         Assert.StartsWith("nabla summary: m.onnx: ", line);
         Assert.Contains(fragment, line);
