@@ -545,21 +545,34 @@ public static class OnnxImporter
             throw Unsupported(n, $"Reshape to [{string.Join(", ", target?.Select(t => t == -2 ? "N" : t.ToString(CultureInfo.InvariantCulture)) ?? ["?"])}] (Nabla reshapes only to [N, -1], a flatten)");
         }
 
-        /// <summary>The value of a shape input: constants as they are, the batch size taken from Shape as -2; null when unknown.</summary>
+        /// <summary>The value of a shape input: constants as they are, the batch size taken from Shape as -2; null when unknown.
+        /// The producers it walks (Concat, Unsqueeze, Cast, Gather, Shape) are not layers, so their input counts are checked
+        /// here, and the walk is bounded (a cycle or a huge chain is "unknown", reported by the caller).</summary>
         private long[]? ShapeVector(string v)
         {
+            int budget = 1024;
+            return ShapeVector(v, ref budget);
+        }
+
+        private long[]? ShapeVector(string v, ref int budget)
+        {
             if (_consts.TryGetValue(v, out var t)) return OnnxTensors.Int64s(t, src, folder);
-            if (!_producer.TryGetValue(v, out var p)) return null;
+            if (--budget < 0 || !_producer.TryGetValue(v, out var p)) return null;
             switch (p.OpType)
             {
                 case "Concat":
-                    var parts = p.Input.Select(ShapeVector).ToList();
-                    return parts.Any(x => x is null) ? null : parts.SelectMany(x => x!).ToArray();
-                case "Unsqueeze":
-                    return ShapeVector(p.Input[0]) is [var s] ? [s] : null;
-                case "Cast":
-                    return ShapeVector(p.Input[0]);
-                case "Gather":
+                    var parts = new List<long>();
+                    foreach (var x in p.Input)
+                    {
+                        if (ShapeVector(x, ref budget) is not { } part) return null;
+                        parts.AddRange(part);
+                    }
+                    return parts.Count == 0 ? null : parts.ToArray();
+                case "Unsqueeze" when p.Input.Count >= 1:
+                    return ShapeVector(p.Input[0], ref budget) is [var s] ? [s] : null;
+                case "Cast" when p.Input.Count == 1:
+                    return ShapeVector(p.Input[0], ref budget);
+                case "Gather" when p.Input.Count == 2:
                     if (_producer.TryGetValue(p.Input[0], out var sh) && sh.OpType == "Shape" && _consts.TryGetValue(p.Input[1], out var idx)
                         && OnnxTensors.Int64s(idx, src, folder) is [0]) return [-2];
                     return null;
