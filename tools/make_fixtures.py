@@ -77,6 +77,12 @@ def build(spec):
         return nn.ReLU()
     if t == "leakyrelu":
         return nn.LeakyReLU(spec["negative_slope"])
+    if t == "elu":
+        return nn.ELU(spec["alpha"])
+    if t == "gelu":
+        return nn.GELU()
+    if t == "relu6":
+        return nn.ReLU6()
     if t == "sigmoid":
         return nn.Sigmoid()
     if t == "tanh":
@@ -215,6 +221,9 @@ def pool_cases():
         module_case("avg_ceil_k3_s2_p1_include_pad", avgpool(3, 2, 1, ceil=True, cip=True), (2, 2, 8, 8)),
         module_case("avg_ceil_k3_s2_p1_exclude_pad", avgpool(3, 2, 1, ceil=True, cip=False), (2, 2, 8, 8)),
         module_case("avg_ceil_k2_s3_p1_drop_last", avgpool(2, 3, 1, ceil=True), (2, 2, 4, 4)),
+        # A kernel longer than the input axis (2 rows, kernel 3): PyTorch's ceil mode still gives one window.
+        module_case("avg_ceil_kernel_past_input", avgpool(3, 3, 0, ceil=True, cip=False), (2, 2, 2, 5)),
+        module_case("max_ceil_kernel_past_input", maxpool(3, 3, ceil=True), (2, 2, 2, 5)),
         module_case("avg_k2x3_s1x2_p1x1", avgpool((2, 3), (1, 2), (1, 1), cip=False), (2, 2, 5, 7)),
         module_case("adaptive_global", simple("adaptiveavgpool2d", output_size=[1, 1]), (2, 3, 5, 7)),
         module_case("adaptive_3x3_from_7x7", simple("adaptiveavgpool2d", output_size=[3, 3]), (2, 2, 7, 7)),
@@ -258,6 +267,10 @@ def activation_cases():
         module_case("leakyrelu_0.2", simple("leakyrelu", negative_slope=0.2), (3, 4, 5)),
         module_case("sigmoid", simple("sigmoid"), (3, 4, 5)),
         module_case("tanh", simple("tanh"), (3, 4, 5)),
+        module_case("elu_default", simple("elu", alpha=1.0), (3, 4, 5)),
+        module_case("elu_0.5", simple("elu", alpha=0.5), (3, 4, 5)),
+        module_case("gelu", simple("gelu"), (3, 4, 5)),
+        module_case("relu6", simple("relu6"), (3, 4, 5)),
         module_case("softmax_dim1_2d", simple("softmax", dim=1), (4, 6)),
         module_case("softmax_dim1_4d", simple("softmax", dim=1), (2, 3, 4, 4)),
         module_case("logsoftmax_dim1_2d", simple("logsoftmax", dim=1), (4, 6)),

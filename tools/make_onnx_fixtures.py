@@ -2,9 +2,9 @@
 """ONNX import fixtures and random-architecture parity (docs/onnx.md), with Debian's PyTorch 1.13.
 
     /usr/bin/python3 tools/make_onnx_fixtures.py fixtures          # tests/Nabla.Tests/Fixtures/onnx/*.onnx + *.ref.safetensors
-    /usr/bin/python3 tools/make_onnx_fixtures.py fixtures --only relu6  # one model's files only
+    /usr/bin/python3 tools/make_onnx_fixtures.py fixtures --only relu6  # one model's files only (--only erf: the erf grid)
     /usr/bin/python3 tools/make_onnx_fixtures.py cli               # tests/Nabla.Tests/Fixtures/onnx/cli/ (OnnxCliTests)
-    /usr/bin/python3 tools/make_onnx_fixtures.py random [--n 200] [--seed 1] [--work DIR] [--keep K]
+    /usr/bin/python3 tools/make_onnx_fixtures.py random [--n 200] [--seed 1] [--work DIR] [--keep K] [--indices I,J]
 
 fixtures: small hand-made nets (LeNet-ish CNN, MLP, residual, inception-like concat, BatchNorm in eval, pooling
 variants, Flatten/Reshape chains, activations, Softmax/LogSoftmax, Dropout) exported with torch.onnx.export at
@@ -153,10 +153,14 @@ def fixed_models():
         # duplicates as Identity nodes named 3.weight, 1.running_var, ... (BatchNorms left as initialised below).
         "dedup": (nn.Sequential(nn.Conv2d(2, 3, 3), nn.BatchNorm2d(3), nn.ReLU(), nn.Conv2d(3, 3, 3), nn.BatchNorm2d(3),
                                 nn.ReLU(), nn.Flatten(), nn.Linear(3 * 2 * 2, 3)), (2, 6, 6)),
+        # ELU (alpha 1 and 0.5) and the exact GELU, which torch 1.13 writes as Div/Erf/Add/Mul/Mul, once at a residual
+        # fork (x feeds the GELU's Div and Mul and the Add); weights scaled so that inputs reach both ELU regimes.
+        "elu_gelu": (nn.Sequential(nn.Conv2d(2, 4, 3, padding=1), nn.ELU(), Residual([nn.GELU(), nn.Conv2d(4, 4, 3, padding=1)]),
+                                   nn.GELU(), nn.Flatten(), nn.Linear(4 * 5 * 5, 6), nn.ELU(alpha=0.5), nn.GELU(), nn.Linear(6, 3)), (2, 5, 5)),
         "dropout": (nn.Sequential(nn.Conv2d(1, 2, 3), nn.Dropout(0.5), nn.ReLU(), nn.Flatten(), nn.Dropout(0.2), nn.Linear(2 * 4 * 4, 3)), (1, 6, 6)),
     }
     with torch.no_grad():
-        for m in models["relu6"][0]:
+        for m in list(models["relu6"][0]) + list(models["elu_gelu"][0]):
             if isinstance(m, nn.Conv2d):
                 m.weight.mul_(4)
     for name, (model, _) in models.items():
@@ -218,6 +222,10 @@ def make_fixtures(only=None):
         if name in ("residual", "batchnorm"):
             export(model, shape, os.path.join(OUT, f"{name}_fused_opset13_fold1.onnx"), 13, True, fused=True)
             save(os.path.join(OUT, f"{name}_fused.ref.safetensors"), reference(model, x, t, params=False))
+    if only in (None, "erf"):
+        # The error function GELU needs (.NET has none): torch.erf in float64 on a grid over [-8, 8] (ErfTests).
+        x = torch.linspace(-8, 8, 3201, dtype=torch.float64)
+        save(os.path.join(OUT, "erf.ref.safetensors"), {"x": x, "erf": torch.erf(x)})
     total = sum(os.path.getsize(os.path.join(OUT, f)) for f in os.listdir(OUT) if os.path.isfile(os.path.join(OUT, f)))
     print(f"wrote {len(os.listdir(OUT))} files, {total} bytes, to {OUT}")
 
@@ -232,6 +240,25 @@ def rel_err(a, b):
     return diff / ref if ref > 0 else (0.0 if diff == 0 else float("inf"))
 
 
+def renamed_weights(path, model):
+    """Initializers that torch.onnx.export's constant folding renamed (a bias-free Linear becomes MatMul with its weight
+    transposed into `onnx::MatMul_N`): file name -> state_dict name, matched by value (the file holds W^T). Nabla keeps
+    the file's names (there is no other); the comparison pairs the same tensor under its two names."""
+    import onnx
+    from onnx import numpy_helper
+    named = {n: p.detach().double() for n, p in model.named_parameters()}
+    out = {}
+    for t in onnx.load(path).graph.initializer:
+        if t.name in named:
+            continue
+        v = torch.from_numpy(numpy_helper.to_array(t).copy()).double()
+        for n, p in named.items():
+            if n not in out.values() and p.dim() == 2 and tuple(v.shape) == tuple(p.t().shape) and torch.equal(v, p.t()):
+                out[t.name] = n
+                break
+    return out
+
+
 def run_random(args):
     from random_archs import Generator, randomize_batchnorm  # noqa: E402  (the same draws as the spec parity)
     torch.set_num_threads(2)
@@ -239,8 +266,9 @@ def run_random(args):
     os.makedirs(work, exist_ok=True)
     agree, failed, unexportable, worst, kept = 0, [], 0, 0.0, 0
     index = 0
-    while agree + len(failed) < args.n:
-        index += 1
+    only = sorted(int(i) for i in args.indices.split(",")) if args.indices else None
+    while (agree + len(failed) < args.n) if only is None else only:
+        index = only.pop(0) if only is not None else index + 1
         rng = random.Random(args.seed * 1_000_003 + index)
         torch.manual_seed(args.seed * 1_000_003 + index)
         spec, model, shape, classes = Generator(rng).model()
@@ -266,6 +294,10 @@ def run_random(args):
             failed.append((index, proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else f"exit {proc.returncode}"))
             continue
         got, _ = load(out)
+        renamed = renamed_weights(path, model)
+        for onnx_name, torch_name in renamed.items():
+            if "grad." + onnx_name in got:
+                got["grad." + torch_name] = got.pop("grad." + onnx_name)
         errs = {k: rel_err(got.get(k, torch.zeros(0)), v) for k, v in ref.items() if k not in ("input", "target")}
         missing = [k for k in ref if k not in ("input", "target") and k not in got]
         e = max(errs.values())
@@ -281,7 +313,7 @@ def run_random(args):
         else:
             bad = max(errs, key=errs.get)
             failed.append((index, f"{bad} err {errs[bad]:.2e}" + (f", missing {missing}" if missing else "")))
-    print(f"seed {args.seed}: {agree}/{args.n} random architectures agree with PyTorch float64 within {TOL} "
+    print(f"seed {args.seed}: {agree}/{agree + len(failed)} random architectures agree with PyTorch float64 within {TOL} "
           f"(output, loss, grad.input, every grad.<state_dict name>); worst agreeing err {worst:.2e}; "
           f"{unexportable} drawn architectures the exporter refused were redrawn; work dir {work}")
     for index, why in failed:
@@ -297,6 +329,7 @@ def main():
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--work")
     p.add_argument("--keep", type=int, default=0)
+    p.add_argument("--indices", help="random: only these draw indices (comma-separated), e.g. to re-check failures")
     args = p.parse_args()
     if args.what == "fixtures":
         make_fixtures(args.only)

@@ -140,6 +140,8 @@ public static class BatchNormFolding
             Flatten f => new Flatten(f.StartDim),
             ReLU => new ReLU(),
             ReLU6 => new ReLU6(),
+            ELU e => new ELU(e.Alpha),
+            GELU => new GELU(),
             LeakyReLU r => new LeakyReLU(r.NegativeSlope),
             Sigmoid => new Sigmoid(),
             Tanh => new Tanh(),

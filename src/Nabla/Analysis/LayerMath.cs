@@ -46,7 +46,7 @@ internal static class LayerMath
                     if (b is BatchNorm2dSpec) Image(input, where); else Flat(input, where);
                     return (input, new Counts(b.Affine ? 2L * input[0] : 0, elements, elements, 0), rf);
                 }
-                case ActivationSpec or LeakyReLUSpec:
+                case ActivationSpec or LeakyReLUSpec or EluSpec:
                     return (input, new Counts(0, 0, 0, elements), rf);
                 case SoftmaxSpec s:
                 {

@@ -55,11 +55,13 @@ public static class ModelFactory
         DropoutSpec d => new Dropout((float)d.P, dropout),
         FlattenSpec => new Flatten(),
         LeakyReLUSpec l => new LeakyReLU((float)l.NegativeSlope),
+        EluSpec e => new ELU((float)e.Alpha),
         SoftmaxSpec sm => sm.Kind == LayerKind.Softmax ? new Softmax(sm.Dim) : new LogSoftmax(sm.Dim),
         ActivationSpec a => a.Kind switch
         {
             LayerKind.ReLU => new ReLU(),
             LayerKind.ReLU6 => new ReLU6(),
+            LayerKind.Gelu => new GELU(),
             LayerKind.Sigmoid => new Sigmoid(),
             LayerKind.Tanh => new Tanh(),
             _ => throw new NotSupportedException($"activation {a.Kind}"),

@@ -20,6 +20,19 @@ public sealed class LeakyReLU(float negativeSlope = 0.01f) : Module
     public override Tensor Forward(Tensor x) => F.LeakyRelu(x, NegativeSlope);
 }
 
+/// <summary>x &gt; 0 ? x : alpha·(eˣ − 1), as <c>nn.ELU</c> (alpha 1).</summary>
+public sealed class ELU(float alpha = 1f) : Module
+{
+    /// <summary>The negative saturation value's magnitude.</summary>
+    public float Alpha { get; } = alpha;
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor x) => F.Elu(x, Alpha);
+}
+
+/// <summary>x·Φ(x), as <c>nn.GELU()</c> (the exact, erf form).</summary>
+public sealed class GELU : Module { /// <inheritdoc/>
+    public override Tensor Forward(Tensor x) => F.Gelu(x); }
+
 /// <summary>1/(1+e^−x), as <c>nn.Sigmoid</c>.</summary>
 public sealed class Sigmoid : Module { /// <inheritdoc/>
     public override Tensor Forward(Tensor x) => F.Sigmoid(x); }

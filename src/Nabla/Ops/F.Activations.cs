@@ -20,6 +20,24 @@ public static partial class F
         Unary(a, "leaky_relu", (x, o) => { for (int i = 0; i < o.Length; i++) o[i] = x[i] > 0f ? x[i] : negativeSlope * x[i]; },
             (x, y, g, d) => { for (int i = 0; i < d.Length; i++) d[i] += x[i] > 0f ? g[i] : negativeSlope * g[i]; });
 
+    /// <summary>Effectively <c>out = a &gt; 0 ? a : alpha * (e^a − 1)</c> (PyTorch's ELU, alpha 1); the gradient is 1 for
+    /// a &gt; 0 and alpha·e^a otherwise.</summary>
+    public static Tensor Elu(Tensor a, float alpha = 1f) =>
+        Unary(a, "elu", (x, o) => { for (int i = 0; i < o.Length; i++) o[i] = x[i] > 0f ? x[i] : (float)(alpha * (Math.Exp(x[i]) - 1)); },
+            (x, y, g, d) => { for (int i = 0; i < d.Length; i++) d[i] += x[i] > 0f ? g[i] : (float)(g[i] * (alpha * Math.Exp(x[i]))); });
+
+    /// <summary>Effectively <c>out = a · Φ(a) = a/2 · (1 + erf(a/√2))</c> (PyTorch's exact GELU, approximate='none');
+    /// the gradient is Φ(a) + a·φ(a), φ the standard normal density. Computed in double per element.</summary>
+    public static Tensor Gelu(Tensor a) =>
+        Unary(a, "gelu", static (x, o) => { for (int i = 0; i < o.Length; i++) o[i] = (float)GeluOf(x[i]); },
+            static (x, y, g, d) => { for (int i = 0; i < d.Length; i++) d[i] += (float)(g[i] * GeluSlope(x[i])); });
+
+    /// <summary>x·Φ(x) in double.</summary>
+    internal static double GeluOf(double x) => 0.5 * x * (1 + Kernels.Erf.Of(x * Math.Sqrt(0.5)));
+
+    /// <summary>d/dx x·Φ(x) = Φ(x) + x·φ(x), in double.</summary>
+    internal static double GeluSlope(double x) => 0.5 * (1 + Kernels.Erf.Of(x * Math.Sqrt(0.5))) + x * Math.Exp(-0.5 * x * x) / Math.Sqrt(2 * Math.PI);
+
     /// <summary>Effectively <c>out = 1 / (1 + e^-a)</c>; σ' = σ(1 − σ).</summary>
     public static Tensor Sigmoid(Tensor a) =>
         Unary(a, "sigmoid", (x, o) => TensorPrimitives.Sigmoid(x, o),

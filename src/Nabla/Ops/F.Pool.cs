@@ -8,9 +8,11 @@ public static partial class F
     /// <summary>Output size of a window op along one axis: ⌊(n + 2p − d(k − 1) − 1) / s⌋ + 1 (ceil with ceilMode).</summary>
     public static int PoolOutSize(int n, int k, int s, int p, int d = 1, bool ceilMode = false)
     {
-        int span = n + 2 * p - d * (k - 1) - 1;
+        // PyTorch's formula: in ceil mode a window may run past the end of an input shorter than the kernel
+        // (n 2, k 3, s 3, ceil: one output), so the rounding comes before the emptiness check.
+        int span = n + 2 * p - d * (k - 1) - 1 + (ceilMode ? s - 1 : 0);
         if (span < 0) return 0;
-        int o = ceilMode ? (span + s - 1) / s + 1 : span / s + 1;
+        int o = span / s + 1;
         // As PyTorch: with ceil mode the last window must start inside the input or left padding.
         if (ceilMode && (o - 1) * s >= n + p) o--;
         return o;

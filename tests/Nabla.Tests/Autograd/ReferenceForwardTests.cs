@@ -131,11 +131,13 @@ public class ReferenceForwardTests
             avgpool2d kernel_size=3 stride=2 padding=1 ceil_mode=true count_include_pad=false
             sigmoid
             relu6
+            gelu
         end
         residual
           conv2d out_channels=8 kernel_size=3 padding=1
           batchnorm2d affine=false
           tanh
+          elu
         end
         residual
           conv2d out_channels=3 kernel_size=1

@@ -47,7 +47,7 @@ public sealed class ReferenceForward
             string where = name.Length == 0 ? m.GetType().Name : $"'{name}' ({m.GetType().Name})";
             if (m is Dropout d && d.Training && d.P > 0) return $"{where}: dropout is active (training mode, p = {d.P})";
             if (m is IReferenceModule or Sequential or Concat or Residual or Conv2d or Linear or MaxPool2d or AvgPool2d
-                or AdaptiveAvgPool2d or BatchNorm or ReLU or ReLU6 or LeakyReLU or Sigmoid or Tanh or Softmax or LogSoftmax or Flatten
+                or AdaptiveAvgPool2d or BatchNorm or ReLU or ReLU6 or ELU or GELU or LeakyReLU or Sigmoid or Tanh or Softmax or LogSoftmax or Flatten
                 or Identity or Dropout) continue;
             return where;
         }
@@ -107,6 +107,10 @@ public sealed class ReferenceForward
                 return ReferenceOps.BatchNorm(x, Value(b.RunningMean).Data, Value(b.RunningVar).Data, Opt(b.Weight)?.Data, Opt(b.Bias)?.Data, b.Training, b.Eps);
             case ReLU: return ReferenceOps.Map(x, v => v > 0 ? v : 0);
             case ReLU6: return ReferenceOps.Map(x, v => v > 0 ? (v < 6 ? v : 6) : 0);
+            case ELU e:
+                double alpha = e.Alpha;
+                return ReferenceOps.Map(x, v => v > 0 ? v : alpha * (Math.Exp(v) - 1));
+            case GELU: return ReferenceOps.Map(x, Ops.F.GeluOf);
             case LeakyReLU l:
                 double slope = l.NegativeSlope;
                 return ReferenceOps.Map(x, v => v > 0 ? v : slope * v);

@@ -173,6 +173,14 @@ public static class OnnxExporter
                 case Sigmoid: return (Node("Sigmoid", path, [x]), shape);
                 case Tanh: return (Node("Tanh", path, [x]), shape);
                 case LeakyReLU r: return (Node("LeakyRelu", path, [x], Attr("alpha", r.NegativeSlope)), shape);
+                case ELU e: return (Node("Elu", path, [x], Attr("alpha", e.Alpha)), shape);
+                case GELU:
+                {
+                    // Opset 17 has no Gelu (opset 20 has): x·½(1 + erf(x/√2)), written as torch.onnx.export writes it.
+                    string erf = Node("Erf", path, [Node("Div", path, [x, Constant("gelu_sqrt2", [MathF.Sqrt(2f)])])]);
+                    string inner = Node("Mul", path, [x, Node("Add", path, [erf, Constant("gelu_one", [1f])])]);
+                    return (Node("Mul", path, [inner, Constant("gelu_half", [0.5f])]), shape);
+                }
                 case Softmax s: return (Node("Softmax", path, [x], Attr("axis", s.Dim)), shape);
                 case LogSoftmax s: return (Node("LogSoftmax", path, [x], Attr("axis", s.Dim)), shape);
                 default:

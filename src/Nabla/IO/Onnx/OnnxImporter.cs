@@ -13,8 +13,9 @@ namespace Nabla.IO.Onnx;
 /// </summary>
 public static class OnnxImporter
 {
-    /// <summary>The default-domain opsets accepted.</summary>
-    public const int MinOpset = 11, MaxOpset = 18;
+    /// <summary>The default-domain opsets accepted (19 and 20 for files that use opset 20's Gelu; what those opsets add
+    /// to the mapped operators, AveragePool dilations and Pad's wrap mode, is refused by name).</summary>
+    public const int MinOpset = 11, MaxOpset = 20;
 
     /// <summary>The largest file read (protobuf's own 2 GiB limit).</summary>
     private const long MaxFileBytes = int.MaxValue;
@@ -87,6 +88,7 @@ public static class OnnxImporter
                 }
                 foreach (var o in n.Output) _producer[o] = n;
             }
+            FuseErfGelu();
             CheckAcyclic();
             foreach (var n in g.Node)
                 foreach (var i in Dynamic(n).Distinct())
@@ -202,6 +204,16 @@ public static class OnnxImporter
                 if (first is not null) { next = [first]; first = null; }
                 else next = _consumers.TryGetValue(v, out var l) ? l : [];
                 if (next.Count == 0) return (layers, v, null);
+                if (next.Count == 1 && IsJoin(next[0]) && Dynamic(next[0]).All(i => i == v))
+                {
+                    // Add(x, x) or Concat(x, x, ...): every operand is this value (a block whose paths are all the
+                    // identity, e.g. dropout in evaluation, or branches the exporter merged as common subexpressions).
+                    var self = next[0];
+                    if (self.OpType == "Add") layers.Add(new ResidualSpec([], null));
+                    else layers.Add(new ConcatSpec(Dynamic(self).Select(_ => (IReadOnlyList<LayerSpec>)[]).ToList()));
+                    v = self.Output[0];
+                    continue;
+                }
                 if (next.Count == 1 && IsJoin(next[0])) return (layers, v, next[0]);
                 if (next.Count == 1) { v = Layer(next[0], layers); continue; }
                 v = Fork(v, next, layers);
@@ -223,7 +235,7 @@ public static class OnnxImporter
                 branches.Add((ls, end));
             }
             var ins = join!.Input.Where(i => Dynamic(join).Contains(i)).ToList();
-            if (ins.Count != branches.Count)
+            if (ins.Distinct().Count() != branches.Count)
                 throw new NablaInputException($"{src}: node '{join.Name}' (op {join.OpType}) joins {ins.Count} values, but {branches.Count} paths lead to it from '{v}'");
             if (join.OpType == "Add")
             {
@@ -234,8 +246,12 @@ public static class OnnxImporter
             {
                 long axis = Int(join, "axis", 1);
                 if (axis != 1 && axis != 1 - _rank) throw Unsupported(join, $"concatenation along axis {axis} (Nabla concatenates channels, axis 1)");
+                // An operand may repeat: identical branches the exporter computed once (common subexpressions).
+                // Repeating a branch without weights is exact; one with weights would untie them.
                 var ordered = ins.Select(i => branches.First(b => b.End == i).Layers).ToList();
-                if (ordered.Any(b => b.Count == 0)) throw Unsupported(join, "a concat branch that is the identity");
+                foreach (var repeated in ins.GroupBy(i => i).Where(grp => grp.Count() > 1))
+                    if (Walk(branches.First(b => b.End == repeated.Key).Layers).Any(_bind.ContainsKey))
+                        throw Unsupported(join, $"a Concat that repeats '{repeated.Key}', computed with weights (Nabla's branches have their own weights)");
                 layers.Add(new ConcatSpec(ordered));
             }
             return join.Output[0];
@@ -264,6 +280,9 @@ public static class OnnxImporter
                 "Sigmoid" => new ActivationSpec(LayerKind.Sigmoid),
                 "Tanh" => new ActivationSpec(LayerKind.Tanh),
                 "LeakyRelu" => new LeakyReLUSpec { NegativeSlope = Float(n, "alpha", 0.01f) },
+                "Elu" => new EluSpec { Alpha = Float(n, "alpha", 1f) },
+                "Gelu" => Str(n, "approximate", "none") == "none" ? new ActivationSpec(LayerKind.Gelu)
+                    : throw Unsupported(n, $"Gelu with approximate '{Str(n, "approximate", "none")}' (Nabla has the exact, erf GELU)"),
                 "Softmax" or "LogSoftmax" => SoftmaxLayer(n),
                 "MaxPool" => MaxPool(n),
                 "AveragePool" => AvgPool(n, default),
@@ -291,7 +310,7 @@ public static class OnnxImporter
                 "BatchNormalization" => (5, 5),
                 "Dropout" or "Clip" => (1, 3),
                 "Pad" => (1, 4),
-                "Relu" or "Sigmoid" or "Tanh" or "LeakyRelu" or "Softmax" or "LogSoftmax" or "MaxPool" or "AveragePool"
+                "Relu" or "Sigmoid" or "Tanh" or "LeakyRelu" or "Elu" or "Gelu" or "Softmax" or "LogSoftmax" or "MaxPool" or "AveragePool"
                     or "GlobalAveragePool" or "Flatten" or "Identity" or "Transpose" => (1, 1),
                 _ => (0, int.MaxValue), // not mapped: reported as unsupported by name
             };
@@ -455,6 +474,7 @@ public static class OnnxImporter
             var s = Pair(n, "strides", 1);
             var own = Pads(n, k, s, new Size2(1, 1));
             bool cip = Int(n, "count_include_pad", 0) != 0;
+            if (Ints(n, "dilations") is { } dil && dil.Any(d => d != 1)) throw Unsupported(n, $"AveragePool with dilations [{string.Join(", ", dil)}]");
             if (extra != default && own != default && !cip) throw Unsupported(n, "a Pad in front of an AveragePool that pads without counting the padding");
             return new AvgPool2dSpec(k)
             {
@@ -539,6 +559,7 @@ public static class OnnxImporter
         private LayerSpec? ReshapeLayer(NodeProto n)
         {
             var target = ShapeVector(n.Input[1]);
+            if (Int(n, "allowzero", 0) != 0 && target is not null && target.Contains(0)) throw Unsupported(n, "Reshape with allowzero=1 and a 0 in the shape");
             if (target is [_, -1] || target is [var b, _] && b <= 0 && _rank == 2)
                 return _rank == 2 ? null : new FlattenSpec();
             if (target is [0 or -2, > 0] && _rank != 2) return new FlattenSpec();
@@ -578,6 +599,52 @@ public static class OnnxImporter
                     return null;
                 default:
                     return null;
+            }
+        }
+
+        /// <summary>Replaces each exact GELU that exporters without a Gelu operator write (torch.onnx.export before opset
+        /// 20: <c>Mul(Mul(x, Add(Erf(Div(x, √2)), 1)), 0.5)</c>, Mul operands in either order, or <c>Mul(x, 1/√2)</c> for the
+        /// Div) by one Gelu node, so that the fork on x is not taken for a branch.</summary>
+        private void FuseErfGelu()
+        {
+            var users = new Dictionary<string, List<NodeProto>>(StringComparer.Ordinal);
+            foreach (var n in g.Node)
+                foreach (var i in n.Input.Distinct())
+                    (users.TryGetValue(i, out var l) ? l : users[i] = []).Add(n);
+            NodeProto? Only(string v, string op) =>
+                users.TryGetValue(v, out var l) && l.Count == 1 && l[0].OpType == op && l[0].Domain is "" or "ai.onnx"
+                    && l[0].Output.Count == 1 && l[0].Output[0].Length > 0 ? l[0] : null;
+            bool Scalar(string v, double want) =>
+                _consts.TryGetValue(v, out var t) && OnnxTensors.Count(t, src) == 1
+                && Math.Abs(OnnxTensors.Floats(t, src, folder)[0] - want) <= 1e-6 * want;
+            // The operand of a binary node other than `mine`, or null when the node is not binary over it.
+            static string? Other(NodeProto n, string mine) =>
+                n.Input.Count != 2 ? null : n.Input[0] == mine ? n.Input[1] : n.Input[1] == mine ? n.Input[0] : null;
+
+            var fused = new List<(NodeProto[] Removed, NodeProto Gelu)>();
+            foreach (var erf in g.Node.Where(n => n.OpType == "Erf" && n.Input.Count == 1 && n.Output.Count == 1).ToList())
+            {
+                if (!_producer.TryGetValue(erf.Input[0], out var scale) || scale.Input.Count != 2 || scale.Output.Count != 1) continue;
+                string x = scale.Input[0];
+                if (!(scale.OpType == "Div" && Scalar(scale.Input[1], Math.Sqrt(2)) || scale.OpType == "Mul" && Scalar(scale.Input[1], Math.Sqrt(0.5))))
+                    continue;
+                if (Only(scale.Output[0], "Erf") != erf || Only(erf.Output[0], "Add") is not { } add || Other(add, erf.Output[0]) is not { } one
+                    || !Scalar(one, 1) || Only(add.Output[0], "Mul") is not { } mul || Other(mul, add.Output[0]) != x
+                    || Only(mul.Output[0], "Mul") is not { } half || Other(half, mul.Output[0]) is not { } h || !Scalar(h, 0.5))
+                    continue;
+                var gelu = new NodeProto { Name = mul.Name, OpType = "Gelu", Input = { x }, Output = { half.Output[0] } };
+                fused.Add(([scale, erf, add, mul, half], gelu));
+            }
+            foreach (var (removed, gelu) in fused)
+            {
+                int at = g.Node.IndexOf(removed[0]);
+                foreach (var r in removed)
+                {
+                    g.Node.Remove(r);
+                    foreach (var o in r.Output) _producer.Remove(o);
+                }
+                g.Node.Insert(Math.Min(at, g.Node.Count), gelu);
+                _producer[gelu.Output[0]] = gelu;
             }
         }
 

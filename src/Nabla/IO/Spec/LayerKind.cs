@@ -39,4 +39,8 @@ public enum LayerKind
     Residual,
     /// <summary><c>relu6</c>: <see cref="ActivationSpec"/> (min(max(x, 0), 6), as <c>nn.ReLU6</c>).</summary>
     ReLU6,
+    /// <summary><c>elu</c>: <see cref="EluSpec"/> (as <c>nn.ELU</c>).</summary>
+    Elu,
+    /// <summary><c>gelu</c>: <see cref="ActivationSpec"/> (x·Φ(x), as <c>nn.GELU()</c>).</summary>
+    Gelu,
 }

@@ -11,8 +11,9 @@ internal static class LayerReader
             LayerKind.Linear => Linear(a),
             LayerKind.BatchNorm1d => BatchNorm(a, new BatchNorm1dSpec()),
             LayerKind.BatchNorm2d => BatchNorm(a, new BatchNorm2dSpec()),
-            LayerKind.ReLU or LayerKind.ReLU6 or LayerKind.Sigmoid or LayerKind.Tanh => NoKeys(a, new ActivationSpec(kind)),
+            LayerKind.ReLU or LayerKind.ReLU6 or LayerKind.Sigmoid or LayerKind.Tanh or LayerKind.Gelu => NoKeys(a, new ActivationSpec(kind)),
             LayerKind.LeakyReLU => LeakyReLU(a),
+            LayerKind.Elu => Elu(a),
             LayerKind.Softmax or LayerKind.LogSoftmax => Softmax(a, kind),
             LayerKind.MaxPool2d => MaxPool(a),
             LayerKind.AvgPool2d => AvgPool(a),
@@ -67,6 +68,12 @@ internal static class LayerReader
     {
         a.Allow("negative_slope");
         return new LeakyReLUSpec { NegativeSlope = a.Double("negative_slope", 0.01, double.MinValue, double.MaxValue) };
+    }
+
+    private static EluSpec Elu(LayerArgs a)
+    {
+        a.Allow("alpha");
+        return new EluSpec { Alpha = a.Double("alpha", 1.0, double.MinValue, double.MaxValue) };
     }
 
     private static SoftmaxSpec Softmax(LayerArgs a, LayerKind kind)

@@ -50,6 +50,9 @@ public static class SpecWriter
             case LeakyReLUSpec r:
                 if (r.NegativeSlope != 0.01) parts.Add($"negative_slope={D(r.NegativeSlope)}");
                 break;
+            case EluSpec e:
+                if (e.Alpha != 1.0) parts.Add($"alpha={D(e.Alpha)}");
+                break;
             case SoftmaxSpec s:
                 if (s.Dim != 1) parts.Add($"dim={I(s.Dim)}");
                 break;
