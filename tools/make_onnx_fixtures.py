@@ -56,6 +56,27 @@ class View(nn.Module):
         return x.view(x.size(0), -1)
 
 
+class Arith(nn.Module):
+    """Arithmetic with constants in a forward, as models that normalise their own input write it: (x - mean) / std per
+    channel, a scalar scale and shift, and on flat features a per-feature scale, 1 - x and x / 4."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3)
+        self.fc = nn.Linear(4 * 3 * 3, 5)
+        self.out = nn.Linear(5, 3)
+        self.mean = torch.tensor([0.4, -0.2, 0.1]).view(3, 1, 1)
+        self.std = torch.tensor([0.5, 2.0, 1.5]).view(3, 1, 1)
+        self.w = torch.tensor([1.5, -0.5, 2.0, 0.25, 1.0])
+
+    def forward(self, x):
+        x = (x - self.mean) / self.std
+        x = torch.relu(self.conv(x) * 0.5 + 1.0)
+        x = self.fc(torch.flatten(x, 1)) * self.w
+        x = (1.0 - x) / 4.0
+        return self.out(x)
+
+
 class ReshapeConst(nn.Module):
     def __init__(self, features):
         super().__init__()
@@ -157,6 +178,7 @@ def fixed_models():
         # fork (x feeds the GELU's Div and Mul and the Add); weights scaled so that inputs reach both ELU regimes.
         "elu_gelu": (nn.Sequential(nn.Conv2d(2, 4, 3, padding=1), nn.ELU(), Residual([nn.GELU(), nn.Conv2d(4, 4, 3, padding=1)]),
                                    nn.GELU(), nn.Flatten(), nn.Linear(4 * 5 * 5, 6), nn.ELU(alpha=0.5), nn.GELU(), nn.Linear(6, 3)), (2, 5, 5)),
+        "arith": (Arith(), (3, 5, 5)),
         "dropout": (nn.Sequential(nn.Conv2d(1, 2, 3), nn.Dropout(0.5), nn.ReLU(), nn.Flatten(), nn.Dropout(0.2), nn.Linear(2 * 4 * 4, 3)), (1, 6, 6)),
     }
     with torch.no_grad():

@@ -142,6 +142,7 @@ public static class BatchNormFolding
             ReLU6 => new ReLU6(),
             ELU e => new ELU(e.Alpha),
             GELU => new GELU(),
+            Affine f => new Affine(f.Scale, f.Shift),
             LeakyReLU r => new LeakyReLU(r.NegativeSlope),
             Sigmoid => new Sigmoid(),
             Tanh => new Tanh(),

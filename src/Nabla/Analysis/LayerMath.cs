@@ -46,6 +46,14 @@ internal static class LayerMath
                     if (b is BatchNorm2dSpec) Image(input, where); else Flat(input, where);
                     return (input, new Counts(b.Affine ? 2L * input[0] : 0, elements, elements, 0), rf);
                 }
+                case AffineSpec f:
+                {
+                    int c = input[0];
+                    if (f.Scale.Count is not 1 && f.Scale.Count != c || f.Shift.Count is not 1 && f.Shift.Count != c)
+                        throw new NablaInputException($"{where}: expected scale and shift of 1 or {c} values (the {(input.Length == 1 ? "features" : "channels")} of input {Show(input)}), found {f.Scale.Count} and {f.Shift.Count}");
+                    bool scales = f.Scale.Any(v => v != 1), shifts = f.Shift.Any(v => v != 0);
+                    return (input, new Counts(0, scales ? elements : 0, shifts ? elements : 0, 0), rf);
+                }
                 case ActivationSpec or LeakyReLUSpec or EluSpec:
                     return (input, new Counts(0, 0, 0, elements), rf);
                 case SoftmaxSpec s:

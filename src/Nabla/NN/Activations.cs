@@ -33,6 +33,22 @@ public sealed class ELU(float alpha = 1f) : Module
 public sealed class GELU : Module { /// <inheritdoc/>
     public override Tensor Forward(Tensor x) => F.Gelu(x); }
 
+/// <summary>x·scale + shift with constants (one value, or one per channel — dim 1), as a forward's <c>x * a + b</c> on
+/// constant tensors; no parameters.</summary>
+public sealed class Affine : Module
+{
+    /// <summary>The factor: one value or one per channel.</summary>
+    public float[] Scale { get; }
+    /// <summary>The term added: one value or one per channel.</summary>
+    public float[] Shift { get; }
+
+    /// <summary>Creates the layer (the arrays are copied).</summary>
+    public Affine(float[] scale, float[] shift) { Scale = (float[])scale.Clone(); Shift = (float[])shift.Clone(); }
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor x) => F.ChannelAffine(x, Scale, Shift);
+}
+
 /// <summary>1/(1+e^−x), as <c>nn.Sigmoid</c>.</summary>
 public sealed class Sigmoid : Module { /// <inheritdoc/>
     public override Tensor Forward(Tensor x) => F.Sigmoid(x); }

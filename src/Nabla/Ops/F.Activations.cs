@@ -32,6 +32,21 @@ public static partial class F
         Unary(a, "gelu", static (x, o) => { for (int i = 0; i < o.Length; i++) o[i] = (float)GeluOf(x[i]); },
             static (x, y, g, d) => { for (int i = 0; i < d.Length; i++) d[i] += (float)(g[i] * GeluSlope(x[i])); });
 
+    /// <summary>Effectively <c>out = a · scale[c] + shift[c]</c> over dim 1 (c the channel or feature; a one-value array
+    /// applies to all), with constant arrays; the gradient is <c>scale[c]</c>.</summary>
+    /// <exception cref="ArgumentException">An array whose length is neither 1 nor the size of dim 1.</exception>
+    public static Tensor ChannelAffine(Tensor a, float[] scale, float[] shift)
+    {
+        if (a.Rank < 2) throw new ArgumentException($"affine: expected input of rank 2 or more (N, C, ...), got {ShapeUtil.Format(a.Shape)}");
+        int c = a.Shape[1], plane = a.Numel / Math.Max(1, a.Shape[0] * c);
+        if (scale.Length != 1 && scale.Length != c || shift.Length != 1 && shift.Length != c)
+            throw new ArgumentException($"affine: scale and shift need 1 or {c} values, got {scale.Length} and {shift.Length}");
+        float S(int i) => scale[scale.Length == 1 ? 0 : i / plane % c];
+        float B(int i) => shift[shift.Length == 1 ? 0 : i / plane % c];
+        return Unary(a, "affine", (x, o) => { for (int i = 0; i < o.Length; i++) o[i] = x[i] * S(i) + B(i); },
+            (x, y, g, d) => { for (int i = 0; i < d.Length; i++) d[i] += g[i] * S(i); });
+    }
+
     /// <summary>x·Φ(x) in double.</summary>
     internal static double GeluOf(double x) => 0.5 * x * (1 + Kernels.Erf.Of(x * Math.Sqrt(0.5)));
 

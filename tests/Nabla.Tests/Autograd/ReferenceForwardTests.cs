@@ -124,6 +124,7 @@ public class ReferenceForwardTests
         conv2d out_channels=4 kernel_size=3x2 stride=1x2 padding=2x1 dilation=2x1 groups=2 bias=false
         batchnorm2d eps=0.001
         leakyrelu negative_slope=0.1
+        affine scale=0.5,2,-1,1.5 shift=0.1
         concat
           branch
             maxpool2d kernel_size=3x2 stride=2 padding=1 ceil_mode=true

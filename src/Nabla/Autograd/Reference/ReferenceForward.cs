@@ -47,7 +47,7 @@ public sealed class ReferenceForward
             string where = name.Length == 0 ? m.GetType().Name : $"'{name}' ({m.GetType().Name})";
             if (m is Dropout d && d.Training && d.P > 0) return $"{where}: dropout is active (training mode, p = {d.P})";
             if (m is IReferenceModule or Sequential or Concat or Residual or Conv2d or Linear or MaxPool2d or AvgPool2d
-                or AdaptiveAvgPool2d or BatchNorm or ReLU or ReLU6 or ELU or GELU or LeakyReLU or Sigmoid or Tanh or Softmax or LogSoftmax or Flatten
+                or AdaptiveAvgPool2d or BatchNorm or ReLU or ReLU6 or ELU or GELU or Affine or LeakyReLU or Sigmoid or Tanh or Softmax or LogSoftmax or Flatten
                 or Identity or Dropout) continue;
             return where;
         }
@@ -111,6 +111,17 @@ public sealed class ReferenceForward
                 double alpha = e.Alpha;
                 return ReferenceOps.Map(x, v => v > 0 ? v : alpha * (Math.Exp(v) - 1));
             case GELU: return ReferenceOps.Map(x, Ops.F.GeluOf);
+            case Affine f:
+            {
+                int c = x.Shape[1], plane = x.Data.Length / Math.Max(1, x.Shape[0] * c);
+                var ys = new double[x.Data.Length];
+                for (int i = 0; i < ys.Length; i++)
+                {
+                    int ch = i / plane % c;
+                    ys[i] = x.Data[i] * f.Scale[f.Scale.Length == 1 ? 0 : ch] + f.Shift[f.Shift.Length == 1 ? 0 : ch];
+                }
+                return new DoubleTensor((int[])x.Shape.Clone(), ys);
+            }
             case LeakyReLU l:
                 double slope = l.NegativeSlope;
                 return ReferenceOps.Map(x, v => v > 0 ? v : slope * v);

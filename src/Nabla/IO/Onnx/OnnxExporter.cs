@@ -173,6 +173,15 @@ public static class OnnxExporter
                 case Sigmoid: return (Node("Sigmoid", path, [x]), shape);
                 case Tanh: return (Node("Tanh", path, [x]), shape);
                 case LeakyReLU r: return (Node("LeakyRelu", path, [x], Attr("alpha", r.NegativeSlope)), shape);
+                case Affine f:
+                {
+                    // Mul and Add by constants broadcast over dim 1 ([C, 1, 1] for images, [F] for features).
+                    long[] Dims(float[] v) => v.Length == 1 ? [] : shape.Length == 1 ? [v.Length] : [v.Length, .. Enumerable.Repeat(1L, shape.Length - 1)];
+                    string y = x;
+                    if (f.Scale.Any(v => v != 1)) y = Node("Mul", path, [y, Constant(Seg(path) + "/scale", f.Scale, Dims(f.Scale))]);
+                    if (f.Shift.Any(v => v != 0)) y = Node("Add", path, [y, Constant(Seg(path) + "/shift", f.Shift, Dims(f.Shift))]);
+                    return (y, shape);
+                }
                 case ELU e: return (Node("Elu", path, [x], Attr("alpha", e.Alpha)), shape);
                 case GELU:
                 {

@@ -292,7 +292,7 @@ public static class OnnxImporter
                 "Reshape" => ReshapeLayer(n),
                 "Dropout" or "Identity" => null,
                 "Clip" => ClipLayer(n),
-                "Add" => BiasAdd(n, layers),
+                "Add" or "Sub" or "Mul" or "Div" => Arithmetic(n, layers),
                 _ => throw Unsupported(n, null),
             };
             if (l is not null) layers.Add(l);
@@ -306,7 +306,7 @@ public static class OnnxImporter
             (int Min, int Max) ins = n.OpType switch
             {
                 "Conv" or "Gemm" => (2, 3),
-                "MatMul" or "Reshape" or "Add" => (2, 2),
+                "MatMul" or "Reshape" or "Add" or "Sub" or "Mul" or "Div" => (2, 2),
                 "BatchNormalization" => (5, 5),
                 "Dropout" or "Clip" => (1, 3),
                 "Pad" => (1, 4),
@@ -421,14 +421,54 @@ public static class OnnxImporter
         }
 
         /// <summary>An Add of a constant right after a bias-free MatMul: that linear layer's bias.</summary>
-        private LayerSpec? BiasAdd(NodeProto n, List<LayerSpec> layers)
+        /// <summary>Add/Sub/Mul/Div of the computed value and a constant: a linear layer's bias (MatMul + Add of an
+        /// initializer, as torch writes a Linear on more than two dims), or else an <see cref="AffineSpec"/> — the
+        /// constant broadcast per channel ([C, 1, 1]) or feature ([F]), or a scalar — merged into an affine before it.</summary>
+        private LayerSpec? Arithmetic(NodeProto n, List<LayerSpec> layers)
         {
-            if (layers.Count == 0 || layers[^1] is not LinearSpec { Bias: false } lin || n.Input.Count != 2)
-                throw Unsupported(n, "an Add that is neither a residual sum nor a linear layer's bias");
+            int computed = n.Input.Count(i => !_consts.ContainsKey(i));
+            if (computed != 1)
+                throw Unsupported(n, computed == 0 ? $"{n.OpType} of two constants" : $"{n.OpType} of two computed values (Nabla maps {(n.OpType == "Add" ? "an Add that is a residual sum or " : "")}{n.OpType} by a constant)");
             int ci = _consts.ContainsKey(n.Input[1]) ? 1 : 0;
-            var b = Const(n, ci, "bias");
+            var t = Const(n, ci, "operand");
+            if (n.OpType == "Add" && layers.Count > 0 && layers[^1] is LinearSpec { Bias: false } lin && OnnxTensors.Count(t, src) == lin.OutFeatures
+                && g.Initializer.Any(i => i.Name == t.Name))
+                return BiasAdd(n, t, lin, layers);
+            var dims = t.Dims.SkipWhile(d => d == 1).ToArray();
+            bool scalar = dims.All(d => d == 1), perChannel = _rank == 4 ? dims.Length == 3 && dims[1] == 1 && dims[2] == 1 : dims.Length == 1;
+            if (!scalar && !perChannel)
+                throw Unsupported(n, $"{n.OpType} by a constant of shape [{string.Join(", ", t.Dims)}] (Nabla maps constants that broadcast per {(_rank == 4 ? "channel: [C, 1, 1]" : "feature: [F]")} or a scalar)");
+            double[] c = OnnxTensors.Floats(t, src, folder).Select(v => (double)v).ToArray();
+            if (scalar) c = [c[0]];
+            double[] one = [1.0], zero = [0.0];
+            (double[] scale, double[] shift) = (n.OpType, ci) switch
+            {
+                ("Mul", _) => (c, zero),
+                ("Add", _) => (one, c),
+                ("Sub", 1) => (one, c.Select(v => -v).ToArray()),
+                ("Sub", _) => ([-1.0], c),
+                ("Div", 1) when c.All(v => v != 0) => (c.Select(v => 1 / v).ToArray(), zero),
+                ("Div", 1) => throw Unsupported(n, "Div by a constant with a zero"),
+                _ => throw Unsupported(n, "Div of a constant by a computed value"),
+            };
+            if (layers.Count > 0 && layers[^1] is AffineSpec before)
+            {
+                // (x·s1 + b1)·s2 + b2 = x·(s1·s2) + (b1·s2 + b2), per channel.
+                int len = new[] { before.Scale.Count, before.Shift.Count, scale.Length, shift.Length }.Max();
+                double At(IReadOnlyList<double> v, int i) => v[v.Count == 1 ? 0 : i];
+                if (new[] { before.Scale.Count, before.Shift.Count, scale.Length, shift.Length }.All(k => k == 1 || k == len))
+                {
+                    layers[^1] = new AffineSpec(Enumerable.Range(0, len).Select(i => At(before.Scale, i) * At(scale, i)).ToArray(),
+                        Enumerable.Range(0, len).Select(i => At(before.Shift, i) * At(scale, i) + At(shift, i)).ToArray());
+                    return null;
+                }
+            }
+            return new AffineSpec(scale, shift);
+        }
+
+        private LayerSpec? BiasAdd(NodeProto n, TensorProto b, LinearSpec lin, List<LayerSpec> layers)
+        {
             var bt = Weight(b);
-            if (bt.Numel != lin.OutFeatures) throw Unsupported(n, $"a bias of {bt.Numel} values after a linear layer of {lin.OutFeatures} outputs");
             var with = lin with { Bias = true };
             var binds = _bind[lin];
             _bind.Remove(lin);

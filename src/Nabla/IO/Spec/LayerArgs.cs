@@ -99,6 +99,18 @@ internal sealed class LayerArgs
         return x;
     }
 
+    /// <summary>A comma-separated list of finite numbers, e.g. <c>0.5</c> or <c>1,2.5,-3</c>.</summary>
+    public double[] Doubles(string key, double[] fallback)
+    {
+        if (!_values.TryGetValue(key, out var v)) return fallback;
+        var parts = v.Value.Split(',');
+        var xs = new double[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+            if (!double.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out xs[i]) || !double.IsFinite(xs[i]))
+                throw Error(v.Column, $"expected a number or a comma-separated list of numbers for {key}, found '{v.Value}'");
+        return xs;
+    }
+
     public bool Bool(string key, bool fallback)
     {
         if (!_values.TryGetValue(key, out var v)) return fallback;

@@ -43,4 +43,6 @@ public enum LayerKind
     Elu,
     /// <summary><c>gelu</c>: <see cref="ActivationSpec"/> (x·Φ(x), as <c>nn.GELU()</c>).</summary>
     Gelu,
+    /// <summary><c>affine</c>: <see cref="AffineSpec"/> (x·scale + shift with constants).</summary>
+    Affine,
 }

@@ -14,6 +14,7 @@ internal static class LayerReader
             LayerKind.ReLU or LayerKind.ReLU6 or LayerKind.Sigmoid or LayerKind.Tanh or LayerKind.Gelu => NoKeys(a, new ActivationSpec(kind)),
             LayerKind.LeakyReLU => LeakyReLU(a),
             LayerKind.Elu => Elu(a),
+            LayerKind.Affine => Affine(a),
             LayerKind.Softmax or LayerKind.LogSoftmax => Softmax(a, kind),
             LayerKind.MaxPool2d => MaxPool(a),
             LayerKind.AvgPool2d => AvgPool(a),
@@ -68,6 +69,12 @@ internal static class LayerReader
     {
         a.Allow("negative_slope");
         return new LeakyReLUSpec { NegativeSlope = a.Double("negative_slope", 0.01, double.MinValue, double.MaxValue) };
+    }
+
+    private static AffineSpec Affine(LayerArgs a)
+    {
+        a.Allow("scale", "shift");
+        return new AffineSpec(a.Doubles("scale", [1.0]), a.Doubles("shift", [0.0]));
     }
 
     private static EluSpec Elu(LayerArgs a)

@@ -50,6 +50,10 @@ public static class SpecWriter
             case LeakyReLUSpec r:
                 if (r.NegativeSlope != 0.01) parts.Add($"negative_slope={D(r.NegativeSlope)}");
                 break;
+            case AffineSpec f:
+                if (f.Scale is not [1.0]) parts.Add($"scale={string.Join(",", f.Scale.Select(D))}");
+                if (f.Shift is not [0.0]) parts.Add($"shift={string.Join(",", f.Shift.Select(D))}");
+                break;
             case EluSpec e:
                 if (e.Alpha != 1.0) parts.Add($"alpha={D(e.Alpha)}");
                 break;
