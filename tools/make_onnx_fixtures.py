@@ -179,6 +179,10 @@ def fixed_models():
         "elu_gelu": (nn.Sequential(nn.Conv2d(2, 4, 3, padding=1), nn.ELU(), Residual([nn.GELU(), nn.Conv2d(4, 4, 3, padding=1)]),
                                    nn.GELU(), nn.Flatten(), nn.Linear(4 * 5 * 5, 6), nn.ELU(alpha=0.5), nn.GELU(), nn.Linear(6, 3)), (2, 5, 5)),
         "arith": (Arith(), (3, 5, 5)),
+        # Asymmetric padding: ZeroPad2d and ConstantPad2d before a conv and
+        # a max pool (torch writes Pad nodes; torch 1.13 cannot export padding="same"; asymmetric Conv pads: AsymmetricPadTests).
+        "asym_pad": (nn.Sequential(nn.Conv2d(2, 3, 3, padding=1), nn.ZeroPad2d((1, 0, 2, 1)), nn.Conv2d(3, 3, 3), nn.ReLU(),
+                                   nn.ConstantPad2d((0, 1, 1, 0), 0.5), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(3 * 4 * 2, 3)), (2, 6, 5)),
         "dropout": (nn.Sequential(nn.Conv2d(1, 2, 3), nn.Dropout(0.5), nn.ReLU(), nn.Flatten(), nn.Dropout(0.2), nn.Linear(2 * 4 * 4, 3)), (1, 6, 6)),
     }
     with torch.no_grad():

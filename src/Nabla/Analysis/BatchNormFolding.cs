@@ -143,6 +143,7 @@ public static class BatchNormFolding
             ELU e => new ELU(e.Alpha),
             GELU => new GELU(),
             Affine f => new Affine(f.Scale, f.Shift),
+            Pad2d p => new Pad2d(p.Left, p.Right, p.Top, p.Bottom, p.Value),
             LeakyReLU r => new LeakyReLU(r.NegativeSlope),
             Sigmoid => new Sigmoid(),
             Tanh => new Tanh(),

@@ -46,6 +46,13 @@ internal static class LayerMath
                     if (b is BatchNorm2dSpec) Image(input, where); else Flat(input, where);
                     return (input, new Counts(b.Affine ? 2L * input[0] : 0, elements, elements, 0), rf);
                 }
+                case Pad2dSpec pad:
+                {
+                    Image(input, where);
+                    int[] shape = [input[0], checked(input[1] + pad.Top + pad.Bottom), checked(input[2] + pad.Left + pad.Right)];
+                    // Output (i, j) is input (i - top, j - left): a 1x1 window at that offset.
+                    return (shape, Counts.Zero, rf is null ? null : new ReceptiveField(rf.H.Then(1, 1, pad.Top), rf.W.Then(1, 1, pad.Left)));
+                }
                 case AffineSpec f:
                 {
                     int c = input[0];

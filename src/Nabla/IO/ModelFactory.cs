@@ -56,6 +56,7 @@ public static class ModelFactory
         FlattenSpec => new Flatten(),
         LeakyReLUSpec l => new LeakyReLU((float)l.NegativeSlope),
         EluSpec e => new ELU((float)e.Alpha),
+        Pad2dSpec p => new Pad2d(p.Left, p.Right, p.Top, p.Bottom, (float)p.Value),
         AffineSpec f => new Affine(f.Scale.Select(v => (float)v).ToArray(), f.Shift.Select(v => (float)v).ToArray()),
         SoftmaxSpec sm => sm.Kind == LayerKind.Softmax ? new Softmax(sm.Dim) : new LogSoftmax(sm.Dim),
         ActivationSpec a => a.Kind switch

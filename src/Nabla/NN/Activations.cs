@@ -49,6 +49,23 @@ public sealed class Affine : Module
     public override Tensor Forward(Tensor x) => F.ChannelAffine(x, Scale, Shift);
 }
 
+/// <summary>Pads H and W with a constant, as <c>nn.ConstantPad2d((left, right, top, bottom), value)</c>.</summary>
+public sealed class Pad2d(int left, int right, int top, int bottom, float value = 0f) : Module
+{
+    /// <summary>Columns added on the left.</summary>
+    public int Left { get; } = left;
+    /// <summary>Columns added on the right.</summary>
+    public int Right { get; } = right;
+    /// <summary>Rows added on top.</summary>
+    public int Top { get; } = top;
+    /// <summary>Rows added at the bottom.</summary>
+    public int Bottom { get; } = bottom;
+    /// <summary>The padding value.</summary>
+    public float Value { get; } = value;
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor x) => F.Pad2d(x, Left, Right, Top, Bottom, Value);
+}
+
 /// <summary>1/(1+e^−x), as <c>nn.Sigmoid</c>.</summary>
 public sealed class Sigmoid : Module { /// <inheritdoc/>
     public override Tensor Forward(Tensor x) => F.Sigmoid(x); }

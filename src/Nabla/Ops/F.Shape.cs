@@ -74,6 +74,33 @@ public static partial class F
         });
     }
 
+    /// <summary>Pads H and W of (N, C, H, W) with a constant, as <c>F.pad(a, (left, right, top, bottom), value=value)</c>;
+    /// the gradient is the output gradient's interior.</summary>
+    /// <exception cref="ArgumentException">Not rank 4, or a negative padding.</exception>
+    public static Tensor Pad2d(Tensor a, int left, int right, int top, int bottom, float value = 0f)
+    {
+        if (a.Rank != 4) throw new ArgumentException($"Pad2d: expected input of shape (N, C, H, W), got {ShapeUtil.Format(a.Shape)}");
+        if (left < 0 || right < 0 || top < 0 || bottom < 0) throw new ArgumentException($"Pad2d: padding must be non-negative, got {left},{right},{top},{bottom}");
+        int planes = a.Shape[0] * a.Shape[1], h = a.Shape[2], w = a.Shape[3], oh = h + top + bottom, ow = w + left + right;
+        var o = new Tensor([a.Shape[0], a.Shape[1], oh, ow]);
+        if (value != 0) o.Span.Fill(value);
+        float[] ad = a.Data, od = o.Data;
+        for (int p = 0; p < planes; p++)
+            for (int i = 0; i < h; i++)
+                Array.Copy(ad, (p * h + i) * w, od, (p * oh + i + top) * ow + left, w);
+        if (!Graph.ShouldRecord(a)) return o;
+        return Graph.Record(o, "pad2d", [a], g =>
+        {
+            float[] da = Graph.GradOf(a).Data, gd = g.Data;
+            for (int p = 0; p < planes; p++)
+                for (int i = 0; i < h; i++)
+                {
+                    int src = (p * oh + i + top) * ow + left, dst = (p * h + i) * w;
+                    for (int j = 0; j < w; j++) da[dst + j] += gd[src + j];
+                }
+        });
+    }
+
     /// <summary>Swaps two dimensions (copies).</summary>
     public static Tensor Transpose(Tensor a, int dim0, int dim1)
     {

@@ -125,6 +125,7 @@ public class ReferenceForwardTests
         batchnorm2d eps=0.001
         leakyrelu negative_slope=0.1
         affine scale=0.5,2,-1,1.5 shift=0.1
+        pad padding=1,0,2,1 value=0.5
         concat
           branch
             maxpool2d kernel_size=3x2 stride=2 padding=1 ceil_mode=true

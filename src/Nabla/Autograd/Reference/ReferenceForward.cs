@@ -47,7 +47,7 @@ public sealed class ReferenceForward
             string where = name.Length == 0 ? m.GetType().Name : $"'{name}' ({m.GetType().Name})";
             if (m is Dropout d && d.Training && d.P > 0) return $"{where}: dropout is active (training mode, p = {d.P})";
             if (m is IReferenceModule or Sequential or Concat or Residual or Conv2d or Linear or MaxPool2d or AvgPool2d
-                or AdaptiveAvgPool2d or BatchNorm or ReLU or ReLU6 or ELU or GELU or Affine or LeakyReLU or Sigmoid or Tanh or Softmax or LogSoftmax or Flatten
+                or AdaptiveAvgPool2d or BatchNorm or ReLU or ReLU6 or ELU or GELU or Affine or Pad2d or LeakyReLU or Sigmoid or Tanh or Softmax or LogSoftmax or Flatten
                 or Identity or Dropout) continue;
             return where;
         }
@@ -111,6 +111,16 @@ public sealed class ReferenceForward
                 double alpha = e.Alpha;
                 return ReferenceOps.Map(x, v => v > 0 ? v : alpha * (Math.Exp(v) - 1));
             case GELU: return ReferenceOps.Map(x, Ops.F.GeluOf);
+            case Pad2d pad:
+            {
+                int n = x.Shape[0], c = x.Shape[1], h = x.Shape[2], w = x.Shape[3], oh = h + pad.Top + pad.Bottom, ow = w + pad.Left + pad.Right;
+                var ys = Enumerable.Repeat((double)pad.Value, n * c * oh * ow).ToArray();
+                for (int p = 0; p < n * c; p++)
+                    for (int i = 0; i < h; i++)
+                        for (int j = 0; j < w; j++)
+                            ys[(p * oh + i + pad.Top) * ow + j + pad.Left] = x.Data[(p * h + i) * w + j];
+                return new DoubleTensor([n, c, oh, ow], ys);
+            }
             case Affine f:
             {
                 int c = x.Shape[1], plane = x.Data.Length / Math.Max(1, x.Shape[0] * c);

@@ -173,6 +173,10 @@ public static class OnnxExporter
                 case Sigmoid: return (Node("Sigmoid", path, [x]), shape);
                 case Tanh: return (Node("Tanh", path, [x]), shape);
                 case LeakyReLU r: return (Node("LeakyRelu", path, [x], Attr("alpha", r.NegativeSlope)), shape);
+                case Pad2d p:
+                    return (Node("Pad", path, [x, Int64Constant(Seg(path) + "/pads", [0, 0, p.Top, p.Left, 0, 0, p.Bottom, p.Right]),
+                            Constant(Seg(path) + "/value", [p.Value])]),
+                        [shape[0], shape[1] + p.Top + p.Bottom, shape[2] + p.Left + p.Right]);
                 case Affine f:
                 {
                     // Mul and Add by constants broadcast over dim 1 ([C, 1, 1] for images, [F] for features).

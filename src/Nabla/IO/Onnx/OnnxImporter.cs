@@ -89,6 +89,7 @@ public static class OnnxImporter
                 foreach (var o in n.Output) _producer[o] = n;
             }
             FuseErfGelu();
+            OnnxConstantFolding.Fold(g, _consts, src, folder);
             CheckAcyclic();
             foreach (var n in g.Node)
                 foreach (var i in Dynamic(n).Distinct())
@@ -273,7 +274,7 @@ public static class OnnxImporter
             if (n.OpType == "Transpose") return TransposeLayer(n, layers);
             LayerSpec? l = n.OpType switch
             {
-                "Conv" => Conv(n, default),
+                "Conv" => Conv(n, default, layers),
                 "Gemm" => Gemm(n),
                 "MatMul" => MatMul(n, layers),
                 "Relu" => new ActivationSpec(LayerKind.ReLU),
@@ -284,8 +285,8 @@ public static class OnnxImporter
                 "Gelu" => Str(n, "approximate", "none") == "none" ? new ActivationSpec(LayerKind.Gelu)
                     : throw Unsupported(n, $"Gelu with approximate '{Str(n, "approximate", "none")}' (Nabla has the exact, erf GELU)"),
                 "Softmax" or "LogSoftmax" => SoftmaxLayer(n),
-                "MaxPool" => MaxPool(n),
-                "AveragePool" => AvgPool(n, default),
+                "MaxPool" => MaxPool(n, layers),
+                "AveragePool" => AvgPool(n, default, layers),
                 "GlobalAveragePool" => new AdaptiveAvgPool2dSpec(new Size2(1, 1)),
                 "BatchNormalization" => BatchNorm(n),
                 "Flatten" => FlattenLayer(n),
@@ -354,24 +355,30 @@ public static class OnnxImporter
             return new Size2((int)v[0], (int)v[1]);
         }
 
-        private Size2 Pads(NodeProto n, Size2 kernel, Size2 stride, Size2 dilation)
+        /// <summary>The node's padding: the symmetric part (kept in the conv or pool), and the rest as an explicit
+        /// <see cref="Pad2dSpec"/> to put before it, or null when the pads are symmetric.</summary>
+        private (Size2 Symmetric, Pad2dSpec? Remainder) Pads(NodeProto n, Size2 kernel, Size2 stride, Size2 dilation, double value = 0)
         {
             string auto = Str(n, "auto_pad", "NOTSET");
+            long[] p;
             if (auto is "SAME_UPPER" or "SAME_LOWER")
             {
+                // At stride 1 the total is d·(k − 1) on each axis, the odd one at the end (UPPER) or the start (LOWER).
                 int th = dilation.H * (kernel.H - 1), tw = dilation.W * (kernel.W - 1);
-                if (stride != new Size2(1, 1) || th % 2 != 0 || tw % 2 != 0) throw Unsupported(n, $"auto_pad {auto} with stride or kernel that pads unevenly");
-                return new Size2(th / 2, tw / 2);
+                if (stride != new Size2(1, 1)) throw Unsupported(n, $"auto_pad {auto} with a stride other than 1");
+                bool upper = auto == "SAME_UPPER";
+                p = [upper ? th / 2 : th - th / 2, upper ? tw / 2 : tw - tw / 2, upper ? th - th / 2 : th / 2, upper ? tw - tw / 2 : tw / 2];
             }
-            if (auto == "VALID") return new Size2(0, 0);
-            if (auto != "NOTSET") throw Unsupported(n, $"auto_pad {auto}");
-            var p = Ints(n, "pads") ?? [0, 0, 0, 0];
-            if (p.Length != 4) throw Unsupported(n, $"pads [{string.Join(", ", p)}]");
-            if (p[0] != p[2] || p[1] != p[3]) throw Unsupported(n, $"asymmetric pads [{string.Join(", ", p)}]");
-            return new Size2((int)p[0], (int)p[1]);
+            else if (auto == "VALID") p = [0, 0, 0, 0];
+            else if (auto != "NOTSET") throw Unsupported(n, $"auto_pad {auto}");
+            else p = Ints(n, "pads") ?? [0, 0, 0, 0];
+            if (p.Length != 4 || p.Any(x => x < 0 || x > 1 << 20)) throw Unsupported(n, $"pads [{string.Join(", ", p)}]");
+            var sym = new Size2((int)Math.Min(p[0], p[2]), (int)Math.Min(p[1], p[3]));
+            if (p[0] == p[2] && p[1] == p[3]) return (sym, null);
+            return (sym, new Pad2dSpec { Top = (int)p[0] - sym.H, Left = (int)p[1] - sym.W, Bottom = (int)p[2] - sym.H, Right = (int)p[3] - sym.W, Value = value });
         }
 
-        private LayerSpec Conv(NodeProto n, Size2 extra)
+        private LayerSpec Conv(NodeProto n, Size2 extra, List<LayerSpec> layers)
         {
             var w = Const(n, 1, "weight");
             if (w.Dims.Count != 4) throw Unsupported(n, $"a weight of rank {w.Dims.Count} (Nabla has 2-d convolution)");
@@ -380,9 +387,11 @@ public static class OnnxImporter
             var stride = Pair(n, "strides", 1);
             var dil = Pair(n, "dilations", 1);
             bool bias = n.Input.Count > 2 && n.Input[2].Length > 0;
+            var (pads, rest) = Pads(n, k, stride, dil);
+            if (rest is not null) layers.Add(rest); // zero padding: the conv's own padding is zeros too
             var l = new Conv2dSpec((int)w.Dims[0], k)
             {
-                Stride = stride, Dilation = dil, Padding = Plus(Pads(n, k, stride, dil), extra), Groups = (int)Int(n, "group", 1), Bias = bias,
+                Stride = stride, Dilation = dil, Padding = Plus(pads, extra), Groups = (int)Int(n, "group", 1), Bias = bias,
             };
             Bind(l, "weight", w.Name, Weight(w));
             if (bias) { var b = Const(n, 2, "bias"); Bind(l, "bias", b.Name, Weight(b)); }
@@ -496,24 +505,31 @@ public static class OnnxImporter
             return new SoftmaxSpec(n.OpType == "Softmax" ? LayerKind.Softmax : LayerKind.LogSoftmax) { Dim = (int)axis };
         }
 
-        private LayerSpec MaxPool(NodeProto n)
+        private LayerSpec MaxPool(NodeProto n, List<LayerSpec> layers)
         {
             if (n.Output.Count > 1 && n.Output[1].Length > 0) throw Unsupported(n, "MaxPool's indices output");
             var k = Pair(n, "kernel_shape", 1);
             var s = Pair(n, "strides", 1);
             var d = Pair(n, "dilations", 1);
-            return new MaxPool2dSpec(k) { Stride = s, Padding = Pads(n, k, s, d), Dilation = d, CeilMode = Int(n, "ceil_mode", 0) != 0 };
+            bool ceil = Int(n, "ceil_mode", 0) != 0;
+            var (pads, rest) = Pads(n, k, s, d, double.NegativeInfinity); // a max pool's padding is never the max
+            if (rest is not null && ceil) throw Unsupported(n, "MaxPool with asymmetric pads and ceil_mode");
+            if (rest is not null) layers.Add(rest);
+            return new MaxPool2dSpec(k) { Stride = s, Padding = pads, Dilation = d, CeilMode = ceil };
         }
 
         /// <param name="n">The AveragePool node.</param>
         /// <param name="extra">Zero padding of a Pad node folded in front (then the padded zeros count, as
         /// PyTorch's exporter writes count_include_pad=True).</param>
-        private LayerSpec AvgPool(NodeProto n, Size2 extra)
+        private LayerSpec AvgPool(NodeProto n, Size2 extra, List<LayerSpec> layers)
         {
             var k = Pair(n, "kernel_shape", 1);
             var s = Pair(n, "strides", 1);
-            var own = Pads(n, k, s, new Size2(1, 1));
+            var (own, rest) = Pads(n, k, s, new Size2(1, 1));
             bool cip = Int(n, "count_include_pad", 0) != 0;
+            if (rest is not null && (!cip || Int(n, "ceil_mode", 0) != 0))
+                throw Unsupported(n, "AveragePool with asymmetric pads, unless count_include_pad=1 in floor mode (where the padding is zeros that count)");
+            if (rest is not null) layers.Add(rest);
             if (Ints(n, "dilations") is { } dil && dil.Any(d => d != 1)) throw Unsupported(n, $"AveragePool with dilations [{string.Join(", ", dil)}]");
             if (extra != default && own != default && !cip) throw Unsupported(n, "a Pad in front of an AveragePool that pads without counting the padding");
             return new AvgPool2dSpec(k)
@@ -531,19 +547,23 @@ public static class OnnxImporter
             if (mode != "constant") throw Unsupported(n, $"Pad mode '{mode}'");
             var pads = n.Input.Count > 1 && n.Input[1].Length > 0 ? ShapeVector(n.Input[1]) : Ints(n, "pads");
             if (pads is null || pads.Length != 2 * _rank) throw Unsupported(n, "Pad with pads that are not a constant of twice the rank");
-            if (n.Input.Count > 2 && n.Input[2].Length > 0 && Weight(Const(n, 2, "constant value")).Data.Any(v => v != 0))
-                throw Unsupported(n, "Pad with a non-zero constant");
+            float value = 0;
+            if (n.Input.Count > 2 && n.Input[2].Length > 0)
+                value = Weight(Const(n, 2, "constant value")).Data is [var v] ? v : throw Unsupported(n, "Pad with a constant value that is not one number");
             if (_rank != 4 || pads[0] != 0 || pads[1] != 0 || pads[4] != 0 || pads[5] != 0 || pads.Any(p => p < 0 || p > 1 << 20))
-                throw Unsupported(n, $"Pad [{string.Join(", ", pads)}] (Nabla pads H and W of [N, C, H, W])");
-            if (pads[2] != pads[6] || pads[3] != pads[7])
-                throw Unsupported(n, $"asymmetric Pad [{string.Join(", ", pads)}] (Nabla's convolution and pooling pad both sides equally)");
-            var extra = new Size2((int)pads[2], (int)pads[3]);
+                throw Unsupported(n, $"Pad [{string.Join(", ", pads)}] (Nabla pads H and W of [N, C, H, W], by non-negative amounts)");
+            if (pads.All(p => p == 0)) return n.Output[0];
             var next = _consumers.TryGetValue(n.Output[0], out var c) ? c : [];
-            if (extra == default) return n.Output[0];
-            if (next.Count != 1 || next[0].OpType is not ("Conv" or "AveragePool"))
-                throw Unsupported(n, "a Pad that does not feed one Conv or AveragePool");
-            layers.Add(next[0].OpType == "Conv" ? Conv(next[0], extra) : AvgPool(next[0], extra));
-            return next[0].Output[0];
+            if (pads[2] == pads[6] && pads[3] == pads[7] && value == 0 && next.Count == 1 && next[0].OpType is "Conv" or "AveragePool")
+            {
+                // A symmetric zero Pad in front of the one Conv or AveragePool that consumes it: that layer's padding.
+                var extra = new Size2((int)pads[2], (int)pads[3]);
+                CheckArity(next[0]);
+                layers.Add(next[0].OpType == "Conv" ? Conv(next[0], extra, layers) : AvgPool(next[0], extra, layers));
+                return next[0].Output[0];
+            }
+            layers.Add(new Pad2dSpec { Top = (int)pads[2], Left = (int)pads[3], Bottom = (int)pads[6], Right = (int)pads[7], Value = value });
+            return n.Output[0];
         }
 
         /// <summary>An identity Transpose, or the Transpose→Softmax(last axis)→Transpose sandwich opsets before 13

@@ -99,6 +99,30 @@ internal sealed class LayerArgs
         return x;
     }
 
+    /// <summary>A list of 1 or 4 non-negative integers, e.g. <c>1</c> or <c>0,1,2,0</c>; one stands for all four.</summary>
+    public int[] Ints4(string key, int[] fallback)
+    {
+        if (!_values.TryGetValue(key, out var v)) return fallback;
+        var parts = v.Value.Split(',');
+        var xs = new int[parts.Length];
+        bool ok = parts.Length is 1 or 4;
+        for (int i = 0; ok && i < parts.Length; i++)
+            ok = int.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out xs[i]) && xs[i] <= 1 << 20;
+        if (!ok) throw Error(v.Column, $"expected a non-negative integer or LEFT,RIGHT,TOP,BOTTOM for {key}, found '{v.Value}'");
+        return xs.Length == 1 ? [xs[0], xs[0], xs[0], xs[0]] : xs;
+    }
+
+    /// <summary>A number that may also be <c>-inf</c> or <c>inf</c>.</summary>
+    public double DoubleOrInfinity(string key, double fallback)
+    {
+        if (!_values.TryGetValue(key, out var v)) return fallback;
+        if (v.Value == "-inf") return double.NegativeInfinity;
+        if (v.Value == "inf") return double.PositiveInfinity;
+        if (!double.TryParse(v.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out double x) || double.IsNaN(x))
+            throw Error(v.Column, $"expected a number, -inf or inf for {key}, found '{v.Value}'");
+        return x;
+    }
+
     /// <summary>A comma-separated list of finite numbers, e.g. <c>0.5</c> or <c>1,2.5,-3</c>.</summary>
     public double[] Doubles(string key, double[] fallback)
     {

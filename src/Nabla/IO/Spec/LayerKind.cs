@@ -45,4 +45,6 @@ public enum LayerKind
     Gelu,
     /// <summary><c>affine</c>: <see cref="AffineSpec"/> (x·scale + shift with constants).</summary>
     Affine,
+    /// <summary><c>pad</c>: <see cref="Pad2dSpec"/> (as <c>nn.ConstantPad2d</c>).</summary>
+    Pad,
 }

@@ -15,6 +15,7 @@ internal static class LayerReader
             LayerKind.LeakyReLU => LeakyReLU(a),
             LayerKind.Elu => Elu(a),
             LayerKind.Affine => Affine(a),
+            LayerKind.Pad => Pad(a),
             LayerKind.Softmax or LayerKind.LogSoftmax => Softmax(a, kind),
             LayerKind.MaxPool2d => MaxPool(a),
             LayerKind.AvgPool2d => AvgPool(a),
@@ -69,6 +70,13 @@ internal static class LayerReader
     {
         a.Allow("negative_slope");
         return new LeakyReLUSpec { NegativeSlope = a.Double("negative_slope", 0.01, double.MinValue, double.MaxValue) };
+    }
+
+    private static Pad2dSpec Pad(LayerArgs a)
+    {
+        a.Allow("padding", "value");
+        var p = a.Ints4("padding", [0, 0, 0, 0]);
+        return new Pad2dSpec { Left = p[0], Right = p[1], Top = p[2], Bottom = p[3], Value = a.DoubleOrInfinity("value", 0) };
     }
 
     private static AffineSpec Affine(LayerArgs a)

@@ -50,6 +50,10 @@ public static class SpecWriter
             case LeakyReLUSpec r:
                 if (r.NegativeSlope != 0.01) parts.Add($"negative_slope={D(r.NegativeSlope)}");
                 break;
+            case Pad2dSpec p:
+                parts.Add(p.Left == p.Right && p.Right == p.Top && p.Top == p.Bottom ? $"padding={I(p.Left)}" : $"padding={I(p.Left)},{I(p.Right)},{I(p.Top)},{I(p.Bottom)}");
+                if (p.Value != 0) parts.Add($"value={(double.IsNegativeInfinity(p.Value) ? "-inf" : double.IsPositiveInfinity(p.Value) ? "inf" : D(p.Value))}");
+                break;
             case AffineSpec f:
                 if (f.Scale is not [1.0]) parts.Add($"scale={string.Join(",", f.Scale.Select(D))}");
                 if (f.Shift is not [0.0]) parts.Add($"shift={string.Join(",", f.Shift.Select(D))}");

@@ -27,7 +27,7 @@ public sealed class OnnxImportFixtureTests(ITestOutputHelper log)
     public void Fixtures_CoverEveryOpsetAndFolding()
     {
         var names = Directory.GetFiles(Root, "*.onnx").Select(Path.GetFileName).ToList();
-        foreach (var model in new[] { "lenet", "mlp", "mlp_flat", "residual", "inception", "batchnorm", "pooling", "reshape", "softmax", "conv_attrs", "dropout", "relu6", "dedup", "elu_gelu", "arith" })
+        foreach (var model in new[] { "lenet", "mlp", "mlp_flat", "residual", "inception", "batchnorm", "pooling", "reshape", "softmax", "conv_attrs", "dropout", "relu6", "dedup", "elu_gelu", "arith", "asym_pad" })
             foreach (int opset in new[] { 11, 13, 17 })
                 foreach (int fold in new[] { 0, 1 })
                     Assert.Contains($"{model}_opset{opset}_fold{fold}.onnx", names);
