@@ -106,7 +106,37 @@ public sealed class TrainCommand : ICommand
         return code;
     }
 
+    /// <summary>The flag of each <see cref="TrainOptions"/> property the trainer's messages name.</summary>
+    internal static readonly IReadOnlyDictionary<string, string> OptionFlags = new Dictionary<string, string>
+    {
+        [nameof(TrainOptions.Epochs)] = "--epochs",
+        [nameof(TrainOptions.BatchSize)] = "--batch-size",
+        [nameof(TrainOptions.Optimizer)] = "--optimizer",
+        [nameof(TrainOptions.Lr)] = "--lr",
+        [nameof(TrainOptions.Momentum)] = "--momentum",
+        [nameof(TrainOptions.MomentumForm)] = "--momentum-form",
+        [nameof(TrainOptions.WeightDecay)] = "--weight-decay",
+        [nameof(TrainOptions.Gamma)] = "--gamma",
+        [nameof(TrainOptions.Subset)] = "--subset",
+        [nameof(TrainOptions.OutDir)] = "--out",
+    };
+
+    /// <summary>An option's flag; an option without one (set by no flag) as the library names it.</summary>
+    internal static string FlagOf(string option) => OptionFlags.TryGetValue(option, out var flag) ? flag : $"{nameof(TrainOptions)}.{option}";
+
     private static int Train(TrainOptions o, string? resume, Communicator? comm)
+    {
+        try
+        {
+            return TrainOrThrow(o, resume, comm);
+        }
+        catch (InvalidTrainOptionException e)
+        {
+            throw new NablaInputException(e.MessageFor(FlagOf)); // "nabla train: --subset 100000 exceeds ..."
+        }
+    }
+
+    private static int TrainOrThrow(TrainOptions o, string? resume, Communicator? comm)
     {
         bool root = comm is null || comm.IsRoot;
         bool fancy = root && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
@@ -125,8 +155,8 @@ public sealed class TrainCommand : ICommand
         catch (TrainingDivergedException e)
         {
             // Data-parallel, the loss and gradients checked are the reduced ones: every rank stops at the same step.
-            if (root) Console.Error.WriteLine($"nabla train: {e.Message}");
-            else if (e.Message.Contains("anomaly:", StringComparison.Ordinal)) Console.Error.WriteLine($"nabla train (rank {comm!.Rank}): {e.Message}");
+            if (root) Console.Error.WriteLine($"nabla train: {e.MessageFor(FlagOf)}");
+            else if (e.Anomaly is not null) Console.Error.WriteLine($"nabla train (rank {comm!.Rank}): {e.MessageFor(FlagOf)}");
             return 1;
         }
         if (!root) return 0;

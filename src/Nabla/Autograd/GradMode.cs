@@ -10,7 +10,7 @@ public static class GradMode
     public static bool IsEnabled => _disabledDepth == 0;
 
     /// <summary>When on, every recorded op checks its output, and every backward the gradients it produced, and
-    /// the first non-finite value throws an <see cref="ArithmeticException"/> naming the op (slow; a debugging aid
+    /// the first non-finite value throws an <see cref="AnomalyException"/> naming the op (slow; a debugging aid
     /// like torch.autograd.detect_anomaly).</summary>
     public static bool DetectAnomaly { get => _anomaly; set => _anomaly = value; }
 

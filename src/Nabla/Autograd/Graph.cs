@@ -26,7 +26,7 @@ public static class Graph
         output.GradFn = new Node(name, inputs, backward);
         if (GradMode.DetectAnomaly)
             foreach (float v in output.Span)
-                if (!float.IsFinite(v)) throw new ArithmeticException($"anomaly: the forward of '{name}' produced a non-finite value ({v})");
+                if (!float.IsFinite(v)) throw new AnomalyException(name, backward: false, v);
         return output;
     }
 
@@ -80,7 +80,7 @@ public static class Graph
             if (input.Grad is null) continue;
             foreach (float v in input.Grad.Span)
                 if (!float.IsFinite(v))
-                    throw new ArithmeticException($"anomaly: the backward of '{node.Name}' produced a non-finite gradient ({v})");
+                    throw new AnomalyException(node.Name, backward: true, v);
         }
     }
 

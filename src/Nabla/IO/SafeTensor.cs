@@ -19,16 +19,16 @@ public sealed class SafeTensor
 
     private float[]? _float;
 
-    private SafeTensor(string name, SafeDType dtype, int[] shape, long count, float[]? f, double[]? d, long[]? l, sbyte[]? i8 = null)
+    private SafeTensor(string name, SafeDType dtype, int[] shape, long count, Array data)
     {
-        Int8 = i8;
         Name = name;
         DType = dtype;
         Shape = shape;
         ElementCount = count;
-        _float = f;
-        Double = d;
-        Int64 = l;
+        _float = data as float[];
+        Double = data as double[];
+        Int64 = data as long[];
+        Int8 = data as sbyte[];
     }
 
     /// <summary>The tensor's name, e.g. <c>3.1.0.weight</c> or <c>grad.input</c>.</summary>
@@ -85,60 +85,30 @@ public sealed class SafeTensor
     /// <param name="data">Row-major elements; its length must equal the product of <paramref name="shape"/>.</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="ArgumentException">The name is reserved, a dimension is negative, or the data length does not match the shape.</exception>
-    public static SafeTensor FromFloat(string name, int[] shape, float[] data)
-    {
-        ArgumentNullException.ThrowIfNull(data);
-        var (s, n) = Check(name, shape, data.Length);
-        return new SafeTensor(name, SafeDType.F32, s, n, data, null, null);
-    }
+    public static SafeTensor FromFloat(string name, int[] shape, float[] data) => Create(name, SafeDType.F32, shape, data);
 
     /// <summary>Creates an F64 tensor. The data array is kept, not copied.</summary>
-    /// <param name="name">Tensor name; any string except <c>__metadata__</c>.</param>
-    /// <param name="shape">Dimensions (each ≥ 0); empty for a scalar.</param>
-    /// <param name="data">Row-major elements; its length must equal the product of <paramref name="shape"/>.</param>
-    /// <exception cref="ArgumentNullException">An argument is null.</exception>
-    /// <exception cref="ArgumentException">The name is reserved, a dimension is negative, or the data length does not match the shape.</exception>
-    public static SafeTensor FromDouble(string name, int[] shape, double[] data)
-    {
-        ArgumentNullException.ThrowIfNull(data);
-        var (s, n) = Check(name, shape, data.Length);
-        return new SafeTensor(name, SafeDType.F64, s, n, null, data, null);
-    }
+    /// <inheritdoc cref="FromFloat" path="/param|/exception"/>
+    public static SafeTensor FromDouble(string name, int[] shape, double[] data) => Create(name, SafeDType.F64, shape, data);
 
     /// <summary>Creates an I64 tensor. The data array is kept, not copied.</summary>
-    /// <param name="name">Tensor name; any string except <c>__metadata__</c>.</param>
-    /// <param name="shape">Dimensions (each ≥ 0); empty for a scalar.</param>
-    /// <param name="data">Row-major elements; its length must equal the product of <paramref name="shape"/>.</param>
-    /// <exception cref="ArgumentNullException">An argument is null.</exception>
-    /// <exception cref="ArgumentException">The name is reserved, a dimension is negative, or the data length does not match the shape.</exception>
-    public static SafeTensor FromInt64(string name, int[] shape, long[] data)
-    {
-        ArgumentNullException.ThrowIfNull(data);
-        var (s, n) = Check(name, shape, data.Length);
-        return new SafeTensor(name, SafeDType.I64, s, n, null, null, data);
-    }
+    /// <inheritdoc cref="FromFloat" path="/param|/exception"/>
+    public static SafeTensor FromInt64(string name, int[] shape, long[] data) => Create(name, SafeDType.I64, shape, data);
 
     /// <summary>Creates an I8 tensor. The data array is kept, not copied.</summary>
-    /// <param name="name">Tensor name; any string except <c>__metadata__</c>.</param>
-    /// <param name="shape">Dimensions (each ≥ 0); empty for a scalar.</param>
-    /// <param name="data">Row-major elements; its length must equal the product of <paramref name="shape"/>.</param>
-    /// <exception cref="ArgumentNullException">An argument is null.</exception>
-    /// <exception cref="ArgumentException">The name is reserved, a dimension is negative, or the data length does not match the shape.</exception>
-    public static SafeTensor FromInt8(string name, int[] shape, sbyte[] data)
+    /// <inheritdoc cref="FromFloat" path="/param|/exception"/>
+    public static SafeTensor FromInt8(string name, int[] shape, sbyte[] data) => Create(name, SafeDType.I8, shape, data);
+
+    private static SafeTensor Create(string name, SafeDType dtype, int[] shape, Array data)
     {
         ArgumentNullException.ThrowIfNull(data);
         var (s, n) = Check(name, shape, data.Length);
-        return new SafeTensor(name, SafeDType.I8, s, n, null, null, null, data);
+        return new SafeTensor(name, dtype, s, n, data);
     }
 
     /// <summary>Builds a tensor from data the reader has already validated against the shape.</summary>
-    internal static SafeTensor Validated(string name, SafeDType dtype, int[] shape, Array data) => dtype switch
-    {
-        SafeDType.F32 => new SafeTensor(name, dtype, shape, data.LongLength, (float[])data, null, null),
-        SafeDType.F64 => new SafeTensor(name, dtype, shape, data.LongLength, null, (double[])data, null),
-        SafeDType.I8 => new SafeTensor(name, dtype, shape, data.LongLength, null, null, null, (sbyte[])data),
-        _ => new SafeTensor(name, dtype, shape, data.LongLength, null, null, (long[])data),
-    };
+    internal static SafeTensor Validated(string name, SafeDType dtype, int[] shape, Array data) =>
+        new(name, dtype, shape, data.LongLength, data);
 
     /// <summary>Returns e.g. <c>conv.weight F32 [32, 1, 3, 3]</c>.</summary>
     public override string ToString() => $"{Name} {DType} [{string.Join(", ", Shape)}]";

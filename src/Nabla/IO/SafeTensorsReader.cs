@@ -218,43 +218,27 @@ internal static class SafeTensorsReader
             throw Fail(source, $"data buffer holds {bufferLength} bytes but the tensors cover {at}; expected no trailing bytes (from file byte {bufferStart + at})");
     }
 
-    private static Array ReadData(Stream stream, Entry e)
+    private static Array ReadData(Stream stream, Entry e) => e.DType switch
+    {
+        SafeDType.F32 => ReadElements<float>(stream, e.Count),
+        SafeDType.F64 => ReadElements<double>(stream, e.Count),
+        SafeDType.I8 => ReadElements<sbyte>(stream, e.Count),
+        _ => ReadElements<long>(stream, e.Count),
+    };
+
+    /// <summary>Reads <paramref name="count"/> little-endian elements (byte-swapped on a big-endian host).</summary>
+    private static unsafe T[] ReadElements<T>(Stream stream, long count) where T : unmanaged
     {
         const int Chunk = 1 << 20; // elements per read, so the byte span of one read always fits an int
-        switch (e.DType)
+        var a = new T[count];
+        for (int i = 0; i < a.Length; i += Chunk)
+            stream.ReadExactly(MemoryMarshal.AsBytes(a.AsSpan(i, Math.Min(Chunk, a.Length - i))));
+        if (!BitConverter.IsLittleEndian && sizeof(T) > 1)
         {
-            case SafeDType.F32:
-            {
-                var a = new float[e.Count];
-                for (int i = 0; i < a.Length; i += Chunk)
-                    stream.ReadExactly(MemoryMarshal.AsBytes(a.AsSpan(i, Math.Min(Chunk, a.Length - i))));
-                if (!BitConverter.IsLittleEndian) BinaryPrimitives.ReverseEndianness(MemoryMarshal.Cast<float, int>(a.AsSpan()), MemoryMarshal.Cast<float, int>(a.AsSpan()));
-                return a;
-            }
-            case SafeDType.F64:
-            {
-                var a = new double[e.Count];
-                for (int i = 0; i < a.Length; i += Chunk)
-                    stream.ReadExactly(MemoryMarshal.AsBytes(a.AsSpan(i, Math.Min(Chunk, a.Length - i))));
-                if (!BitConverter.IsLittleEndian) BinaryPrimitives.ReverseEndianness(MemoryMarshal.Cast<double, long>(a.AsSpan()), MemoryMarshal.Cast<double, long>(a.AsSpan()));
-                return a;
-            }
-            case SafeDType.I8:
-            {
-                var a = new sbyte[e.Count];
-                for (int i = 0; i < a.Length; i += Chunk)
-                    stream.ReadExactly(MemoryMarshal.AsBytes(a.AsSpan(i, Math.Min(Chunk, a.Length - i))));
-                return a;
-            }
-            default:
-            {
-                var a = new long[e.Count];
-                for (int i = 0; i < a.Length; i += Chunk)
-                    stream.ReadExactly(MemoryMarshal.AsBytes(a.AsSpan(i, Math.Min(Chunk, a.Length - i))));
-                if (!BitConverter.IsLittleEndian) BinaryPrimitives.ReverseEndianness(a.AsSpan(), a.AsSpan());
-                return a;
-            }
+            var bytes = MemoryMarshal.AsBytes(a.AsSpan());
+            for (int i = 0; i < bytes.Length; i += sizeof(T)) bytes.Slice(i, sizeof(T)).Reverse();
         }
+        return a;
     }
 
     private static int FirstInvalidUtf8(ReadOnlySpan<byte> bytes)

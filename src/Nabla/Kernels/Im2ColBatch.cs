@@ -23,36 +23,8 @@ public static class Im2ColBatch
     /// <exception cref="ArgumentException">Sizes out of range or spans too short.</exception>
     public static unsafe void Unfold(ReadOnlySpan<float> x, int images, int imageStride, int c, int h, int w, in Window2d win, Span<float> cols)
     {
-        int kh = win.Kh, kw = win.Kw, sh = win.Sh, sw = win.Sw, ph = win.Ph, pw = win.Pw, dh = win.Dh, dw = win.Dw;
         var (oh, ow) = Check(x.Length, images, imageStride, c, h, w, win, cols.Length);
-        int p = oh * ow, ld = images * p;
-        fixed (float* px = x, pcols = cols)
-        {
-            for (int b = 0; b < images; b++)
-            {
-                float* image = px + (long)b * imageStride;
-                for (int ci = 0; ci < c; ci++)
-                {
-                    float* plane = image + (long)ci * h * w;
-                    for (int i = 0; i < kh; i++)
-                        for (int j = 0; j < kw; j++)
-                        {
-                            float* dst = pcols + (long)((ci * kh + i) * kw + j) * ld + (long)b * p;
-                            var (lo, hi) = ValidRange(ow, w, sw, pw, j * dw);
-                            for (int oy = 0; oy < oh; oy++, dst += ow)
-                            {
-                                int iy = oy * sh - ph + i * dh;
-                                if ((uint)iy >= (uint)h || lo >= hi) { new Span<float>(dst, ow).Clear(); continue; }
-                                for (int ox = 0; ox < lo; ox++) dst[ox] = 0f;
-                                for (int ox = hi; ox < ow; ox++) dst[ox] = 0f;
-                                float* src = plane + (long)iy * w + (lo * sw - pw + j * dw);
-                                if (sw == 1) new ReadOnlySpan<float>(src, hi - lo).CopyTo(new Span<float>(dst + lo, hi - lo));
-                                else for (int ox = lo; ox < hi; ox++, src += sw) dst[ox] = *src;
-                            }
-                        }
-                }
-            }
-        }
+        fixed (float* px = x, pcols = cols) Walk<Gather>(pcols, px, images, imageStride, c, h, w, win, oh, ow);
     }
 
     /// <summary>Batched col2im: adds every column back into its receptive field of its image (the adjoint of
@@ -68,34 +40,72 @@ public static class Im2ColBatch
     /// <exception cref="ArgumentException">Sizes out of range or spans too short.</exception>
     public static unsafe void Fold(ReadOnlySpan<float> cols, int images, int imageStride, int c, int h, int w, in Window2d win, Span<float> dx)
     {
-        int kh = win.Kh, kw = win.Kw, sh = win.Sh, sw = win.Sw, ph = win.Ph, pw = win.Pw, dh = win.Dh, dw = win.Dw;
         var (oh, ow) = Check(dx.Length, images, imageStride, c, h, w, win, cols.Length);
-        int p = oh * ow, ld = images * p;
-        fixed (float* pcols = cols, pdx = dx)
+        fixed (float* pcols = cols, pdx = dx) Walk<Scatter>(pcols, pdx, images, imageStride, c, h, w, win, oh, ow);
+    }
+
+    /// <summary>What <see cref="Walk"/> does with one output row of one tap: <paramref name="col"/> is the row's
+    /// <paramref name="ow"/> columns; when <paramref name="inside"/> (its input row exists and some column reads inside
+    /// the image), columns [<paramref name="lo"/>, <paramref name="hi"/>) read the input at <paramref name="image"/>,
+    /// <paramref name="sw"/> apart, and the others read padding.</summary>
+    private interface IRowOp
+    {
+        static abstract unsafe void Row(float* col, float* image, int lo, int hi, int ow, int sw, bool inside);
+    }
+
+    /// <summary>im2col's row: the inputs into the columns, zeros for the padding.</summary>
+    private readonly struct Gather : IRowOp
+    {
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static unsafe void Row(float* col, float* image, int lo, int hi, int ow, int sw, bool inside)
         {
-            for (int b = 0; b < images; b++)
+            if (!inside) { new Span<float>(col, ow).Clear(); return; }
+            for (int ox = 0; ox < lo; ox++) col[ox] = 0f;
+            for (int ox = hi; ox < ow; ox++) col[ox] = 0f;
+            if (sw == 1) new ReadOnlySpan<float>(image, hi - lo).CopyTo(new Span<float>(col + lo, hi - lo));
+            else for (int ox = lo; ox < hi; ox++, image += sw) col[ox] = *image;
+        }
+    }
+
+    /// <summary>col2im's row: the columns added into the inputs they read (padding columns go nowhere).</summary>
+    private readonly struct Scatter : IRowOp
+    {
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static unsafe void Row(float* col, float* image, int lo, int hi, int ow, int sw, bool inside)
+        {
+            if (!inside) return;
+            if (sw == 1)
+                System.Numerics.Tensors.TensorPrimitives.Add(new ReadOnlySpan<float>(image, hi - lo),
+                    new ReadOnlySpan<float>(col + lo, hi - lo), new Span<float>(image, hi - lo));
+            else for (int ox = lo; ox < hi; ox++, image += sw) *image += col[ox];
+        }
+    }
+
+    /// <summary>Visits every (image, channel, tap, output row) of the batched layout in memory order of the images and
+    /// hands each row of columns with the input row it reads to <typeparamref name="TOp"/>.</summary>
+    private static unsafe void Walk<TOp>(float* cols, float* x, int images, int imageStride, int c, int h, int w, in Window2d win, int oh, int ow)
+        where TOp : struct, IRowOp
+    {
+        int kh = win.Kh, kw = win.Kw, sh = win.Sh, sw = win.Sw, ph = win.Ph, pw = win.Pw, dh = win.Dh, dw = win.Dw;
+        int p = oh * ow, ld = images * p;
+        for (int b = 0; b < images; b++)
+        {
+            float* image = x + (long)b * imageStride;
+            for (int ci = 0; ci < c; ci++)
             {
-                float* image = pdx + (long)b * imageStride;
-                for (int ci = 0; ci < c; ci++)
-                {
-                    float* plane = image + (long)ci * h * w;
-                    for (int i = 0; i < kh; i++)
-                        for (int j = 0; j < kw; j++)
+                float* plane = image + (long)ci * h * w;
+                for (int i = 0; i < kh; i++)
+                    for (int j = 0; j < kw; j++)
+                    {
+                        float* col = cols + (long)((ci * kh + i) * kw + j) * ld + (long)b * p;
+                        var (lo, hi) = ValidRange(ow, w, sw, pw, j * dw);
+                        for (int oy = 0; oy < oh; oy++, col += ow)
                         {
-                            float* src = pcols + (long)((ci * kh + i) * kw + j) * ld + (long)b * p;
-                            var (lo, hi) = ValidRange(ow, w, sw, pw, j * dw);
-                            for (int oy = 0; oy < oh; oy++, src += ow)
-                            {
-                                int iy = oy * sh - ph + i * dh;
-                                if ((uint)iy >= (uint)h || lo >= hi) continue;
-                                float* dst = plane + (long)iy * w + (lo * sw - pw + j * dw);
-                                if (sw == 1)
-                                    System.Numerics.Tensors.TensorPrimitives.Add(new ReadOnlySpan<float>(dst, hi - lo),
-                                        new ReadOnlySpan<float>(src + lo, hi - lo), new Span<float>(dst, hi - lo));
-                                else for (int ox = lo; ox < hi; ox++, dst += sw) *dst += src[ox];
-                            }
+                            int iy = oy * sh - ph + i * dh;
+                            bool inside = (uint)iy < (uint)h && lo < hi;
+                            TOp.Row(col, inside ? plane + (long)iy * w + (lo * sw - pw + j * dw) : plane, lo, hi, ow, sw, inside);
                         }
-                }
+                    }
             }
         }
     }

@@ -3,13 +3,20 @@ using Nabla.Tensors;
 
 namespace Nabla.NN;
 
+/// <summary>A layer without parameters or settings that applies one function of its input (the activations below,
+/// <see cref="Identity"/>).</summary>
+/// <param name="f">The function, e.g. <see cref="F.Relu"/>.</param>
+public abstract class Elementwise(Func<Tensor, Tensor> f) : Module
+{
+    /// <inheritdoc/>
+    public sealed override Tensor Forward(Tensor x) => f(x);
+}
+
 /// <summary>max(x, 0), as <c>nn.ReLU</c>.</summary>
-public sealed class ReLU : Module { /// <inheritdoc/>
-    public override Tensor Forward(Tensor x) => F.Relu(x); }
+public sealed class ReLU() : Elementwise(F.Relu);
 
 /// <summary>min(max(x, 0), 6), as <c>nn.ReLU6</c> (MobileNet's activation; ONNX's Clip(0, 6)).</summary>
-public sealed class ReLU6 : Module { /// <inheritdoc/>
-    public override Tensor Forward(Tensor x) => F.Relu6(x); }
+public sealed class ReLU6() : Elementwise(F.Relu6);
 
 /// <summary>x &gt; 0 ? x : slope·x, as <c>nn.LeakyReLU</c> (slope 0.01).</summary>
 public sealed class LeakyReLU(float negativeSlope = 0.01f) : Module
@@ -67,12 +74,10 @@ public sealed class Pad2d(int left, int right, int top, int bottom, float value 
 }
 
 /// <summary>1/(1+e^−x), as <c>nn.Sigmoid</c>.</summary>
-public sealed class Sigmoid : Module { /// <inheritdoc/>
-    public override Tensor Forward(Tensor x) => F.Sigmoid(x); }
+public sealed class Sigmoid() : Elementwise(F.Sigmoid);
 
 /// <summary>tanh(x), as <c>nn.Tanh</c>.</summary>
-public sealed class Tanh : Module { /// <inheritdoc/>
-    public override Tensor Forward(Tensor x) => F.Tanh(x); }
+public sealed class Tanh() : Elementwise(F.Tanh);
 
 /// <summary>Softmax along a dimension (default 1, the channel/class dim), as <c>nn.Softmax(dim=1)</c>.</summary>
 public sealed class Softmax(int dim = 1) : Module
@@ -102,8 +107,7 @@ public sealed class Flatten(int startDim = 1) : Module
 }
 
 /// <summary>Returns its input, as <c>nn.Identity</c>.</summary>
-public sealed class Identity : Module { /// <inheritdoc/>
-    public override Tensor Forward(Tensor x) => x; }
+public sealed class Identity() : Elementwise(x => x);
 
 /// <summary>Inverted dropout, as <c>nn.Dropout</c>: active only in training mode.</summary>
 public sealed class Dropout : Module

@@ -7,46 +7,39 @@ public static partial class F
 {
     /// <summary>softmax(x)_i = exp(x_i − max) / Σ_j exp(x_j − max) along <paramref name="dim"/>.</summary>
     /// <remarks>Backward: dx = y ⊙ (g − Σ g⊙y).</remarks>
-    public static Tensor Softmax(Tensor a, int dim = -1)
-    {
-        dim = ShapeUtil.NormDim(dim, a.Rank);
-        var (outer, size, inner) = Split(a.Shape, dim);
-        var o = NewLike(a);
-        SoftmaxKernel(a.Data, o.Data, outer, size, inner, log: false);
-        if (!Graph.ShouldRecord(a)) return o;
-        return Graph.Record(o, "softmax", [a], g =>
-        {
-            float[] y = o.Data, gd = g.Data, da = Graph.GradOf(a).Data;
-            for (int p = 0; p < outer; p++)
-                for (int q = 0; q < inner; q++)
-                {
-                    int b = p * size * inner + q;
-                    float dot = 0;
-                    for (int r = 0; r < size; r++) dot += gd[b + r * inner] * y[b + r * inner];
-                    for (int r = 0; r < size; r++) da[b + r * inner] += y[b + r * inner] * (gd[b + r * inner] - dot);
-                }
-        });
-    }
+    public static Tensor Softmax(Tensor a, int dim = -1) => SoftmaxOp(a, dim, log: false);
 
     /// <summary>log softmax(x) = x − logsumexp(x) along <paramref name="dim"/>.</summary>
     /// <remarks>Backward: dx = g − softmax(x) Σ g.</remarks>
-    public static Tensor LogSoftmax(Tensor a, int dim = -1)
+    public static Tensor LogSoftmax(Tensor a, int dim = -1) => SoftmaxOp(a, dim, log: true);
+
+    /// <summary>Softmax or log-softmax (<paramref name="log"/>) along <paramref name="dim"/>, with its backward.</summary>
+    private static Tensor SoftmaxOp(Tensor a, int dim, bool log)
     {
         dim = ShapeUtil.NormDim(dim, a.Rank);
         var (outer, size, inner) = Split(a.Shape, dim);
         var o = NewLike(a);
-        SoftmaxKernel(a.Data, o.Data, outer, size, inner, log: true);
+        SoftmaxKernel(a.Data, o.Data, outer, size, inner, log);
         if (!Graph.ShouldRecord(a)) return o;
-        return Graph.Record(o, "log_softmax", [a], g =>
+        return Graph.Record(o, log ? "log_softmax" : "softmax", [a], g =>
         {
             float[] y = o.Data, gd = g.Data, da = Graph.GradOf(a).Data;
             for (int p = 0; p < outer; p++)
                 for (int q = 0; q < inner; q++)
                 {
                     int b = p * size * inner + q;
-                    float sum = 0;
-                    for (int r = 0; r < size; r++) sum += gd[b + r * inner];
-                    for (int r = 0; r < size; r++) da[b + r * inner] += gd[b + r * inner] - MathF.Exp(y[b + r * inner]) * sum;
+                    if (log)
+                    {
+                        float sum = 0;
+                        for (int r = 0; r < size; r++) sum += gd[b + r * inner];
+                        for (int r = 0; r < size; r++) da[b + r * inner] += gd[b + r * inner] - MathF.Exp(y[b + r * inner]) * sum;
+                    }
+                    else
+                    {
+                        float dot = 0;
+                        for (int r = 0; r < size; r++) dot += gd[b + r * inner] * y[b + r * inner];
+                        for (int r = 0; r < size; r++) da[b + r * inner] += y[b + r * inner] * (gd[b + r * inner] - dot);
+                    }
                 }
         });
     }

@@ -15,9 +15,7 @@ public sealed record EpochMetrics(int Epoch, double TrainLoss, double TrainAcc, 
     /// <summary>Parses a row written by <see cref="ToCsv"/>.</summary>
     public static EpochMetrics Parse(string line)
     {
-        var p = line.Split(',');
-        if (p.Length != 6) throw new FormatException($"metrics row has {p.Length} fields, expected 6: '{line}'");
-        double D(int i) => double.Parse(p[i], CultureInfo.InvariantCulture);
-        return new EpochMetrics(int.Parse(p[0], CultureInfo.InvariantCulture), D(1), D(2), D(3), D(4), D(5));
+        var r = new CsvRow(line, "metrics", 6);
+        return new EpochMetrics(r.Int(0), r.Double(1), r.Double(2), r.Double(3), r.Double(4), r.Double(5));
     }
 }

@@ -23,9 +23,7 @@ public sealed record StepMetrics(long Step, int Epoch, double Loss, double Accur
     /// <exception cref="FormatException">Not six fields, or a field is not a number.</exception>
     public static StepMetrics Parse(string line)
     {
-        var p = line.Split(',');
-        if (p.Length != 6) throw new FormatException($"steps row has {p.Length} fields, expected 6: '{line}'");
-        double D(int i) => double.Parse(p[i], CultureInfo.InvariantCulture);
-        return new StepMetrics(long.Parse(p[0], CultureInfo.InvariantCulture), int.Parse(p[1], CultureInfo.InvariantCulture), D(2), D(3), D(4), D(5));
+        var r = new CsvRow(line, "steps", 6);
+        return new StepMetrics(r.Long(0), r.Int(1), r.Double(2), r.Double(3), r.Double(4), r.Double(5));
     }
 }

@@ -55,7 +55,9 @@ public sealed class Trainer
     /// <param name="observer">Progress receiver, or null.</param>
     /// <param name="data">Data to use instead of loading <see cref="TrainOptions.Data"/> (tests).</param>
     /// <param name="comm">The MPI world when launched by mpirun, or null; with one rank it trains as without.</param>
-    /// <exception cref="NablaInputException">A bad option (named as its flag), spec or data set.</exception>
+    /// <exception cref="InvalidTrainOptionException">An option the trainer refuses (out of range, a subset larger than the
+    /// data, a run too large for the memory at this batch size).</exception>
+    /// <exception cref="NablaInputException">A bad spec or data set.</exception>
     public Trainer(TrainOptions options, ITrainingObserver? observer = null, DataSplits? data = null, Communicator? comm = null)
     {
         _o = options;
@@ -77,7 +79,8 @@ public sealed class Trainer
         var train = data.Train;
         if (options.Subset > 0)
         {
-            if (options.Subset > train.Count) throw new NablaInputException($"--subset {options.Subset} exceeds the {train.Count} training samples of {data.Source}");
+            if (options.Subset > train.Count)
+                throw new InvalidTrainOptionException(nameof(TrainOptions.Subset), $"{options.Subset} exceeds the {train.Count} training samples of {data.Source}");
             train = train.Subset(options.Subset);
         }
         if (options.RandomLabels) train = train.WithRandomLabels(Rng.Mix(options.Seed, 3));
@@ -125,20 +128,21 @@ public sealed class Trainer
         double bytes = 16.0 * summary.Total.Params + 12.0 * activations * batch;
         double available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
         if (bytes > available)
-            throw new NablaInputException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"{spec.Source}: training would need about {bytes / 1e9:F1} GB ({summary.Total.Params:N0} parameters, {activations:N0} activation values per sample at batch {batch}), more than the {available / 1e9:F1} GB available; use a smaller model or --batch-size"));
+            throw InvalidTrainOptionException.Templated(nameof(TrainOptions.BatchSize), InvalidTrainOptionException.Escape(spec.Source) + string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $": training would need about {bytes / 1e9:F1} GB ({summary.Total.Params:N0} parameters, {activations:N0} activation values per sample at batch {batch}), more than the {available / 1e9:F1} GB available; use a smaller model or ") + "{0}");
     }
 
     private static void Validate(TrainOptions o)
     {
-        if (o.Epochs < 1) throw new NablaInputException($"--epochs must be at least 1, got {o.Epochs}");
-        if (o.BatchSize < 1) throw new NablaInputException($"--batch-size must be at least 1, got {o.BatchSize}");
-        if (o.Subset < 0) throw new NablaInputException($"--subset must be positive, got {o.Subset}");
-        if (!(o.Lr > 0) || double.IsInfinity(o.Lr)) throw new NablaInputException($"--lr must be a positive number, got {o.Lr}");
-        if (o.Momentum is < 0 or >= 1) throw new NablaInputException($"--momentum must be in [0, 1), got {o.Momentum}");
-        if (o.WeightDecay < 0) throw new NablaInputException($"--weight-decay must be non-negative, got {o.WeightDecay}");
-        if (o.StepsEvery < 1) throw new NablaInputException($"steps-every must be at least 1, got {o.StepsEvery}");
-        if (!(o.Gamma > 0) || o.Gamma > 1) throw new NablaInputException($"--gamma must be in (0, 1], got {o.Gamma}");
+        static InvalidTrainOptionException Bad(string option, string problem) => new(option, problem);
+        if (o.Epochs < 1) throw Bad(nameof(o.Epochs), $"must be at least 1, got {o.Epochs}");
+        if (o.BatchSize < 1) throw Bad(nameof(o.BatchSize), $"must be at least 1, got {o.BatchSize}");
+        if (o.Subset < 0) throw Bad(nameof(o.Subset), $"must be positive, got {o.Subset}");
+        if (!(o.Lr > 0) || double.IsInfinity(o.Lr)) throw Bad(nameof(o.Lr), $"must be a positive number, got {o.Lr}");
+        if (o.Momentum is < 0 or >= 1) throw Bad(nameof(o.Momentum), $"must be in [0, 1), got {o.Momentum}");
+        if (o.WeightDecay < 0) throw Bad(nameof(o.WeightDecay), $"must be non-negative, got {o.WeightDecay}");
+        if (o.StepsEvery < 1) throw Bad(nameof(o.StepsEvery), $"must be at least 1, got {o.StepsEvery}");
+        if (!(o.Gamma > 0) || o.Gamma > 1) throw Bad(nameof(o.Gamma), $"must be in (0, 1], got {o.Gamma}");
     }
 
     /// <summary>The optimizer named by <see cref="TrainOptions.Optimizer"/>.</summary>
@@ -149,18 +153,18 @@ public sealed class Trainer
         {
             "velocity" => MomentumForm.Velocity,
             "heavy-ball" => MomentumForm.HeavyBall,
-            _ => throw new NablaInputException($"--momentum-form must be velocity or heavy-ball, got '{o.MomentumForm}'"),
+            _ => throw new InvalidTrainOptionException(nameof(o.MomentumForm), $"must be velocity or heavy-ball, got '{o.MomentumForm}'"),
         };
         return o.Optimizer switch
         {
             "sgd" => new Sgd(ps, o.Lr, weightDecay: o.WeightDecay),
             "momentum" => new Sgd(ps, o.Lr, o.Momentum, weightDecay: o.WeightDecay, form: form),
             "nesterov" => form == MomentumForm.Velocity ? new Sgd(ps, o.Lr, o.Momentum, weightDecay: o.WeightDecay, nesterov: true)
-                : throw new NablaInputException("--optimizer nesterov works with --momentum-form velocity only"),
+                : throw InvalidTrainOptionException.Templated(nameof(o.Optimizer), "{0} nesterov works with {1} velocity only", nameof(o.MomentumForm)),
             "adam" => new Adam(ps, o.Lr, weightDecay: o.WeightDecay),
             "adamw" => new AdamW(ps, o.Lr, weightDecay: o.WeightDecay),
             "adadelta" => new Adadelta(ps, o.Lr, weightDecay: o.WeightDecay),
-            _ => throw new NablaInputException($"--optimizer must be one of sgd|momentum|nesterov|adam|adamw|adadelta, got '{o.Optimizer}'"),
+            _ => throw new InvalidTrainOptionException(nameof(o.Optimizer), $"must be one of sgd|momentum|nesterov|adam|adamw|adadelta, got '{o.Optimizer}'"),
         };
     }
 
@@ -177,6 +181,8 @@ public sealed class Trainer
 
     /// <summary>Trains to <see cref="TrainOptions.Epochs"/> epochs, first restoring <paramref name="resumeFrom"/> if given.</summary>
     /// <exception cref="TrainingDivergedException">The loss or a gradient became non-finite.</exception>
+    /// <exception cref="InvalidTrainOptionException">The output directory cannot be written.</exception>
+    /// <exception cref="NablaInputException">A checkpoint to resume from that does not fit the run.</exception>
     public IReadOnlyList<EpochMetrics> Run(string? resumeFrom = null)
     {
         if (IsRoot) PrepareOutDir();
@@ -265,12 +271,12 @@ public sealed class Trainer
             loss = F.CrossEntropy(logits, yBuf.AsSpan(0, n));
             lv = loss.Item();
             if (!float.IsFinite(lv))
-                throw new TrainingDivergedException(epoch + 1, b + 1, Optimizer.StepCount + 1, "loss", lv, History.Count > 0 ? CheckpointPath : null);
+                throw Diverged(epoch, b, "loss", lv);
             loss.Backward();
         }
-        catch (ArithmeticException e) when (e.Message.StartsWith("anomaly:", StringComparison.Ordinal))
+        catch (AnomalyException e)
         {
-            throw new TrainingDivergedException(epoch + 1, b + 1, Optimizer.StepCount + 1, e.Message, float.NaN, History.Count > 0 ? CheckpointPath : null);
+            throw Diverged(epoch, b, anomaly: e);
         }
         CheckGradients(epoch, b);
         Optimizer.Step();
@@ -288,7 +294,7 @@ public sealed class Trainer
         var (start, count) = DataParallel.Shard(n, dp.Comm.Rank, dp.Comm.Size);
         Optimizer.ZeroGrad();
         Span<float> sums = stackalloc float[2];
-        string? anomaly = null;
+        AnomalyException? anomaly = null;
         if (count > 0)
         {
             xBuf.AsSpan(start * sample, count * sample).CopyTo(xLocal);
@@ -301,19 +307,17 @@ public sealed class Trainer
                 sums[1] = CountCorrect(logits, labels);
                 loss.Backward(new Tensor([1f / n], []));
             }
-            catch (ArithmeticException e) when (e.Message.StartsWith("anomaly:", StringComparison.Ordinal))
+            catch (AnomalyException e)
             {
                 // Still take part in the reduction, with a NaN loss, so that every rank stops at this step.
-                anomaly = e.Message;
+                anomaly = e;
                 sums[0] = float.NaN;
             }
         }
         dp.AllReduceGradients(sums);
-        if (anomaly is not null)
-            throw new TrainingDivergedException(epoch + 1, b + 1, Optimizer.StepCount + 1, anomaly, float.NaN, History.Count > 0 ? CheckpointPath : null);
+        if (anomaly is not null) throw Diverged(epoch, b, anomaly: anomaly);
         float lv = sums[0] / n;
-        if (!float.IsFinite(lv))
-            throw new TrainingDivergedException(epoch + 1, b + 1, Optimizer.StepCount + 1, "loss", lv, History.Count > 0 ? CheckpointPath : null);
+        if (!float.IsFinite(lv)) throw Diverged(epoch, b, "loss", lv);
         CheckGradients(epoch, b);
         Optimizer.Step();
         return (sums[0], (long)sums[1]);
@@ -346,8 +350,20 @@ public sealed class Trainer
             if (p.Grad is null) continue;
             foreach (float v in p.Grad.Span)
                 if (!float.IsFinite(v))
-                    throw new TrainingDivergedException(epoch + 1, batch + 1, Optimizer.StepCount + 1, $"gradient of {name}", v, History.Count > 0 ? CheckpointPath : null);
+                    throw Diverged(epoch, batch, $"gradient of {name}", v);
         }
+    }
+
+    /// <summary>The exception for a non-finite <paramref name="what"/> of value <paramref name="value"/> (or the op
+    /// <paramref name="anomaly"/> names) at 0-based <paramref name="epoch"/> and <paramref name="batch"/>, in the
+    /// step about to be taken.</summary>
+    private TrainingDivergedException Diverged(int epoch, int batch, string what = "", float value = float.NaN, AnomalyException? anomaly = null)
+    {
+        string? last = History.Count > 0 ? CheckpointPath : null;
+        long step = Optimizer.StepCount + 1;
+        return anomaly is null
+            ? new TrainingDivergedException(epoch + 1, batch + 1, step, what, value, last)
+            : new TrainingDivergedException(epoch + 1, batch + 1, step, anomaly, last);
     }
 
     private static long CountCorrect(Tensor logits, ReadOnlySpan<int> labels)
@@ -462,7 +478,7 @@ public sealed class Trainer
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new NablaInputException($"--out {_o.OutDir}: cannot write there ({e.Message})");
+            throw new InvalidTrainOptionException(nameof(TrainOptions.OutDir), $"{_o.OutDir}: cannot write there ({e.Message})");
         }
     }
 

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Globalization;
+using System.Text;
 using Xunit;
 
 namespace Nabla.Tests.Cli;
@@ -79,5 +81,61 @@ public sealed class CliErrorTests : IDisposable
         string fake = Path.Combine(_dir, "fp32.safetensors");
         File.WriteAllBytes(fake, [1, 2, 3]);
         AssertUsageError(Run("eval", "--model", "mlp", "--weights", fake, "--precision", "int8"), "fp32.safetensors");
+    }
+
+    // The trainer raises typed exceptions naming TrainOptions properties; nabla train names them by their flags.
+    // These are the exact lines the CLI printed when the library still wrote the flags itself.
+
+    private string P(string name) => Path.Combine(_dir, name);
+
+    /// <summary>40 rows of two features and a 0/1 label; and a three-layer MLP for them (SGD at lr 1e6 makes its
+    /// logits overflow within a few steps).</summary>
+    private (string Csv, string Spec) Table()
+    {
+        var sb = new StringBuilder("a,b,label\n");
+        for (int i = 0; i < 40; i++) sb.Append(CultureInfo.InvariantCulture, $"{i % 3 + 1},{i % 5 - 2},{i % 2}\n");
+        File.WriteAllText(P("t.csv"), sb.ToString());
+        File.WriteAllText(P("m.spec"), "input 2\nlinear out_features=32\nrelu\nlinear out_features=32\nrelu\nlinear out_features=2\n");
+        return (P("t.csv"), P("m.spec"));
+    }
+
+    private static string[] Train(string csv, string spec, string outDir, params string[] extra) =>
+        ["train", "--model", spec, "--data", csv, "--val-split", "0.25", "--epochs", "3", "--batch-size", "4", "--threads", "1", "--out", outDir, .. extra];
+
+    [Fact]
+    public void OptionProblems_NameTheFlags()
+    {
+        var (csv, spec) = Table();
+        var r = Run(Train(csv, spec, P("o1"), "--optimizer", "nesterov", "--momentum-form", "heavy-ball"));
+        AssertUsageError(r);
+        Assert.Equal("nabla train: --optimizer nesterov works with --momentum-form velocity only\n", r.Err);
+
+        r = Run(Train(csv, spec, P("o2"), "--subset", "1000"));
+        AssertUsageError(r);
+        Assert.StartsWith($"nabla train: --subset 1000 exceeds the 30 training samples of CSV table {csv} (", r.Err);
+
+        File.WriteAllText(P("file"), "x");
+        string blocked = Path.Combine(P("file"), "sub");
+        r = Run(Train(csv, spec, blocked));
+        AssertUsageError(r);
+        Assert.StartsWith($"nabla train: --out {blocked}: cannot write there (", r.Err);
+
+        File.WriteAllText(P("huge.spec"), "input 1 28 28\nflatten\nlinear out_features=2000000000\nlinear out_features=10\n");
+        r = Run("train", "--model", P("huge.spec"), "--data", csv, "--out", P("o3"));
+        AssertUsageError(r);
+        Assert.Matches(@"^nabla train: \S*huge\.spec: training would need about [0-9.]+ GB \(.*\), more than the [0-9.]+ GB available; use a smaller model or --batch-size\n$", r.Err);
+    }
+
+    [Fact]
+    public void Divergence_SuggestsTheLrFlag_WithAndWithoutDetectAnomaly()
+    {
+        var (csv, spec) = Table();
+        var r = Run(Train(csv, spec, P("d1"), "--optimizer", "sgd", "--lr", "1e6"));
+        Assert.Equal(1, r.Code);
+        Assert.Matches(@"^nabla train: training diverged at epoch 1, batch \d+ \(step \d+\): (loss|gradient of \S+) is \S+; no checkpoint was written yet \(try a lower --lr\)\n$", r.Err);
+
+        r = Run(Train(csv, spec, P("d2"), "--optimizer", "sgd", "--lr", "1e6", "--detect-anomaly"));
+        Assert.Equal(1, r.Code);
+        Assert.Matches(@"^nabla train: training diverged at epoch 1, batch \d+ \(step \d+\): anomaly: the (forward|backward) of '\w+' produced a non-finite (value|gradient) \(\S+\); no checkpoint was written yet \(try a lower --lr\)\n$", r.Err);
     }
 }

@@ -126,12 +126,38 @@ public sealed class TrainerTests : IDisposable
     }
 
     [Fact]
-    public void BadOptions_NameTheFlag()
+    public void BadOptions_AreTyped_NamingTheOption_AndTheCliNamesTheFlag()
     {
-        Assert.Contains("--subset", Assert.Throws<NablaInputException>(() => new Trainer(Options("x") with { Subset = 100000 }, data: Synthetic())).Message);
-        Assert.Contains("--optimizer", Assert.Throws<NablaInputException>(() => new Trainer(Options("x") with { Optimizer = "rmsprop" }, data: Synthetic())).Message);
-        Assert.Contains("--epochs", Assert.Throws<NablaInputException>(() => new Trainer(Options("x") with { Epochs = 0 }, data: Synthetic())).Message);
+        InvalidTrainOptionException Bad(TrainOptions o) => Assert.Throws<InvalidTrainOptionException>(() => new Trainer(o, data: Synthetic()));
+        var subset = Bad(Options("x") with { Subset = 100000 });
+        Assert.Equal(nameof(TrainOptions.Subset), subset.Option);
+        Assert.StartsWith("TrainOptions.Subset 100000 exceeds the ", subset.Message);
+        Assert.StartsWith("--subset 100000 exceeds the ", subset.MessageFor(Nabla.Cli.Commands.TrainCommand.FlagOf));
+        var optimizer = Bad(Options("x") with { Optimizer = "rmsprop" });
+        Assert.Equal("--optimizer must be one of sgd|momentum|nesterov|adam|adamw|adadelta, got 'rmsprop'", optimizer.MessageFor(Nabla.Cli.Commands.TrainCommand.FlagOf));
+        var epochs = Bad(Options("x") with { Epochs = 0 });
+        Assert.Equal("TrainOptions.Epochs must be at least 1, got 0", epochs.Message);
+        Assert.Equal("--epochs must be at least 1, got 0", epochs.MessageFor(Nabla.Cli.Commands.TrainCommand.FlagOf));
+        var nesterov = Bad(Options("x") with { Optimizer = "nesterov", MomentumForm = "heavy-ball" });
+        Assert.Equal((nameof(TrainOptions.Optimizer), nameof(TrainOptions.MomentumForm)), (nesterov.Option, nesterov.Related));
+        Assert.Equal("TrainOptions.Optimizer nesterov works with TrainOptions.MomentumForm velocity only", nesterov.Message);
+        Assert.Equal("--optimizer nesterov works with --momentum-form velocity only", nesterov.MessageFor(Nabla.Cli.Commands.TrainCommand.FlagOf));
+        // Braces in a value are text, not placeholders.
+        var odd = Bad(Options("x") with { MomentumForm = "{0}{1}" });
+        Assert.Equal("--momentum-form must be velocity or heavy-ball, got '{0}{1}'", odd.MessageFor(Nabla.Cli.Commands.TrainCommand.FlagOf));
         Assert.Contains("input is 1x28x28", Assert.Throws<NablaInputException>(() => new Trainer(Options("x") with { Model = "lenet5" }, data: Synthetic())).Message);
+    }
+
+    [Fact]
+    public void CliOptionFlags_AreFlagsOfTrain_AndPropertiesOfTrainOptions()
+    {
+        var flags = new Nabla.Cli.Commands.TrainCommand().Flags.Select(f => "--" + f.Name).ToHashSet();
+        foreach (var (option, flag) in Nabla.Cli.Commands.TrainCommand.OptionFlags)
+        {
+            Assert.NotNull(typeof(TrainOptions).GetProperty(option));
+            Assert.Contains(flag, flags);
+        }
+        Assert.Equal("TrainOptions.StepsEvery", Nabla.Cli.Commands.TrainCommand.FlagOf(nameof(TrainOptions.StepsEvery)));
     }
 
     [Fact]
@@ -159,9 +185,11 @@ public sealed class TrainerRobustnessTests : IDisposable
     {
         string spec = Path.Combine(_dir, "huge.spec");
         File.WriteAllText(spec, "input 1 28 28\nconv2d out_channels=100000 kernel_size=3\nrelu\nflatten\nlinear out_features=10\n");
-        var e = Assert.Throws<NablaInputException>(() => new Trainer(new TrainOptions { Model = spec, OutDir = _dir }, data: TrainerTests.Synthetic()));
+        var e = Assert.Throws<InvalidTrainOptionException>(() => new Trainer(new TrainOptions { Model = spec, OutDir = _dir }, data: TrainerTests.Synthetic()));
+        Assert.Equal(nameof(TrainOptions.BatchSize), e.Option);
         Assert.Contains("huge.spec: training would need about", e.Message);
-        Assert.Contains("GB available", e.Message);
+        Assert.EndsWith("GB available; use a smaller model or TrainOptions.BatchSize", e.Message);
+        Assert.EndsWith("GB available; use a smaller model or --batch-size", e.MessageFor(Nabla.Cli.Commands.TrainCommand.FlagOf));
     }
 
     [Fact]
@@ -170,8 +198,13 @@ public sealed class TrainerRobustnessTests : IDisposable
         var o = new TrainOptions { Model = TrainerTests.SpecFile(_dir), Optimizer = "sgd", Lr = 1e30, Epochs = 2, BatchSize = 32, OutDir = Path.Combine(_dir, "a") };
         Nabla.Autograd.GradMode.DetectAnomaly = true;
         var e = Assert.Throws<TrainingDivergedException>(() => new Trainer(o, data: TrainerTests.Synthetic()).Run());
-        Assert.Contains("anomaly: the ", e.Message);
+        Assert.NotNull(e.Anomaly);
+        Assert.Matches("^(conv2d|batch_norm_train|relu|max_pool2d|reshape|linear|cross_entropy|dropout)$", e.Anomaly!.Op);
+        Assert.False(float.IsFinite(e.Anomaly.Value));
+        Assert.Contains($": {e.Anomaly.Message}; ", e.Message);
         Assert.Matches("'(conv2d|batch_norm_train|relu|max_pool2d|reshape|linear|cross_entropy|dropout)'", e.Message);
+        Assert.EndsWith("(try a lower TrainOptions.Lr)", e.Message);
+        Assert.EndsWith("(try a lower --lr)", e.MessageFor(Nabla.Cli.Commands.TrainCommand.FlagOf));
     }
 
     [Fact]
@@ -180,7 +213,8 @@ public sealed class TrainerRobustnessTests : IDisposable
         string file = Path.Combine(_dir, "not-a-dir");
         File.WriteAllText(file, "x");
         var o = new TrainOptions { Model = TrainerTests.SpecFile(_dir), OutDir = Path.Combine(file, "sub") };
-        var e = Assert.Throws<NablaInputException>(() => new Trainer(o, data: TrainerTests.Synthetic()).Run());
-        Assert.StartsWith($"--out {o.OutDir}: cannot write there", e.Message);
+        var e = Assert.Throws<InvalidTrainOptionException>(() => new Trainer(o, data: TrainerTests.Synthetic()).Run());
+        Assert.Equal(nameof(TrainOptions.OutDir), e.Option);
+        Assert.StartsWith($"--out {o.OutDir}: cannot write there", e.MessageFor(Nabla.Cli.Commands.TrainCommand.FlagOf));
     }
 }

@@ -100,11 +100,11 @@ internal static class LayerReader
     private static MaxPool2dSpec MaxPool(LayerArgs a)
     {
         a.Allow("kernel_size", "stride", "padding", "dilation", "ceil_mode");
-        var k = a.RequiredSize("kernel_size", 1);
+        var (k, stride, padding) = PoolWindow(a);
         var pool = new MaxPool2dSpec(k)
         {
-            Stride = a.Size("stride", k, 1),
-            Padding = a.Size("padding", 0, 0),
+            Stride = stride,
+            Padding = padding,
             Dilation = a.Size("dilation", 1, 1),
             CeilMode = a.Bool("ceil_mode", false),
         };
@@ -115,16 +115,23 @@ internal static class LayerReader
     private static AvgPool2dSpec AvgPool(LayerArgs a)
     {
         a.Allow("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad");
-        var k = a.RequiredSize("kernel_size", 1);
+        var (k, stride, padding) = PoolWindow(a);
         var pool = new AvgPool2dSpec(k)
         {
-            Stride = a.Size("stride", k, 1),
-            Padding = a.Size("padding", 0, 0),
+            Stride = stride,
+            Padding = padding,
             CeilMode = a.Bool("ceil_mode", false),
             CountIncludePad = a.Bool("count_include_pad", true),
         };
         CheckPadding(a, pool.Padding, k.H, k.W);
         return pool;
+    }
+
+    // kernel_size (required), stride (default kernel_size) and padding (default 0) of maxpool2d and avgpool2d, read in that order.
+    private static (Size2 Kernel, Size2 Stride, Size2 Padding) PoolWindow(LayerArgs a)
+    {
+        var k = a.RequiredSize("kernel_size", 1);
+        return (k, a.Size("stride", k, 1), a.Size("padding", 0, 0));
     }
 
     // PyTorch refuses pooling padding above half the (effective) kernel: such windows could lie wholly in padding.
