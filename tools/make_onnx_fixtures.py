@@ -208,9 +208,9 @@ def batch(shape, classes, n, seed):
     return torch.randn((n,) + tuple(shape), generator=g), torch.randint(0, classes, (n,), generator=g)
 
 
-def reference(model, x, target, params=True):
-    m = model.double().eval()
-    xi = x.detach().clone().double().requires_grad_(True)
+def reference(model, x, target, params=True, dtype=torch.float64):
+    m = model.to(dtype).eval()
+    xi = x.detach().clone().to(dtype).requires_grad_(True)
     m.zero_grad(set_to_none=True)
     out = m(xi)
     loss = TF.cross_entropy(out, target)
@@ -338,7 +338,11 @@ def run_random(args):
                 kept += 1
         else:
             bad = max(errs, key=errs.get)
-            failed.append((index, f"{bad} err {errs[bad]:.2e}" + (f", missing {missing}" if missing else "")))
+            # PyTorch's own float32 on the same tensor: above the bound too means the tensor is ill-conditioned in
+            # float32 (docs/parity.md), not a Nabla error.
+            ref32 = reference(model, x, t, dtype=torch.float32)
+            e32 = rel_err(ref32[bad], ref[bad]) if bad in ref32 else float("nan")
+            failed.append((index, f"{bad} err {errs[bad]:.2e} (PyTorch float32: {e32:.2e})" + (f", missing {missing}" if missing else "")))
     print(f"seed {args.seed}: {agree}/{agree + len(failed)} random architectures agree with PyTorch float64 within {TOL} "
           f"(output, loss, grad.input, every grad.<state_dict name>); worst agreeing err {worst:.2e}; "
           f"{unexportable} drawn architectures the exporter refused were redrawn; work dir {work}")

@@ -521,6 +521,7 @@ public static class OnnxImporter
         /// <param name="n">The AveragePool node.</param>
         /// <param name="extra">Zero padding of a Pad node folded in front (then the padded zeros count, as
         /// PyTorch's exporter writes count_include_pad=True).</param>
+        /// <param name="layers">Where a pad layer for asymmetric pads goes, before the pool.</param>
         private LayerSpec AvgPool(NodeProto n, Size2 extra, List<LayerSpec> layers)
         {
             var k = Pair(n, "kernel_shape", 1);
