@@ -60,6 +60,8 @@ public sealed class DataJsonCliTests : IDisposable
 
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, DataConfig.FileName)));
         var root = json.RootElement;
+        // The flags and values only: nothing derived from them (such as the options object) is written.
+        Assert.Equal(["data", "resize", "val_split", "label_column", "normalize", "mean", "std", "classes"], root.EnumerateObject().Select(p => p.Name));
         Assert.Equal(data, root.GetProperty("data").GetString());
         Assert.Equal([8, 8], root.GetProperty("resize").EnumerateArray().Select(e => e.GetInt32()));
         Assert.Equal(0.25, root.GetProperty("val_split").GetDouble());
