@@ -12,35 +12,23 @@ namespace Nabla.Tests.Cli;
 /// </summary>
 public sealed class DataJsonCliTests : IDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("nabla-datajson-").FullName;
+    private readonly CliDataFiles _files = new("nabla-datajson-");
 
-    public void Dispose() => Directory.Delete(_dir, true);
+    public void Dispose() => _files.Dispose();
 
     private const double MeanTolerance = 1e-6;
 
-    private string P(string relative) => Path.Combine(_dir, relative);
+    private string P(string relative) => _files.P(relative);
 
-    private string Put(string relative, byte[] content)
-    {
-        string p = P(relative);
-        Directory.CreateDirectory(Path.GetDirectoryName(p)!);
-        File.WriteAllBytes(p, content);
-        return p;
-    }
+    private string Put(string relative, byte[] content) => _files.Put(relative, content);
 
     /// <summary>DIR/&lt;split&gt;/{dark,light}/i.bmp of 10x6 pixels (split "" for the flat layout).</summary>
-    private string Folder(string name, string[] splits, int perClass, int seed)
-    {
-        var rng = new Random(seed);
-        foreach (string split in splits)
-            foreach (var (cls, level) in (ReadOnlySpan<(string, int)>)[("dark", 70), ("light", 180)])
-                for (int i = 0; i < perClass; i++) Put(Path.Combine(name, split, cls, $"{i:D2}.bmp"), DataFlagsCliTests.Bmp(10, 6, level, rng));
-        return P(name);
-    }
+    private string Folder(string name, string[] splits, int perClass, int seed) =>
+        _files.Folder(name, splits, perClass, seed, dark: 70, light: 180, w: 10, h: 6);
 
     private const string ImageSpec = "input 3 8 8\nflatten\nlinear out_features=2\n";
 
-    private static void AssertOk((int Code, string Out, string Err) r) => Assert.True(r.Code == 0, $"exit {r.Code}: {r.Err}{r.Out}");
+    private static void AssertOk((int Code, string Out, string Err) r) => CliDataFiles.AssertOk(r);
 
     /// <summary>Eval's output after the line naming data.json (which only the run without flags prints).</summary>
     private static string WithoutNote(string stdout, string run)
@@ -119,14 +107,7 @@ public sealed class DataJsonCliTests : IDisposable
     [Fact]
     public void Csv_EvalWithoutFlags_ReadsTheSameColumnAndSplit()
     {
-        var rng = new Random(4);
-        var sb = new StringBuilder("x,kind,y\n");
-        for (int i = 0; i < 60; i++)
-        {
-            bool up = i % 3 == 0;
-            sb.Append(CultureInfo.InvariantCulture, $"{rng.NextDouble() + (up ? 1.5 : 0):F3},{(up ? "up" : "down")},{rng.NextDouble() - (up ? 1 : 0):F3}\n");
-        }
-        string csv = Put("table.csv", Encoding.UTF8.GetBytes(sb.ToString()));
+        string csv = _files.UpDownTable("table.csv", 60, seed: 4, every: 3, shift: 1.5);
         string spec = Put("mlp.spec", Encoding.UTF8.GetBytes("input 2\nlinear out_features=8\nrelu\nlinear out_features=2\n")), run = P("run");
         AssertOk(CliErrorTests.Run("train", "--model", spec, "--data", csv, "--label-column", "kind", "--val-split", "0.3",
             "--epochs", "2", "--batch-size", "8", "--lr", "0.02", "--threads", "1", "--out", run));
