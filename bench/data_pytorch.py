@@ -3,7 +3,9 @@
 (Adam lr 2e-3, batch 64, StepLR gamma 0.5 per epoch or --gamma, PyTorch's default init) on the same files.
 
 usage: bench/data_pytorch.py fashion [--epochs 1] [--seeds 1,2,3]
-       bench/data_pytorch.py folder DIR [--epochs E]         (torchvision ImageFolder, bench/data/shapes-cnn.spec's net)
+       bench/data_pytorch.py folder DIR [--epochs E] [--normalize auto]
+                                     (torchvision ImageFolder, bench/data/shapes-cnn.spec's net; --normalize auto:
+                                      per-channel mean and population std of the training images, as nabla's)
        bench/data_pytorch.py csv FILE.csv [--epochs E]       (80/20 seeded split, standardised, bench/data/table-mlp.spec's net)
 Prints the test accuracy after the last epoch for each seed, then the mean.
 """
@@ -48,6 +50,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("mode", choices=["fashion", "folder", "csv"]); ap.add_argument("path", nargs="?")
     ap.add_argument("--epochs", type=int, default=1); ap.add_argument("--seeds", default="1,2,3"); ap.add_argument("--gamma", type=float, default=0.5)
+    ap.add_argument("--normalize", choices=["auto"])
     o = ap.parse_args()
     if o.mode == "fashion":
         d = "/usr/share/datasets/fashion-mnist/"
@@ -61,6 +64,12 @@ def main():
             ds = datasets.ImageFolder(f"{o.path}/{split}", transform=transforms.ToTensor())
             return torch.stack([x for x, _ in ds]), torch.tensor([y for _, y in ds]), len(ds.classes)
         xtr, ytr, k = load("train"); xte, yte, _ = load("test")
+        if o.normalize == "auto":
+            d64 = xtr.double().transpose(0, 1).reshape(xtr.shape[1], -1)
+            mean, std = d64.mean(1), d64.std(1, unbiased=False)
+            print("normalize auto: mean " + ",".join(f"{v:.4f}" for v in mean) + " std " + ",".join(f"{v:.4f}" for v in std))
+            norm = lambda x: ((x.double() - mean.view(1, -1, 1, 1)) / std.view(1, -1, 1, 1)).float()
+            xtr, xte = norm(xtr), norm(xte)
         make = lambda: shapes_cnn(k)
     else:
         rows = list(csv.reader(open(o.path)))[1:]

@@ -11,6 +11,9 @@ repo="$(cd "$(dirname "$0")/.." && pwd)"
 work="${1:-$(mktemp -d)}"
 [ $# -ge 1 ] || trap 'rm -rf "$work"' EXIT
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+# A private global-packages folder: the machine's one may hold an older Nabla of the same version (packed from
+# another checkout), and restore would take that instead of the package just made.
+export NUGET_PACKAGES="$work/packages"
 feed="$work/feed"
 mkdir -p "$feed"
 version=$(sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' "$repo/Directory.Build.props")
@@ -33,6 +36,9 @@ dotnet new console -n UsesNabla -o . --force >/dev/null
 awk '/^## Using the library/{s=1} s&&/^```csharp/{c=1;next} c&&/^```/{exit} c' "$repo/README.md" > Program.cs
 [ -s Program.cs ] || { echo "check_package: no csharp block under '## Using the library' in README.md" >&2; exit 1; }
 dotnet add package Nabla --version "$version" --source "$feed" >/dev/null
+# What restore took must be the package packed above, byte for byte.
+cmp -s "$feed/Nabla.$version.nupkg" "$NUGET_PACKAGES/nabla/$version/nabla.$version.nupkg" \
+  || { echo "check_package: restore did not take $feed/Nabla.$version.nupkg" >&2; exit 1; }
 dotnet run -c Release
 echo "check_package: the snippet ran"
 

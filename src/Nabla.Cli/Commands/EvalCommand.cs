@@ -51,16 +51,17 @@ public sealed class EvalCommand : ICommand
         var (data, flags) = given.WithDefaults(givenData, saved);
         if (saved is not null) Console.WriteLine($"data flags of {Path.Combine(Path.GetDirectoryName(weights!) ?? "", DataConfig.FileName)} (given ones override): {saved.Describe()}");
 
+        // int8 calibrates on the training split of the data evaluated, read and normalised with the same flags
+        // (loaded once, after the weights, so a bad weights file is reported before any data is read).
+        var splits = new Lazy<DataSplits>(() => Int8Options.Data(spec, data, flags));
         Nabla.NN.Module model;
-        if (int8) { Int8Options.Notice(); model = Int8Options.Load(spec, weights, data, calibration); }
+        if (int8) { Int8Options.Notice(); model = Int8Options.Load(spec, weights, () => splits.Value, calibration); }
         else
         {
             model = ModelFactory.Build(spec, new Rng(0), new Rng(0));
             if (weights is not null) TensorFiles.LoadInto(model, TensorFiles.Load(weights), weights);
         }
-        var splits = DataSource.Load(data, flags.Options with { Input = spec.Input.ToArray() });
-        if (flags.Normalize is not null) splits = flags.Normalize.Apply(splits);
-        var test = splits.Test;
+        var test = splits.Value.Test;
         var names = ClassNames.Resolve(test, weights ?? spec.Source);
         var (loss, acc, predictions) = Trainer.EvaluateWithPredictions(model, test, spec.IsFlatInput);
         var confusion = predictions.Confusion();

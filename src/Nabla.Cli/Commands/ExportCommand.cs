@@ -1,4 +1,5 @@
 using Nabla.Analysis;
+using Nabla.Data;
 using Nabla.IO;
 using Nabla.IO.Spec;
 using Nabla.Tensors;
@@ -37,16 +38,19 @@ public sealed class ExportCommand : ICommand
             + "runs in evaluation mode; with --fold-bn the folded convs/linears carry the BatchNorms\n"
             + "(docs/onnx-export.md)."),
         Flag.Valued("quantize", "int8", "int8 post-training quantisation: per-output-channel symmetric weights, activation\n"
-            + "ranges calibrated on training batches (--data, default mnist); written with the scales\n"
+            + "ranges calibrated on training batches (--data and the data flags, default those of\n"
+            + "data.json beside W, else mnist); written with the scales\n"
             + "(docs/performance.md). Use it with 'nabla eval/bench --precision int8'."),
-        Flag.Valued("data", "D", "the training set --quantize calibrates on: mnist (default), fashion-mnist or a directory"),
+        Flag.Valued("data", "D", "the training set --quantize calibrates on: mnist, fashion-mnist, a directory or a FILE.csv\n"
+            + "(default: the training run's, from data.json beside W, else mnist; as for eval)"),
         Int8Options.CalibrationFlag,
+        .. DataFlags.Flags,
     ];
 
     public string Notes => """
         usage: nabla export --model M --weights W.safetensors --fold-bn --out W2.safetensors
                nabla export --model M --weights W.safetensors [--fold-bn] --format onnx --out FILE.onnx
-               nabla export --model M --weights W.safetensors --quantize int8 [--data mnist|DIR] [--calibration-batches N] --out Q.safetensors
+               nabla export --model M --weights W.safetensors --quantize int8 [--data D] [data flags] [--calibration-batches N] --out Q.safetensors
         """;
 
     public int Run(Args args)
@@ -57,7 +61,8 @@ public sealed class ExportCommand : ICommand
         bool fold = args.Flag("fold-bn");
         string format = args.Choice("format", "safetensors", "safetensors", "onnx");
         string? quantize = args.String("quantize");
-        string data = args.String("data", "mnist")!;
+        string? givenData = args.String("data");
+        var given = DataFlags.Read(args, Name);
         int calibration = args.Int("calibration-batches", Nabla.Quantization.Calibration.DefaultBatches, 1, 100000);
         args.EnsureAllUsed();
         if (quantize is not null)
@@ -65,7 +70,8 @@ public sealed class ExportCommand : ICommand
             if (quantize != "int8") throw new UsageException($"nabla export: --quantize: expected int8, got '{quantize}'");
             if (format == "onnx") throw new UsageException("nabla export: --quantize int8 cannot be written as --format onnx yet (export the float model, or write Q.safetensors)");
             if (fold) throw new UsageException("nabla export: --quantize and --fold-bn cannot be combined (fold first, then quantize the folded model)");
-            var q = Int8Options.Load(spec, weightsArg, data, calibration);
+            var (data, flags) = given.WithDefaults(givenData, weightsArg is null ? null : DataConfig.Beside(weightsArg));
+            var q = Int8Options.Load(spec, weightsArg, () => Int8Options.Data(spec, data, flags), calibration);
             Nabla.Quantization.QuantizedFile.Save(outPath, q.Params, new Dictionary<string, string>(StringComparer.Ordinal)
             {
                 ["format"] = "nabla", ["spec"] = spec.Source, ["calibration_batches"] = calibration.ToString(System.Globalization.CultureInfo.InvariantCulture),

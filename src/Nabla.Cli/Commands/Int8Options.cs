@@ -38,15 +38,24 @@ internal static class Int8Options
     }
 
     /// <summary>The int8 model: read from <paramref name="weights"/> when it is an int8 file, else quantised from those
-    /// FP32 weights with <paramref name="batches"/> calibration batches from <paramref name="data"/>'s training set
-    /// (null <paramref name="weights"/>: the weights an imported model came with).</summary>
-    public static QuantizedModel Load(ModelSpec spec, string? weights, string data, int batches)
+    /// FP32 weights with <paramref name="batches"/> calibration batches from <paramref name="calibration"/>'s training
+    /// set (null <paramref name="weights"/>: the weights an imported model came with).</summary>
+    /// <param name="calibration">The data to calibrate on, loaded (only when needed) with the same data flags as
+    /// the data the model will see: resized and normalised as eval's test split.</param>
+    public static QuantizedModel Load(ModelSpec spec, string? weights, Func<DataSplits> calibration, int batches)
     {
         var model = ModelFactory.Build(spec, new Rng(0), new Rng(0));
         if (weights is not null && QuantizedFile.IsQuantized(weights))
             return QuantizedModel.Build(model, QuantizedFile.Load(weights, model), spec.Input.ToArray());
         if (weights is not null) TensorFiles.LoadInto(model, TensorFiles.Load(weights), weights);
-        var train = DataSource.Load(data).Train;
-        return QuantizedModel.Quantize(model, Calibration.Batches(train, batches, spec.IsFlatInput));
+        return QuantizedModel.Quantize(model, Calibration.Batches(calibration().Train, batches, spec.IsFlatInput));
+    }
+
+    /// <summary>The splits of <paramref name="data"/> read with <paramref name="flags"/> for <paramref name="spec"/>'s
+    /// input, normalised as the flags say: what eval evaluates and int8 calibrates on.</summary>
+    public static DataSplits Data(ModelSpec spec, string data, DataFlags flags)
+    {
+        var splits = DataSource.Load(data, flags.Options with { Input = spec.Input.ToArray() });
+        return flags.Normalize is null ? splits : flags.Normalize.Apply(splits);
     }
 }

@@ -71,9 +71,11 @@ public sealed record DataConfig
     }
 
     /// <summary>The normalisation to apply at evaluation: the values the run applied, fixed, or null.</summary>
+    [JsonIgnore]
     public Normalization? Normalization => Mean is not null && Std is not null ? new Normalization(Mean, Std) : null;
 
     /// <summary>The data options of the run (its model input is filled in by whoever loads the data).</summary>
+    [JsonIgnore]
     public DataOptions Options => new()
     {
         Resize = Resize is [int h, int w] ? (h, w) : null,

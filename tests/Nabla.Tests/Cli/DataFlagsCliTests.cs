@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using Nabla.Tests.Data;
 using Xunit;
 
@@ -15,51 +14,21 @@ namespace Nabla.Tests.Cli;
 /// </remarks>
 public sealed class DataFlagsCliTests : IDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("nabla-datacli-").FullName;
+    private readonly CliDataFiles _files = new("nabla-datacli-");
 
-    public void Dispose() => Directory.Delete(_dir, true);
+    public void Dispose() => _files.Dispose();
 
     private const double LearnedAccuracy = 0.9;
 
-    private string P(string relative) => Path.Combine(_dir, relative);
+    private string P(string relative) => _files.P(relative);
 
-    private string Put(string relative, byte[] content)
-    {
-        string p = P(relative);
-        Directory.CreateDirectory(Path.GetDirectoryName(p)!);
-        File.WriteAllBytes(p, content);
-        return p;
-    }
+    private string Put(string relative, byte[] content) => _files.Put(relative, content);
 
-    private string Spec(string name, string text) => Put(name, Encoding.UTF8.GetBytes(text));
-
-    /// <summary>A bottom-up 24-bit BMP of <paramref name="w"/> x <paramref name="h"/> whose pixels are level + noise.</summary>
-    internal static byte[] Bmp(int w, int h, int level, Random rng)
-    {
-        int stride = (w * 3 + 3) / 4 * 4;
-        var b = new byte[54 + stride * h];
-        "BM"u8.CopyTo(b);
-        BitConverter.TryWriteBytes(b.AsSpan(2), b.Length);
-        BitConverter.TryWriteBytes(b.AsSpan(10), 54);
-        BitConverter.TryWriteBytes(b.AsSpan(14), 40);
-        BitConverter.TryWriteBytes(b.AsSpan(18), w);
-        BitConverter.TryWriteBytes(b.AsSpan(22), h);
-        BitConverter.TryWriteBytes(b.AsSpan(26), (short)1);
-        BitConverter.TryWriteBytes(b.AsSpan(28), (short)24);
-        for (int y = 0; y < h; y++)
-            for (int x = 0; x < w * 3; x++) b[54 + y * stride + x] = (byte)Math.Clamp(level + rng.Next(-40, 41), 0, 255);
-        return b;
-    }
+    private string Spec(string name, string text) => _files.Put(name, text);
 
     /// <summary>DIR/&lt;split&gt;/{dark,light}/i.bmp, <paramref name="perClass"/> images each (split "" for the flat layout).</summary>
-    private string Folder(string name, string[] splits, int perClass, int w = 8, int h = 8)
-    {
-        var rng = new Random(19);
-        foreach (string split in splits)
-            foreach (var (cls, level) in (ReadOnlySpan<(string, int)>)[("dark", 60), ("light", 190)])
-                for (int i = 0; i < perClass; i++) Put(Path.Combine(name, split, cls, $"{i:D2}.bmp"), Bmp(w, h, level, rng));
-        return P(name);
-    }
+    private string Folder(string name, string[] splits, int perClass, int w = 8, int h = 8) =>
+        _files.Folder(name, splits, perClass, seed: 19, dark: 60, light: 190, w, h);
 
     private const string ImageSpec = "input 3 8 8\nflatten\nlinear out_features=2\n";
 
@@ -77,7 +46,7 @@ public sealed class DataFlagsCliTests : IDisposable
         return (int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture));
     }
 
-    private static void AssertOk((int Code, string Out, string Err) r) => Assert.True(r.Code == 0, $"exit {r.Code}: {r.Err}{r.Out}");
+    private static void AssertOk((int Code, string Out, string Err) r) => CliDataFiles.AssertOk(r);
 
     [Fact]
     public void ImageFolder_TrainTest_AugmentNormalizeAuto_Learns_ThenEvalNamesTheClasses()
@@ -122,14 +91,7 @@ public sealed class DataFlagsCliTests : IDisposable
     [Fact]
     public void Csv_LabelColumn_Learns_ThenEvalReadsTheSameSplit()
     {
-        var rng = new Random(3);
-        var sb = new StringBuilder("x,kind,y\n");
-        for (int i = 0; i < 80; i++)
-        {
-            bool up = i % 2 == 0;
-            sb.Append(CultureInfo.InvariantCulture, $"{rng.NextDouble() + (up ? 2 : 0):F3},{(up ? "up" : "down")},{rng.NextDouble() - (up ? 1 : 0):F3}\n");
-        }
-        string csv = Put("table.csv", Encoding.UTF8.GetBytes(sb.ToString()));
+        string csv = _files.UpDownTable("table.csv", 80, seed: 3, every: 2, shift: 2);
         string spec = Spec("mlp.spec", "input 2\nlinear out_features=8\nrelu\nlinear out_features=2\n"), run = P("run");
         // The default label column is the last (y), which makes kind a feature column.
         CliErrorTests.AssertUsageError(CliErrorTests.Run("train", "--model", spec, "--data", csv, "--out", run), "table.csv: line 2, column 2 (kind): expected a finite number, found 'up'");
@@ -145,7 +107,7 @@ public sealed class DataFlagsCliTests : IDisposable
     public void BadData_ExitTwo_OneLineNamingTheFile_NothingWritten()
     {
         var rng = new Random(5);
-        byte[] Img() => Bmp(8, 8, 128, rng);
+        byte[] Img() => CliDataFiles.Bmp(8, 8, 128, rng);
         byte[] png = ImageFixtures.Bytes("rgb.png"), jpg = ImageFixtures.Bytes("rgb.jpg");
         string spec = Spec("img.spec", ImageSpec), mlp = Spec("mlp.spec", "input 2\nlinear out_features=2\n");
         var cases = new List<(string Name, string Data, string Model, string[] Extra, string[] Fragments)>();
@@ -167,7 +129,7 @@ public sealed class DataFlagsCliTests : IDisposable
         Case("too-many-classes", r => { Put(Path.Combine(r, "train", "c", "0.bmp"), Img()); Put(Path.Combine(r, "test", "c", "0.bmp"), Img()); },
             ["img.spec: the model has 2 outputs but", "has 3 classes (a, b, c)"]);
         Case("bad-val-split", _ => { }, ["--val-split", "already has train/ and test/"], extra: ["--val-split", "0.2"]);
-        string Table(string name, string text) => Put(name, Encoding.UTF8.GetBytes(text));
+        string Table(string name, string text) => _files.Put(name, text);
         string ok = "f,g,label\n1,2,a\n3,4,b\n5,6,a\n7,8,b\n9,10,a\n";
         cases.Add(("ragged", Table("ragged.csv", ok + "1,2\n"), mlp, [], ["ragged.csv: line 7: expected 3 columns like the header, found 2"]));
         cases.Add(("missing", Table("missing.csv", ok + "1,,a\n"), mlp, [], ["missing.csv: line 7, column 2 (g): expected a number, found a missing value"]));

@@ -12,35 +12,23 @@ namespace Nabla.Tests.Cli;
 /// </summary>
 public sealed class DataJsonCliTests : IDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("nabla-datajson-").FullName;
+    private readonly CliDataFiles _files = new("nabla-datajson-");
 
-    public void Dispose() => Directory.Delete(_dir, true);
+    public void Dispose() => _files.Dispose();
 
     private const double MeanTolerance = 1e-6;
 
-    private string P(string relative) => Path.Combine(_dir, relative);
+    private string P(string relative) => _files.P(relative);
 
-    private string Put(string relative, byte[] content)
-    {
-        string p = P(relative);
-        Directory.CreateDirectory(Path.GetDirectoryName(p)!);
-        File.WriteAllBytes(p, content);
-        return p;
-    }
+    private string Put(string relative, byte[] content) => _files.Put(relative, content);
 
     /// <summary>DIR/&lt;split&gt;/{dark,light}/i.bmp of 10x6 pixels (split "" for the flat layout).</summary>
-    private string Folder(string name, string[] splits, int perClass, int seed)
-    {
-        var rng = new Random(seed);
-        foreach (string split in splits)
-            foreach (var (cls, level) in (ReadOnlySpan<(string, int)>)[("dark", 70), ("light", 180)])
-                for (int i = 0; i < perClass; i++) Put(Path.Combine(name, split, cls, $"{i:D2}.bmp"), DataFlagsCliTests.Bmp(10, 6, level, rng));
-        return P(name);
-    }
+    private string Folder(string name, string[] splits, int perClass, int seed) =>
+        _files.Folder(name, splits, perClass, seed, dark: 70, light: 180, w: 10, h: 6);
 
     private const string ImageSpec = "input 3 8 8\nflatten\nlinear out_features=2\n";
 
-    private static void AssertOk((int Code, string Out, string Err) r) => Assert.True(r.Code == 0, $"exit {r.Code}: {r.Err}{r.Out}");
+    private static void AssertOk((int Code, string Out, string Err) r) => CliDataFiles.AssertOk(r);
 
     /// <summary>Eval's output after the line naming data.json (which only the run without flags prints).</summary>
     private static string WithoutNote(string stdout, string run)
@@ -60,6 +48,8 @@ public sealed class DataJsonCliTests : IDisposable
 
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, DataConfig.FileName)));
         var root = json.RootElement;
+        // The flags and values only: nothing derived from them (such as the options object) is written.
+        Assert.Equal(["data", "resize", "val_split", "label_column", "normalize", "mean", "std", "classes"], root.EnumerateObject().Select(p => p.Name));
         Assert.Equal(data, root.GetProperty("data").GetString());
         Assert.Equal([8, 8], root.GetProperty("resize").EnumerateArray().Select(e => e.GetInt32()));
         Assert.Equal(0.25, root.GetProperty("val_split").GetDouble());
@@ -117,14 +107,7 @@ public sealed class DataJsonCliTests : IDisposable
     [Fact]
     public void Csv_EvalWithoutFlags_ReadsTheSameColumnAndSplit()
     {
-        var rng = new Random(4);
-        var sb = new StringBuilder("x,kind,y\n");
-        for (int i = 0; i < 60; i++)
-        {
-            bool up = i % 3 == 0;
-            sb.Append(CultureInfo.InvariantCulture, $"{rng.NextDouble() + (up ? 1.5 : 0):F3},{(up ? "up" : "down")},{rng.NextDouble() - (up ? 1 : 0):F3}\n");
-        }
-        string csv = Put("table.csv", Encoding.UTF8.GetBytes(sb.ToString()));
+        string csv = _files.UpDownTable("table.csv", 60, seed: 4, every: 3, shift: 1.5);
         string spec = Put("mlp.spec", Encoding.UTF8.GetBytes("input 2\nlinear out_features=8\nrelu\nlinear out_features=2\n")), run = P("run");
         AssertOk(CliErrorTests.Run("train", "--model", spec, "--data", csv, "--label-column", "kind", "--val-split", "0.3",
             "--epochs", "2", "--batch-size", "8", "--lr", "0.02", "--threads", "1", "--out", run));
@@ -136,6 +119,54 @@ public sealed class DataJsonCliTests : IDisposable
         AssertOk(without);
         Assert.Equal(WithoutNote(with.Out, run), WithoutNote(without.Out, run));
         Assert.Contains("--label-column kind", without.Out);
+    }
+
+    // "test accuracy 96.88% (31/32), loss 0.1234"
+    private static string AccuracyLine(string stdout) =>
+        stdout.Split('\n').Single(l => l.StartsWith("test accuracy ", StringComparison.Ordinal));
+
+    private static string AccuracyLine(double loss, double acc, int count) =>
+        string.Create(CultureInfo.InvariantCulture, $"test accuracy {acc:P2} ({acc * count:F0}/{count}), loss {loss:F4}");
+
+    /// <summary>int8 evaluation in-process: <paramref name="weights"/> quantised with activation ranges calibrated on
+    /// <paramref name="calibration"/>'s training split, evaluated on <paramref name="test"/>.</summary>
+    private static string Int8Line(string spec, string weights, DataSplits calibration, Dataset test)
+    {
+        var s = Nabla.IO.Spec.Zoo.Resolve(spec);
+        var model = Nabla.IO.ModelFactory.Build(s, new Nabla.Tensors.Rng(0), new Nabla.Tensors.Rng(0));
+        Nabla.IO.TensorFiles.LoadInto(model, Nabla.IO.TensorFiles.Load(weights), weights);
+        var q = Nabla.Quantization.QuantizedModel.Quantize(model,
+            Nabla.Quantization.Calibration.Batches(calibration.Train, Nabla.Quantization.Calibration.DefaultBatches, s.IsFlatInput));
+        var (loss, acc) = Nabla.Training.Trainer.Evaluate(q, test, s.IsFlatInput);
+        return AccuracyLine(loss, acc, test.Count);
+    }
+
+    [Fact]
+    public void Int8_CalibratesOnTheEvaluatedData_ResizedAndNormalised_ExportToo()
+    {
+        string data = Folder("flat", [""], 16, seed: 9);
+        string spec = Put("img.spec", Encoding.UTF8.GetBytes(ImageSpec)), run = P("run");
+        AssertOk(CliErrorTests.Run("train", "--model", spec, "--data", data, "--val-split", "0.25", "--resize", "8", "8",
+            "--normalize", "auto", "--epochs", "2", "--batch-size", "4", "--threads", "1", "--out", run));
+        string weights = Path.Combine(run, "model.safetensors");
+        var saved = DataConfig.Load(Path.Combine(run, DataConfig.FileName));
+        var raw = DataSource.Load(data, new DataOptions { Input = [3, 8, 8], Resize = (8, 8), ValSplit = 0.25 });
+        var normalised = saved.Normalization!.Apply(raw);
+        string expected = Int8Line(spec, weights, normalised, normalised.Test);
+        // Calibrating on pixel / 255 instead of the normalised inputs gives other activation scales and another result:
+        // the comparison below can tell the two apart.
+        Assert.NotEqual(expected, Int8Line(spec, weights, raw, normalised.Test));
+
+        var eval = CliErrorTests.Run("eval", "--model", spec, "--weights", weights, "--precision", "int8", "--threads", "1");
+        AssertOk(eval);
+        Assert.Equal(expected, AccuracyLine(eval.Out));
+        // export --quantize takes the same data from data.json; evaluating its file gives the same result.
+        string q = P("q.safetensors");
+        AssertOk(CliErrorTests.Run("export", "--model", spec, "--weights", weights, "--quantize", "int8", "--out", q));
+        var exported = CliErrorTests.Run("eval", "--model", spec, "--weights", q, "--precision", "int8", "--data", data,
+            "--val-split", "0.25", "--resize", "8", "8", "--normalize", saved.Normalization.Describe(), "--threads", "1");
+        AssertOk(exported);
+        Assert.Equal(expected, AccuracyLine(exported.Out));
     }
 
     [Fact]
