@@ -102,13 +102,8 @@ internal sealed class LayerArgs
     /// <summary>A list of 1 or 4 non-negative integers, e.g. <c>1</c> or <c>0,1,2,0</c>; one stands for all four.</summary>
     public int[] Ints4(string key, int[] fallback)
     {
-        if (!_values.TryGetValue(key, out var v)) return fallback;
-        var parts = v.Value.Split(',');
-        var xs = new int[parts.Length];
-        bool ok = parts.Length is 1 or 4;
-        for (int i = 0; ok && i < parts.Length; i++)
-            ok = int.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out xs[i]) && xs[i] <= 1 << 20;
-        if (!ok) throw Error(v.Column, $"expected a non-negative integer or LEFT,RIGHT,TOP,BOTTOM for {key}, found '{v.Value}'");
+        var xs = List(key, fallback, (string t, out int x) => int.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out x) && x <= 1 << 20,
+            n => n is 1 or 4, "a non-negative integer or LEFT,RIGHT,TOP,BOTTOM");
         return xs.Length == 1 ? [xs[0], xs[0], xs[0], xs[0]] : xs;
     }
 
@@ -124,14 +119,21 @@ internal sealed class LayerArgs
     }
 
     /// <summary>A comma-separated list of finite numbers, e.g. <c>0.5</c> or <c>1,2.5,-3</c>.</summary>
-    public double[] Doubles(string key, double[] fallback)
+    public double[] Doubles(string key, double[] fallback) =>
+        List(key, fallback, (string t, out double x) => double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out x) && double.IsFinite(x),
+            _ => true, "a number or a comma-separated list of numbers");
+
+    private delegate bool TryParseItem<T>(string text, out T value);
+
+    /// <summary>A comma-separated list whose items parse and whose length <paramref name="lengthOk"/> accepts.</summary>
+    private T[] List<T>(string key, T[] fallback, TryParseItem<T> parse, Func<int, bool> lengthOk, string expected)
     {
         if (!_values.TryGetValue(key, out var v)) return fallback;
         var parts = v.Value.Split(',');
-        var xs = new double[parts.Length];
-        for (int i = 0; i < parts.Length; i++)
-            if (!double.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out xs[i]) || !double.IsFinite(xs[i]))
-                throw Error(v.Column, $"expected a number or a comma-separated list of numbers for {key}, found '{v.Value}'");
+        var xs = new T[parts.Length];
+        bool ok = lengthOk(parts.Length);
+        for (int i = 0; ok && i < parts.Length; i++) ok = parse(parts[i], out xs[i]);
+        if (!ok) throw Error(v.Column, $"expected {expected} for {key}, found '{v.Value}'");
         return xs;
     }
 
