@@ -6,6 +6,10 @@ Infer: eval mode, no grad, batch 256. Both sides report the best mean rate over 
 (each window >= 0.3 s) after warm-up, as BenchWorkloads.cs does.
 
 usage: /usr/bin/python3 bench/compare_pytorch.py [--threads 2] [--workloads mlp,lenet5,...] [--rounds 2] [--json]
+       /usr/bin/python3 bench/compare_pytorch.py --torch-only [--int8] [--threads 2] [--workloads ...]
+
+--torch-only --int8 adds PyTorch's own int8 inference (eager-mode static PTQ, torch.ao.quantization; fbgemm, or
+onednn and qnnpack where the build lacks fbgemm) per workload.
 
 Rounds alternate PyTorch and Nabla so that a busy machine penalises both alike; each side keeps its best
 figure over the rounds (PyTorch is measured at least twice). Ratios are Nabla / PyTorch.
@@ -94,31 +98,42 @@ def torch_workload(name):
     return train, infer
 
 
-def torch_int8_infer(name):
-    """Inference img/s of PyTorch's own int8 path: FX post-training quantisation with its x86 engine (fbgemm where
-    the build has it; Debian's 1.13 has onednn and qnnpack only), calibrated on random batches like `nabla bench
-    --precision int8`. Returns (rate, engine)."""
-    from torch.ao.quantization import get_default_qconfig_mapping
-    from torch.ao.quantization.quantize_fx import convert_fx, prepare_fx
+def int8_engines():
+    """PyTorch's quantized CPU engines to measure: fbgemm where the build has it, else (Debian's 1.13 has no fbgemm)
+    onednn and qnnpack, each reported by name."""
     engines = torch.backends.quantized.supported_engines
-    engine = next(e for e in ("fbgemm", "x86", "onednn", "qnnpack") if e in engines)
+    return ["fbgemm"] if "fbgemm" in engines else [e for e in ("onednn", "qnnpack") if e in engines]
+
+
+def torch_int8_infer(name, engine):
+    """Inference img/s of PyTorch's own int8 path: eager-mode static post-training quantisation (QuantStub /
+    DeQuantStub around the network, conv+relu and linear+relu fused, the engine's default qconfig: per-channel
+    weights, histogram-calibrated activations), calibrated on 4 random batches (`nabla bench --precision int8`
+    calibrates on its random inference batch); batch 256, the same best-window rate."""
+    from torch.ao import quantization as tq
     torch.backends.quantized.engine = engine
     torch.manual_seed(1)
-    model = build(name)
+    body = build(name)
     with torch.no_grad():
-        model(torch.randn(1, 1, 28, 28))
-    model.eval()
+        body(torch.randn(1, 1, 28, 28))  # materialise the lazy layer
+    model = nn.Sequential(tq.QuantStub(), body, tq.DeQuantStub()).eval()
+    layers = list(body)
+    pairs = [[f"1.{i}", f"1.{i + 1}"] for i in range(len(layers) - 1)
+             if isinstance(layers[i], (nn.Conv2d, nn.Linear)) and isinstance(layers[i + 1], nn.ReLU)]
+    model = tq.fuse_modules(model, pairs)
+    model.qconfig = tq.get_default_qconfig(engine)
+    tq.prepare(model, inplace=True)
+    with torch.no_grad():
+        for _ in range(4):
+            model(torch.randn(INFER_BATCH, 1, 28, 28))
+    tq.convert(model, inplace=True)
     xi = torch.randn(INFER_BATCH, 1, 28, 28)
-    prepared = prepare_fx(model, get_default_qconfig_mapping(engine), example_inputs=(xi,))
-    with torch.no_grad():
-        prepared(xi)
-    q = convert_fx(prepared)
 
     def infer_step():
         with torch.no_grad():
-            q(xi)
+            model(xi)
 
-    return best_rate(infer_step, warmup=2) * INFER_BATCH, engine
+    return best_rate(infer_step, warmup=2) * INFER_BATCH
 
 
 def nabla_bench(root, threads, workloads):
@@ -149,11 +164,19 @@ def main():
             t, i = torch_workload(n)
             row = {"name": n, "batch": TRAIN_BATCH, "train_img_per_s": round(t, 1), "infer_img_per_s": round(i, 1)}
             if args.int8:
-                q, engine = torch_int8_infer(n)
-                row["int8_infer_img_per_s"], row["int8_engine"] = round(q, 1), engine
+                for engine in int8_engines():
+                    try:
+                        row[f"int8_{engine}_infer_img_per_s"] = round(torch_int8_infer(n, engine), 1)
+                    except Exception as e:  # an engine that cannot run a layer: say so instead of a figure
+                        row[f"int8_{engine}_error"] = f"{type(e).__name__}: {str(e).splitlines()[0][:120]}"
             rows.append(row)
-        print(json.dumps({"threads": args.threads, "torch": torch.__version__, "blas": openblas_core.describe(),
-                          "workloads": rows}))
+        out = {"threads": args.threads, "torch": torch.__version__, "blas": openblas_core.describe(), "workloads": rows}
+        if args.int8:
+            out["int8_engines"] = int8_engines()
+            if "fbgemm" not in torch.backends.quantized.supported_engines:
+                out["int8_note"] = (f"this PyTorch {torch.__version__} build has no fbgemm engine (it has "
+                                    f"{', '.join(torch.backends.quantized.supported_engines)}); measured: {', '.join(int8_engines())}")
+        print(json.dumps(out))
         return
     rounds = max(2, args.rounds)
     torch_runs = {n: [] for n in names}

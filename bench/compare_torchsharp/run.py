@@ -4,7 +4,8 @@
 usage: /usr/bin/python3 bench/compare_torchsharp/run.py [--threads 2] [--rounds 3] [--workloads LIST]
                                                       [--no-pytorch] [--int8] [--json]
 
-Each round runs, one after the other: `./nabla bench --json` (FP32; with --int8 also `--precision int8`),
+Each round runs, one after the other: `./nabla bench --json` (FP32; with --int8 also `--precision int8`, and
+PyTorch's eager-mode static int8 quantisation per engine, see compare_pytorch.py),
 libtorch at 1 thread and at --threads threads, and PyTorch (bench/compare_pytorch.py --torch-only and
 bench/gemm_pytorch.py, which pick PyTorch's best OpenBLAS core). Rounds alternate so a busy machine penalises
 every side alike; each side keeps its best figure over the rounds, and libtorch keeps the better of its two
@@ -45,13 +46,28 @@ def keep_best(best, result, key):
         best.setdefault(key + ":gemm", {})[n] = max(best.get(key + ":gemm", {}).get(n, 0.0), v)
 
 
+def keep_torch_int8(best, result):
+    """PyTorch's own int8 inference (compare_pytorch.py --int8): the best figure per workload and engine, and the
+    build's note (no fbgemm) and any engine's error."""
+    for r in result.get("workloads", []):
+        for k, v in r.items():
+            if k.startswith("int8_") and k.endswith("_infer_img_per_s"):
+                engine = k[len("int8_"):-len("_infer_img_per_s")]
+                d = best.setdefault("pytorch-int8", {}).setdefault(r["name"], {})
+                d[engine] = max(d.get(engine, 0.0), v)
+            elif k.startswith("int8_") and k.endswith("_error"):
+                best.setdefault("pytorch-int8-errors", {})[f"{r['name']} {k[5:-6]}"] = v
+    if "int8_note" in result:
+        best["pytorch-int8-note"] = result["int8_note"]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--workloads", default=",".join(MODELS + ["gemm"]))
     ap.add_argument("--no-pytorch", action="store_true")
-    ap.add_argument("--int8", action="store_true", help="also measure `nabla bench --precision int8` inference")
+    ap.add_argument("--int8", action="store_true", help="also measure `nabla bench --precision int8` inference and PyTorch's own int8 path")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     names = [w for w in args.workloads.split(",") if w]
@@ -92,9 +108,11 @@ def main():
         if not args.no_pytorch:
             if models:
                 r = run_json([py, os.path.join(ROOT, "bench", "compare_pytorch.py"), "--torch-only", "--threads",
-                              str(args.threads), "--workloads", ",".join(models)])
+                              str(args.threads), "--workloads", ",".join(models)] + (["--int8"] if args.int8 else []))
                 keep_best(best, r, "pytorch")
                 blas = r["blas"]
+                if args.int8:
+                    keep_torch_int8(best, r)
             if "gemm" in names:
                 r = run_json([py, os.path.join(ROOT, "bench", "gemm_pytorch.py"), "--threads", str(args.threads), "--json"])
                 keep_best(best, r, "pytorch")
@@ -108,10 +126,13 @@ def report(args, models, gemm, best, ts_threads, blas, started):
     mod = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model\t")), "?")
     rivals = ["libtorch"] + ([] if args.no_pytorch else ["pytorch"])
     if args.json:
+        note = best.get("pytorch-int8-note")
+        best = {k: v for k, v in best.items() if not isinstance(v, str)}  # the note is a string, not figures
         out = {"date": started, "cpu": f"{cpu} (family {fam} model {mod})", "threads": args.threads,
                "rounds": args.rounds, "pytorch_blas": blas,
                "libtorch_threads": {f"{k[0]}:{k[1]}": v for k, v in ts_threads.items()},
-               "best": {k: {str(n): v for n, v in d.items()} for k, d in best.items()}}
+               "best": {k: {str(n): v for n, v in d.items()} for k, d in best.items()},
+               "pytorch_int8_note": note}
         print(json.dumps(out))
         return
     print(f"{started}; {cpu} (family {fam}, model {mod}); Nabla and PyTorch {args.threads} threads, libtorch best of 1 "
@@ -132,6 +153,8 @@ def report(args, models, gemm, best, ts_threads, blas, started):
             if args.int8 and col == 1 and n in best.get("nabla-int8", {}):
                 q = best["nabla-int8"][n][1]
                 line += f" {q:>9.1f} {q / v:>6.2f}"
+                for engine, tq in sorted(best.get("pytorch-int8", {}).get(n, {}).items()):
+                    line += f"  torch int8 {engine} {tq:.1f} (Nabla int8 / it {q / tq:.2f})"
             print(line)
     if gemm:
         for n in (1024, 2048):
@@ -141,6 +164,11 @@ def report(args, models, gemm, best, ts_threads, blas, started):
                 rv = best[r + ":gemm"][n]
                 line += f" {rv:>9.1f} {v / rv:>6.2f}"
             print(line)
+    if args.int8 and not args.no_pytorch:
+        if "pytorch-int8-note" in best:
+            print("PyTorch int8: " + best["pytorch-int8-note"])
+        for k, v in best.get("pytorch-int8-errors", {}).items():
+            print(f"PyTorch int8 {k}: {v}")
     print("libtorch thread count kept: " + ", ".join(f"{k[0]} {k[1]} {v}" for k, v in sorted(ts_threads.items(), key=str)))
 
 

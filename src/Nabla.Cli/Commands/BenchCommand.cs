@@ -26,7 +26,7 @@ public sealed class BenchCommand : ICommand
         Flag.Switch("json", "print one JSON object (CONTRACTS §5) instead of a table"),
         Flag.Valued("precision", "P", "fp32 (default) or int8: model inference in int8 (training stays fp32)"),
         Flag.Switch("conv-algos", "list, for each convolution of the chosen models, the algorithm it runs on and why (the\ncandidates' estimated multiply-adds), instead of measuring"),
-        Flag.Switch("profile", "per-op time breakdown of a training step (developers)").AsHidden(),
+        Flag.Switch("profile", "per-op time breakdown of a training step and an inference batch (int8 too with --precision int8; developers)").AsHidden(),
     ];
 
     public int Run(Args args)
@@ -53,7 +53,7 @@ public sealed class BenchCommand : ICommand
         }
         if (profile)
         {
-            foreach (var name in chosen.Where(BenchWorkloads.Models.Contains)) BenchProfile.Run(name, Console.Out);
+            foreach (var name in chosen.Where(BenchWorkloads.Models.Contains)) BenchProfile.Run(name, Console.Out, int8);
             return 0;
         }
         var report = new BenchReport(threads, json ? TextWriter.Null : Console.Out);

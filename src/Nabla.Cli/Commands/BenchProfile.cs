@@ -4,6 +4,7 @@ using System.Reflection;
 using Nabla.Autograd;
 using Nabla.NN;
 using Nabla.Ops;
+using Nabla.Quantization;
 using Nabla.Tensors;
 
 namespace Nabla.Cli.Commands;
@@ -14,13 +15,15 @@ namespace Nabla.Cli.Commands;
 /// op's backward in the order Backward() runs them, the optimizer step, the scope's release) with a stopwatch around
 /// each, and prints the mean microseconds per step of every piece. The backward is replayed here through
 /// reflection on the tape (same order, same gradient handling as Graph.Backward), so the library carries no hooks.
+/// The inference tables add the median thread CPU time of each piece (meaningful with `--threads 1`).
 /// </summary>
-public static class BenchProfile
+public static unsafe class BenchProfile
 {
     private static readonly PropertyInfo GradFnProp = typeof(Tensor).GetProperty("GradFn", BindingFlags.Instance | BindingFlags.NonPublic)!;
 
-    /// <summary>Profiles <paramref name="model"/>'s training step and inference batch; writes the table to <paramref name="log"/>.</summary>
-    public static void Run(string model, TextWriter log)
+    /// <summary>Profiles <paramref name="model"/>'s training step and inference batch (and, with <paramref name="int8"/>,
+    /// the int8 inference batch of the same weights, stage by stage); writes the tables to <paramref name="log"/>.</summary>
+    public static void Run(string model, TextWriter log, bool int8 = false)
     {
         var bench = new BenchWorkloads.ModelBench(model);
         bench.Model.Train();
@@ -59,6 +62,7 @@ public static class BenchProfile
 
         bench.Model.Eval();
         var infer = new Dictionary<string, List<long>>();
+        var inferCpu = new Dictionary<string, List<long>>();
         var inferOrder = new List<string>();
         for (int i = 0; i < 5; i++) bench.InferStep();
         int batches = 0;
@@ -74,11 +78,12 @@ public static class BenchProfile
                 var layers = bench.Model.Layers;
                 for (int l = 0; l < layers.Count; l++)
                 {
-                    long a = Stopwatch.GetTimestamp();
+                    long a = Stopwatch.GetTimestamp(), ca = ThreadCpuNs();
                     string key = $"fwd {l,2} {layers[l].GetType().Name}";
                     x = ForwardFused(layers, ref l, x, ref key);
-                    if (!infer.ContainsKey(key)) { infer[key] = new List<long>(); inferOrder.Add(key); }
+                    if (!infer.ContainsKey(key)) { infer[key] = new List<long>(); inferCpu[key] = new List<long>(); inferOrder.Add(key); }
                     infer[key].Add(Stopwatch.GetTimestamp() - a);
+                    inferCpu[key].Add(ThreadCpuNs() - ca);
                 }
             }
             inferTimes.Add(Stopwatch.GetTimestamp() - t0);
@@ -87,12 +92,67 @@ public static class BenchProfile
         double inferMedian = Median(inferTimes) * us;
         log.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{model}: inference batch {BenchWorkloads.InferBatch}, {batches} batches: median {inferMedian,8:F1} µs ({BenchWorkloads.InferBatch / inferMedian * 1e6:F0} img/s)"));
+        log.WriteLine($"  {"piece",-34} {"median µs",10} {"min µs",8} {"% of median",6} {"cpu µs",8}");
         foreach (var key in inferOrder)
         {
             double med = Median(infer[key]) * us;
-            log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {key,-34} {med,10:F1} {infer[key].Min() * us,8:F1}  {100 * med / inferMedian,5:F1} %"));
+            log.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  {key,-34} {med,10:F1} {infer[key].Min() * us,8:F1}  {100 * med / inferMedian,5:F1} % {Median(inferCpu[key]) / 1e3,8:F1}"));
+        }
+        if (int8) Int8(bench, model, log);
+    }
+
+    /// <summary>The int8 inference batch (<see cref="QuantizedModel"/> calibrated as `bench --precision int8` does),
+    /// timed stage by stage through its lap callback.</summary>
+    private static void Int8(BenchWorkloads.ModelBench bench, string model, TextWriter log)
+    {
+        var q = QuantizedModel.Quantize(bench.Model, [bench.XInfer]);
+        var times = new Dictionary<string, List<long>>();
+        var cpu = new Dictionary<string, List<long>>();
+        var order = new List<string>();
+        for (int i = 0; i < 5; i++) q.Forward(bench.XInfer);
+        var batchTimes = new List<long>();
+        var total = Stopwatch.StartNew();
+        while (total.Elapsed.TotalSeconds < 2.0 || batchTimes.Count < 5)
+        {
+            long t0 = Stopwatch.GetTimestamp(), t = t0, c = ThreadCpuNs();
+            q.Forward(bench.XInfer, key =>
+            {
+                long now = Stopwatch.GetTimestamp(), cnow = ThreadCpuNs();
+                if (!times.TryGetValue(key, out var list)) { times[key] = list = new List<long>(); cpu[key] = new List<long>(); order.Add(key); }
+                list.Add(now - t);
+                cpu[key].Add(cnow - c);
+                t = now; c = cnow;
+            });
+            batchTimes.Add(Stopwatch.GetTimestamp() - t0);
+        }
+        double us = 1e6 / Stopwatch.Frequency;
+        double median = Median(batchTimes) * us;
+        log.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{model}: int8 inference batch {BenchWorkloads.InferBatch}, {batchTimes.Count} batches: median {median,8:F1} µs ({BenchWorkloads.InferBatch / median * 1e6:F0} img/s)"));
+        log.WriteLine($"  {"piece",-34} {"median µs",10} {"min µs",8} {"% of median",6} {"cpu µs",8}");
+        foreach (var key in order)
+        {
+            double med = Median(times[key]) * us;
+            log.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  {"int8 " + key,-34} {med,10:F1} {times[key].Min() * us,8:F1}  {100 * med / median,5:F1} % {Median(cpu[key]) / 1e3,8:F1}"));
         }
     }
+
+    /// <summary>CPU nanoseconds the calling thread has run (Linux CLOCK_THREAD_CPUTIME_ID; 0 elsewhere). With
+    /// `--threads 1` every piece runs on this thread, so its CPU time leaves out the time other jobs of a shared
+    /// machine took the core away.</summary>
+    private static long ThreadCpuNs()
+    {
+        if (!OperatingSystem.IsLinux()) return 0;
+        Timespec ts;
+        return ClockGetTime(3, &ts) == 0 ? ts.Sec * 1_000_000_000 + ts.Nsec : 0;
+    }
+
+    private struct Timespec { public long Sec; public long Nsec; }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "clock_gettime")]
+    private static extern int ClockGetTime(int clock, Timespec* ts);
 
     private static double Median(List<long> xs)
     {

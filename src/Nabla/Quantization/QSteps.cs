@@ -12,6 +12,9 @@ internal abstract class QStep
     /// <summary>Per-image output shape.</summary>
     public (int H, int W, int C) Out { get; init; }
 
+    /// <summary>What the step is, for profiles: the layer index and kind, e.g. "0 conv2d 1→6 5x5 +relu".</summary>
+    public string Label { get; init; } = "";
+
     public int InSize => In.H * In.W * In.C;
     public int OutSize => Out.H * Out.W * Out.C;
 
@@ -22,10 +25,10 @@ internal abstract class QStep
     public abstract void Run(int n, byte[] input, int inStride, byte[] output, float[]? logits);
 }
 
-/// <summary>conv2d (+ fused ReLU) through u8 im2col and <see cref="QGemm"/>, in chunks of output pixels per image.</summary>
+/// <summary>conv2d (+ fused ReLU) through <see cref="QGemm"/>'s implicit im2col: each image is padded once, then the
+/// GEMM reads every output pixel's window straight from it (one segment per kernel row); images split over the workers.</summary>
 internal sealed class QConvStep : QStep
 {
-    private const int PixelChunk = 96;
     public required QWindow Geometry { get; init; }
     public required QWeights Weights { get; init; }
     public required int[] Bias32 { get; init; }
@@ -33,7 +36,7 @@ internal sealed class QConvStep : QStep
     public required QAct InputAct { get; init; }
     public required QAct? OutputAct { get; init; }
 
-    [ThreadStatic] private static byte[]? t_rows;
+    [ThreadStatic] private static byte[]? t_padded;
 
     public override void Run(int n, byte[] input, int inStride, byte[] output, float[]? logits)
     {
@@ -41,21 +44,23 @@ internal sealed class QConvStep : QStep
         {
             var (step, input, inStride, output, logits) = s;
             var g = step.Geometry;
-            int pixels = g.OH * g.OW, ldr = step.Weights.KPadded, cout = step.Weights.N;
-            int need = PixelChunk * ldr;
-            if (t_rows is null || t_rows.Length < need) t_rows = new byte[need];
-            var image = new ReadOnlySpan<byte>(input, img * inStride, step.InSize);
-            int outStride = step.OutStride;
-            for (int p0 = 0; p0 < pixels; p0 += PixelChunk)
+            int need = QOps.PaddedSize(g, QGemm.PaddedSlack);
+            if (t_padded is null || t_padded.Length < need) t_padded = new byte[need];
+            QOps.Pad(new ReadOnlySpan<byte>(input, img * inStride, step.InSize), g, (byte)step.InputAct.ZeroPoint, QGemm.PaddedSlack, t_padded);
+            int pixels = g.OH * g.OW, cout = step.Weights.N;
+            unsafe
             {
-                int p1 = Math.Min(pixels, p0 + PixelChunk);
-                QOps.Im2Col(image, g, p0, p1, (byte)step.InputAct.ZeroPoint, t_rows, ldr);
-                if (step.OutputAct is { } oa)
-                    QGemm.RunU8(p1 - p0, t_rows, ldr, step.Weights, step.Bias32, step.Multiplier, oa.ZeroPoint,
-                        output.AsSpan(img * outStride + p0 * cout), cout);
-                else
-                    QGemm.RunF32(p1 - p0, t_rows, ldr, step.Weights, step.Bias32, step.Multiplier,
-                        logits.AsSpan(img * step.OutSize + p0 * cout), cout);
+                fixed (byte* pp = t_padded)
+                fixed (int* pb = step.Bias32)
+                fixed (float* pm = step.Multiplier)
+                {
+                    if (step.OutputAct is { } oa)
+                        fixed (byte* po = output.AsSpan(img * step.OutStride, step.OutSize))
+                            QGemm.RunConv(pp, g, 0, pixels, step.Weights, pb, pm, oa.ZeroPoint, po, null, cout);
+                    else
+                        fixed (float* pl = logits.AsSpan(img * step.OutSize, step.OutSize))
+                            QGemm.RunConv(pp, g, 0, pixels, step.Weights, pb, pm, 0, null, pl, cout);
+                }
             }
         });
     }

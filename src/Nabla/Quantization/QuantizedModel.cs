@@ -129,9 +129,10 @@ public sealed class QuantizedModel : Module
                                     w[((o * kh + y) * kw + x) * ci + ch] = lp.Weight[((o * ci + ch) * kh + y) * kw + x];
                     var next = (g.OH, g.OW, c.OutChannels);
                     if (i == last && g.OH * g.OW > 1) throw Unsupported(name, "a conv2d with a spatial output as the last layer");
-                    var qw = QWeights.Pack(w, c.OutChannels, g.K);
+                    var qw = QWeights.Pack(w, c.OutChannels, g.K, g.KH); // one segment per kernel row: read from the padded image
                     var (bias, mult) = Requant(lp, act, qw);
-                    steps.Add(new QConvStep { In = shape, Out = next, Geometry = g, Weights = qw, Bias32 = bias, Multiplier = mult,
+                    bool convRelu = i + 1 <= last && layers[i + 1] is ReLU;
+                    steps.Add(new QConvStep { Label = $"{name} conv2d {c.InChannels}→{c.OutChannels} {kh}x{kw}{(convRelu ? " +relu" : "")}", In = shape, Out = next, Geometry = g, Weights = qw, Bias32 = bias, Multiplier = mult,
                         InputAct = act, OutputAct = lp.Output });
                     shape = next;
                     act = lp.Output ?? act;
@@ -158,7 +159,8 @@ public sealed class QuantizedModel : Module
                     var qw = QWeights.Pack(w, lin.OutFeatures, features);
                     var (bias, mult) = Requant(lp, act, qw);
                     var next = (1, 1, lin.OutFeatures);
-                    steps.Add(new QLinearStep { In = shape, Out = next, Weights = qw, Bias32 = bias, Multiplier = mult, OutputAct = lp.Output });
+                    bool linRelu = i + 1 <= last && layers[i + 1] is ReLU;
+                    steps.Add(new QLinearStep { Label = $"{name} linear {features}→{lin.OutFeatures}{(linRelu ? " +relu" : "")}", In = shape, Out = next, Weights = qw, Bias32 = bias, Multiplier = mult, OutputAct = lp.Output });
                     shape = next; flat = true; flattened = false;
                     act = lp.Output ?? act;
                     if (i + 1 <= last && layers[i + 1] is ReLU) i++;
@@ -170,12 +172,12 @@ public sealed class QuantizedModel : Module
                     if (mp.CeilMode || mp.Dilation != (1, 1)) throw Unsupported(name, "maxpool2d with ceil_mode or dilation");
                     var g = new QWindow(shape.H, shape.W, shape.C, mp.KernelSize.h, mp.KernelSize.w, mp.Stride.h, mp.Stride.w, mp.Padding.h, mp.Padding.w);
                     var next = (g.OH, g.OW, shape.C);
-                    steps.Add(new QMaxPoolStep { In = shape, Out = next, Geometry = g });
+                    steps.Add(new QMaxPoolStep { Label = $"{name} maxpool2d {g.KH}x{g.KW}", In = shape, Out = next, Geometry = g });
                     shape = next;
                     break;
                 }
                 case ReLU:
-                    steps.Add(new QReluStep { In = shape, Out = shape, ZeroPoint = (byte)act.ZeroPoint });
+                    steps.Add(new QReluStep { Label = $"{name} relu", In = shape, Out = shape, ZeroPoint = (byte)act.ZeroPoint });
                     break;
                 case Flatten f when f.StartDim == 1:
                     if (!flat) { flattenedFrom = shape; flattened = true; }
@@ -226,7 +228,13 @@ public sealed class QuantizedModel : Module
 
     /// <summary>Logits [N, classes] of a float batch [N, C, H, W] (or [N, F]).</summary>
     /// <exception cref="ArgumentException">The sample shape differs from the one the model was built for.</exception>
-    public override Tensor Forward(Tensor x)
+    public override Tensor Forward(Tensor x) => Forward(x, null);
+
+    /// <summary>Logits of a float batch, as <see cref="Forward(Tensor)"/>, calling <paramref name="lap"/> after each stage
+    /// with its label ("quantize input", then each step's, e.g. "0 conv2d 1→6 5x5 +relu", then "float tail") so a
+    /// caller can time the stages (<c>nabla bench --profile --precision int8</c>).</summary>
+    /// <exception cref="ArgumentException">The sample shape differs from the one the model was built for.</exception>
+    public Tensor Forward(Tensor x, Action<string>? lap)
     {
         if (!x.Shape.AsSpan(1).SequenceEqual(_inputShape))
             throw new ArgumentException($"int8 model built for samples [{string.Join(", ", _inputShape)}], got [{string.Join(", ", x.Shape[1..])}]", nameof(x));
@@ -235,8 +243,12 @@ public sealed class QuantizedModel : Module
         var (c, h, w) = _inputShape.Length == 3 ? (_inputShape[0], _inputShape[1], _inputShape[2]) : (_inputShape[0], 1, 1);
         int inStride = QWeights.PadK(sample);
         Ensure(ref _a, n * inStride);
-        for (int i = 0; i < n; i++)
-            QOps.Quantize(x.Data.AsSpan(i * sample, sample), c, h, w, _input.Scale, _input.ZeroPoint, _a.AsSpan(i * inStride, sample));
+        Kernels.Workers.Run(n, (x.Data, sample, c, h, w, _input, _a, inStride), static (s, i) =>
+        {
+            var (data, sample, c, h, w, input, a, inStride) = s;
+            QOps.Quantize(data.AsSpan(i * sample, sample), c, h, w, input.Scale, input.ZeroPoint, a.AsSpan(i * inStride, sample));
+        });
+        lap?.Invoke("quantize input");
         var logits = new float[n * _classes];
         byte[] src = _a, dst = _b;
         foreach (var step in _steps)
@@ -244,12 +256,14 @@ public sealed class QuantizedModel : Module
             bool isLast = ReferenceEquals(step, _steps[^1]);
             if (!isLast) Ensure(ref dst, n * step.OutStride);
             step.Run(n, src, inStride, dst, isLast ? logits : null);
+            lap?.Invoke(step.Label);
             inStride = step.OutStride;
             (src, dst) = (dst, src);
         }
         (_a, _b) = (src, dst);
         var result = new Tensor(logits, n, _classes);
         foreach (var m in _tail) result = m.Forward(result);
+        if (_tail.Count > 0) lap?.Invoke("float tail");
         return result;
     }
 

@@ -37,10 +37,30 @@ public class QuantizedModelTests
         return (model, x);
     }
 
-    [Fact]
-    public void Forward_MatchesNaiveIntegerTwin_BitForBit()
+    /// <summary>LeNet-like (one input channel, 5x5 with padding 2, 6 channels: partial column panels), a kernel row of
+    /// 3·3 = 9 bytes (not a multiple of 4: padded segments), whole 16-column tiles, stride-2 pooling over fewer and over
+    /// more than 16 channels, and a 3x3 stride-2 pool (alexnet's).</summary>
+    private const string SegmentCnn = """
+        input 1 14 13
+        conv2d out_channels=6 kernel_size=5 padding=2
+        relu
+        maxpool2d kernel_size=2
+        conv2d out_channels=3 kernel_size=1
+        relu
+        conv2d out_channels=32 kernel_size=3 padding=1
+        relu
+        maxpool2d kernel_size=3 stride=2
+        conv2d out_channels=20 kernel_size=2 stride=2
+        flatten
+        linear out_features=5
+        """;
+
+    [Theory]
+    [InlineData(TinyCnn, 5)]
+    [InlineData(SegmentCnn, 7)]
+    public void Forward_MatchesNaiveIntegerTwin_BitForBit(string spec, int n)
     {
-        var (model, x) = Make(TinyCnn, 5, 3);
+        var (model, x) = Make(spec, n, 3);
         var q = QuantizedModel.Quantize(model, [x]);
         var fast = q.Forward(x);
         var naive = NaiveInt8.Forward(model, q.Params, x);

@@ -17,7 +17,7 @@ public enum QGemmPath
 /// <summary>
 /// int8 matrix product with int32 accumulation and a fused requantisation, as fbgemm and ONNX Runtime do it:
 /// <c>acc[m, n] = Σ_k A[m, k]·W[n, k]</c> with A unsigned 8-bit (activations) and W signed 8-bit (weights, packed
-/// once by <see cref="QWeights.Pack"/>), then <c>v = float(acc + bias[n]) · scale[n]</c> and either
+/// once by <see cref="QWeights.Pack(ReadOnlySpan{sbyte}, int, int)"/>), then <c>v = float(acc + bias[n]) · scale[n]</c> and either
 /// <c>C[m, n] = clamp(round(v) + zeroPoint, 0, 255)</c> (u8 output) or <c>C[m, n] = v</c> (float output).
 /// </summary>
 /// <remarks>
@@ -75,37 +75,104 @@ public static class QGemm
         int zeroPoint, Span<byte> cu8, Span<float> cf32, int ldc, bool u8, bool vnni)
     {
         if (m == 0 || w.N == 0) return;
-        int* tile = stackalloc int[MR * NR];
-        byte[]? tailRows = null;
+        if (w.Segments != 1) throw new ArgumentException("segmented weights are for RunConv", nameof(w));
         fixed (byte* pa = a)
-        fixed (sbyte* pw = w.Packed)
         fixed (int* pb = bias)
         fixed (float* ps = scale)
         fixed (byte* pcu = cu8)
         fixed (float* pcf = cf32)
+            Core(m, new Rows(pa, lda), w, pb, ps, zeroPoint, pcu, pcf, ldc, u8, vnni);
+    }
+
+    /// <summary>
+    /// One convolution's output pixels [p0, p0 + m) of one image, read straight from <paramref name="padded"/> (the
+    /// image with its padding already in place as the zero point: (H + 2·PH) × (W + 2·PW) pixels of C bytes, NHWC, plus
+    /// at least <see cref="PaddedSlack"/> readable bytes after it): row p of the implicit im2col matrix is, for each kh,
+    /// the KW·C contiguous bytes of padded row oh·SH + kh from pixel ow·SW on. <paramref name="w"/> must be packed with
+    /// KH segments (<see cref="QWeights.Pack(ReadOnlySpan{sbyte}, int, int, int)"/>). Output pixel p goes to row p − p0
+    /// of C (u8 when <paramref name="cf32"/> is null, else float).
+    /// </summary>
+    internal static unsafe void RunConv(byte* padded, QWindow g, int p0, int m, QWeights w, int* bias, float* scale, int zeroPoint,
+        byte* cu8, float* cf32, int ldc, QGemmPath path = QGemmPath.Auto)
+    {
+        if (m == 0 || w.N == 0) return;
+        int wp = g.W + 2 * g.PW;
+        Core(m, new Rows(padded, g.C, wp, g.OW, g.SH, g.SW, p0, w.Segments), w, bias, scale, zeroPoint, cu8, cf32, ldc,
+            cf32 == null, path == QGemmPath.Auto && AvxVnni.IsSupported);
+    }
+
+    /// <summary>Readable bytes a padded image needs past its end for <see cref="RunConv"/> (a segment's last 4-group
+    /// may reach up to 3 bytes past the window).</summary>
+    internal const int PaddedSlack = 4;
+
+    /// <summary>Where row r of A starts: a matrix's row, or an output pixel's window corner in a padded image; rows
+    /// that follow in the same segment are <see cref="SegStride"/> bytes apart.</summary>
+    private readonly unsafe struct Rows
+    {
+        private readonly byte* _base;
+        private readonly int _lda, _c, _wp, _ow, _sh, _sw, _p0;
+        private readonly bool _conv;
+        public readonly nint SegStride;
+
+        public Rows(byte* a, int lda) { _base = a; _lda = lda; }
+
+        public Rows(byte* padded, int c, int wp, int ow, int sh, int sw, int p0, int segments)
+        {
+            _base = padded; _c = c; _wp = wp; _ow = ow; _sh = sh; _sw = sw; _p0 = p0; _conv = true;
+            SegStride = segments > 1 ? (nint)wp * c : 0;
+        }
+
+        /// <summary>ptrs[i] = where row r0 + i starts, for i in [0, count).</summary>
+        public void Fill(nint* ptrs, int r0, int count)
+        {
+            if (!_conv)
+            {
+                for (int i = 0; i < count; i++) ptrs[i] = (nint)(_base + (long)(r0 + i) * _lda);
+                return;
+            }
+            int p = _p0 + r0, oh = p / _ow, ox = p - oh * _ow;
+            long rowStep = (long)_sh * _wp * _c, pixStep = (long)_sw * _c;
+            byte* rowBase = _base + oh * rowStep;
+            for (int i = 0; i < count; i++)
+            {
+                ptrs[i] = (nint)(rowBase + ox * pixStep);
+                if (++ox == _ow) { ox = 0; rowBase += rowStep; }
+            }
+        }
+    }
+
+    private static unsafe void Core(int m, Rows rows, QWeights w, int* pb, float* ps, int zeroPoint, byte* pcu, float* pcf,
+        int ldc, bool u8, bool vnni)
+    {
+        int* tile = stackalloc int[MR * NR];
+        nint* ptrs = stackalloc nint[RowChunk + MR];
+        int* tailBias = stackalloc int[8];
+        float* tailScale = stackalloc float[8];
+        fixed (sbyte* pw = w.Packed)
         {
             for (int m0 = 0; m0 < m; m0 += RowChunk)
             {
                 int m1 = Math.Min(m, m0 + RowChunk);
+                rows.Fill(ptrs, m0, m1 - m0);
+                // Rows past the end repeat the last one: the kernel reads nothing outside A, and they are not stored.
+                for (int r = m1 - m0; r < m1 - m0 + MR; r++) ptrs[r] = ptrs[m1 - m0 - 1];
                 for (int nb = 0; nb < w.NPadded; nb += NR)
                 {
                     sbyte* panel = pw + (long)nb * w.KPadded;
-                    int nValid = Math.Min(NR, w.N - nb);
+                    int nValid = Math.Min(NR, w.N - nb), full = nValid & ~7, rest = nValid - full;
+                    // A last partial group of 8 columns reads bias and scale from zero-padded copies.
+                    for (int j = 0; j < 8; j++) { tailBias[j] = j < rest ? pb[nb + full + j] : 0; tailScale[j] = j < rest ? ps[nb + full + j] : 0f; }
                     for (int r = m0; r < m1; r += MR)
                     {
-                        int rValid = Math.Min(MR, m1 - r);
-                        byte* ar = pa + (long)r * lda;
-                        if (rValid < MR)
+                        if (vnni && nValid == NR && r + MR <= m1)
                         {
-                            // The last rows: copy into a zero-padded block of MR rows so the kernel reads nothing past A.
-                            tailRows ??= new byte[MR * w.KPadded];
-                            Array.Clear(tailRows);
-                            for (int i = 0; i < rValid; i++)
-                                new ReadOnlySpan<byte>(ar + (long)i * lda, w.KPadded).CopyTo(tailRows.AsSpan(i * w.KPadded));
-                            fixed (byte* pt = tailRows) Tile(pt, w.KPadded, panel, w.KPadded, tile, vnni);
+                            // A whole tile: the epilogue runs on the accumulators in registers.
+                            var o = new Out(pb + nb, ps + nb, zeroPoint, u8, pcu + (long)r * ldc + nb, pcf + (long)r * ldc + nb, ldc);
+                            TileVnni(ptrs + (r - m0), w.Segments, rows.SegStride, w.SegmentLength, panel, null, &o);
+                            continue;
                         }
-                        else Tile(ar, lda, panel, w.KPadded, tile, vnni);
-                        Epilogue(tile, rValid, nValid, pb + nb, ps + nb, zeroPoint, u8,
+                        Tile(ptrs + (r - m0), w.Segments, rows.SegStride, w.SegmentLength, panel, tile, vnni);
+                        Epilogue(tile, Math.Min(MR, m1 - r), nValid, pb + nb, ps + nb, tailBias, tailScale, zeroPoint, u8,
                             pcu + (long)r * ldc + nb, pcf + (long)r * ldc + nb, ldc);
                     }
                 }
@@ -113,20 +180,60 @@ public static class QGemm
         }
     }
 
-    /// <summary>acc (MR×NR int32, row-major) = A[0..MR, 0..kp) · panel, the panel holding NR columns × 4 k per 64 bytes.</summary>
+    /// <summary>acc (MR×NR int32, row-major) = A · panel for the MR rows starting at <paramref name="rows"/>[0..MR):
+    /// <paramref name="segs"/> segments of <paramref name="segLen"/> bytes, segment s of a row at row + s·segStride; the
+    /// panel holds NR columns × 4 k per 64 bytes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Tile(byte* a, int lda, sbyte* panel, int kp, int* acc, bool vnni)
+    private static unsafe void Tile(nint* rows, int segs, nint segStride, int segLen, sbyte* panel, int* acc, bool vnni)
     {
         if (vnni && AvxVnni.IsSupported)
         {
-            var c00 = Vector256<int>.Zero; var c01 = Vector256<int>.Zero;
-            var c10 = Vector256<int>.Zero; var c11 = Vector256<int>.Zero;
-            var c20 = Vector256<int>.Zero; var c21 = Vector256<int>.Zero;
-            var c30 = Vector256<int>.Zero; var c31 = Vector256<int>.Zero;
-            var c40 = Vector256<int>.Zero; var c41 = Vector256<int>.Zero;
-            var c50 = Vector256<int>.Zero; var c51 = Vector256<int>.Zero;
-            byte* a0 = a, a1 = a + lda, a2 = a + 2 * lda, a3 = a + 3 * lda, a4 = a + 4 * lda, a5 = a + 5 * lda;
-            for (int k = 0; k < kp; k += 4, panel += 4 * NR)
+            TileVnni(rows, segs, segStride, segLen, panel, acc, null);
+            return;
+        }
+        for (int i = 0; i < MR * NR; i++) acc[i] = 0;
+        for (int s = 0; s < segs; s++)
+            for (int k = 0; k < segLen; k += 4, panel += 4 * NR)
+                for (int r = 0; r < MR; r++)
+                {
+                    byte* ar = (byte*)rows[r] + s * segStride + k;
+                    int* cr = acc + r * NR;
+                    for (int j = 0; j < NR; j++)
+                    {
+                        sbyte* b = panel + 4 * j;
+                        cr[j] += ar[0] * b[0] + ar[1] * b[1] + ar[2] * b[2] + ar[3] * b[3];
+                    }
+                }
+    }
+
+    /// <summary>Where and how a whole tile's epilogue writes: bias and scale of its NR columns, the zero point, and the
+    /// u8 or float destination (row stride <see cref="Ldc"/>).</summary>
+    private readonly unsafe struct Out(int* bias, float* scale, int zeroPoint, bool u8, byte* cu8, float* cf32, int ldc)
+    {
+        public readonly int* Bias = bias;
+        public readonly float* Scale = scale;
+        public readonly int ZeroPoint = zeroPoint;
+        public readonly bool U8 = u8;
+        public readonly byte* Cu8 = cu8;
+        public readonly float* Cf32 = cf32;
+        public readonly int Ldc = ldc;
+    }
+
+    /// <summary>The VNNI micro-kernel of <see cref="Tile"/>: the MR×NR accumulators to <paramref name="acc"/>, or, with
+    /// <paramref name="o"/>, through the epilogue straight to the output.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void TileVnni(nint* rows, int segs, nint segStride, int segLen, sbyte* panel, int* acc, Out* o)
+    {
+        var c00 = Vector256<int>.Zero; var c01 = Vector256<int>.Zero;
+        var c10 = Vector256<int>.Zero; var c11 = Vector256<int>.Zero;
+        var c20 = Vector256<int>.Zero; var c21 = Vector256<int>.Zero;
+        var c30 = Vector256<int>.Zero; var c31 = Vector256<int>.Zero;
+        var c40 = Vector256<int>.Zero; var c41 = Vector256<int>.Zero;
+        var c50 = Vector256<int>.Zero; var c51 = Vector256<int>.Zero;
+        byte* a0 = (byte*)rows[0], a1 = (byte*)rows[1], a2 = (byte*)rows[2], a3 = (byte*)rows[3], a4 = (byte*)rows[4], a5 = (byte*)rows[5];
+        for (int s = 0; s < segs; s++)
+        {
+            for (int k = 0; k < segLen; k += 4, panel += 4 * NR)
             {
                 var b0 = Avx.LoadVector256(panel);
                 var b1 = Avx.LoadVector256(panel + 32);
@@ -143,50 +250,102 @@ public static class QGemm
                 x = Vector256.Create(*(int*)(a5 + k)).AsByte();
                 c50 = AvxVnni.MultiplyWideningAndAdd(c50, x, b0); c51 = AvxVnni.MultiplyWideningAndAdd(c51, x, b1);
             }
+            a0 += segStride; a1 += segStride; a2 += segStride; a3 += segStride; a4 += segStride; a5 += segStride;
+        }
+        if (o == null)
+        {
             c00.Store(acc); c01.Store(acc + 8); c10.Store(acc + 16); c11.Store(acc + 24);
             c20.Store(acc + 32); c21.Store(acc + 40); c30.Store(acc + 48); c31.Store(acc + 56);
             c40.Store(acc + 64); c41.Store(acc + 72); c50.Store(acc + 80); c51.Store(acc + 88);
             return;
         }
-        for (int i = 0; i < MR * NR; i++) acc[i] = 0;
-        for (int k = 0; k < kp; k += 4, panel += 4 * NR)
-            for (int r = 0; r < MR; r++)
-            {
-                byte* ar = a + (long)r * lda + k;
-                int* cr = acc + r * NR;
-                for (int j = 0; j < NR; j++)
-                {
-                    sbyte* b = panel + 4 * j;
-                    cr[j] += ar[0] * b[0] + ar[1] * b[1] + ar[2] * b[2] + ar[3] * b[3];
-                }
-            }
+        var zp = Vector256.Create(o->ZeroPoint);
+        int* bias = o->Bias;
+        float* scale = o->Scale;
+        long ldc = o->Ldc;
+        if (o->U8)
+        {
+            byte* d = o->Cu8;
+            Store8(c00, bias, scale, zp, d); Store8(c01, bias + 8, scale + 8, zp, d + 8); d += ldc;
+            Store8(c10, bias, scale, zp, d); Store8(c11, bias + 8, scale + 8, zp, d + 8); d += ldc;
+            Store8(c20, bias, scale, zp, d); Store8(c21, bias + 8, scale + 8, zp, d + 8); d += ldc;
+            Store8(c30, bias, scale, zp, d); Store8(c31, bias + 8, scale + 8, zp, d + 8); d += ldc;
+            Store8(c40, bias, scale, zp, d); Store8(c41, bias + 8, scale + 8, zp, d + 8); d += ldc;
+            Store8(c50, bias, scale, zp, d); Store8(c51, bias + 8, scale + 8, zp, d + 8);
+        }
+        else
+        {
+            float* f = o->Cf32;
+            Store8(c00, bias, scale, f); Store8(c01, bias + 8, scale + 8, f + 8); f += ldc;
+            Store8(c10, bias, scale, f); Store8(c11, bias + 8, scale + 8, f + 8); f += ldc;
+            Store8(c20, bias, scale, f); Store8(c21, bias + 8, scale + 8, f + 8); f += ldc;
+            Store8(c30, bias, scale, f); Store8(c31, bias + 8, scale + 8, f + 8); f += ldc;
+            Store8(c40, bias, scale, f); Store8(c41, bias + 8, scale + 8, f + 8); f += ldc;
+            Store8(c50, bias, scale, f); Store8(c51, bias + 8, scale + 8, f + 8);
+        }
     }
 
-    private static unsafe void Epilogue(int* acc, int rows, int cols, int* bias, float* scale, int zeroPoint, bool u8,
+    /// <summary>8 columns of the epilogue: float(acc + bias)·scale.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe Vector256<float> Dequant8(Vector256<int> acc, Vector256<int> bias, Vector256<float> scale) =>
+        Avx.Multiply(Avx.ConvertToVector256Single(Avx2.Add(acc, bias)), scale);
+
+    /// <summary>8 u8 codes clamp(round(v) + zeroPoint, 0, 255) (round half to even: the conversion's default mode) as the
+    /// 8 bytes of a ulong, lowest column first.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong Requant8(Vector256<float> v, Vector256<int> zp)
+    {
+        var q = Avx2.Min(Avx2.Max(Avx2.Add(Avx.ConvertToVector256Int32(v), zp), Vector256<int>.Zero), Vector256.Create(255));
+        var s16 = Avx2.PackSignedSaturate(q, q);                 // [q0..3 q0..3 | q4..7 q4..7] as int16
+        var s8 = Avx2.PackUnsignedSaturate(s16, s16).AsUInt32(); // bytes 0..3 and 16..19 hold the values
+        return s8.GetElement(0) | (ulong)s8.GetElement(4) << 32;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Store8(Vector256<int> acc, int* bias, float* scale, Vector256<int> zp, byte* dst) =>
+        *(ulong*)dst = Requant8(Dequant8(acc, Avx.LoadVector256(bias), Avx.LoadVector256(scale)), zp);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Store8(Vector256<int> acc, int* bias, float* scale, float* dst) =>
+        Dequant8(acc, Avx.LoadVector256(bias), Avx.LoadVector256(scale)).Store(dst);
+
+    private static unsafe void Epilogue(int* acc, int rows, int cols, int* bias, float* scale, int* tb, float* ts, int zeroPoint, bool u8,
         byte* cu8, float* cf32, int ldc)
     {
+        if (!Avx2.IsSupported)
+        {
+            for (int r = 0; r < rows; r++)
+                for (int j = 0; j < cols; j++)
+                {
+                    float v = (float)(acc[r * NR + j] + bias[j]) * scale[j];
+                    if (u8) cu8[(long)r * ldc + j] = (byte)Math.Clamp((int)MathF.Round(v) + zeroPoint, 0, 255);
+                    else cf32[(long)r * ldc + j] = v;
+                }
+            return;
+        }
+        // The same operations 8 columns at a time (int→float conversion, one multiply, round half to even as the
+        // conversion back does under the default rounding mode); a last partial group reads bias and scale from the
+        // zero-padded copies tb and ts and stores only its valid columns.
+        int full = cols & ~7, rest = cols - full;
+        var zp = Vector256.Create(zeroPoint);
         for (int r = 0; r < rows; r++)
         {
             int* ar = acc + r * NR;
-            int j = 0;
-            if (Avx2.IsSupported)
-                for (; j + 8 <= cols; j += 8)
-                {
-                    var v = Avx.Multiply(Avx.ConvertToVector256Single(Avx2.Add(Avx.LoadVector256(ar + j), Avx.LoadVector256(bias + j))),
-                        Avx.LoadVector256(scale + j));
-                    if (!u8) { v.Store(cf32 + (long)r * ldc + j); continue; }
-                    var q = Avx2.Add(Avx.ConvertToVector256Int32(v), Vector256.Create(zeroPoint));
-                    q = Avx2.Min(Avx2.Max(q, Vector256<int>.Zero), Vector256.Create(255));
-                    var s16 = Avx2.PackSignedSaturate(q, q);                 // [q0..3 q0..3 | q4..7 q4..7] as int16
-                    var s8 = Avx2.PackUnsignedSaturate(s16, s16);            // bytes 0..3 and 16..19 hold the values
-                    *(uint*)(cu8 + (long)r * ldc + j) = s8.AsUInt32().GetElement(0);
-                    *(uint*)(cu8 + (long)r * ldc + j + 4) = s8.AsUInt32().GetElement(4);
-                }
-            for (; j < cols; j++)
+            for (int j = 0; j < cols; j += 8)
             {
-                float v = (float)(ar[j] + bias[j]) * scale[j];
-                if (u8) cu8[(long)r * ldc + j] = (byte)Math.Clamp((int)MathF.Round(v) + zeroPoint, 0, 255);
-                else cf32[(long)r * ldc + j] = v;
+                bool whole = j < full;
+                var v = Dequant8(Avx.LoadVector256(ar + j), Avx.LoadVector256(whole ? bias + j : tb), Avx.LoadVector256(whole ? scale + j : ts));
+                if (!u8)
+                {
+                    float* dst = cf32 + (long)r * ldc + j;
+                    if (whole) v.Store(dst);
+                    else for (int i = 0; i < rest; i++) dst[i] = v.GetElement(i);
+                    continue;
+                }
+                ulong bytes = Requant8(v, zp);
+                byte* d = cu8 + (long)r * ldc + j;
+                if (whole) *(ulong*)d = bytes;
+                else for (int i = 0; i < rest; i++) d[i] = (byte)(bytes >> (8 * i));
             }
         }
     }

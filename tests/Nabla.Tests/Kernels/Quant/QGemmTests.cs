@@ -67,6 +67,78 @@ public class QGemmTests
         }
     }
 
+    /// <summary>RunConv (implicit im2col from a padded NHWC image, segmented weights) against a naive convolution on the
+    /// unpadded image, on both paths: exact u8 codes and bit-identical floats.</summary>
+    [Theory]
+    [InlineData(28, 28, 1, 6, 5, 5, 1, 2)]   // lenet5's first layer: 5-byte kernel rows, 6 channels
+    [InlineData(12, 11, 3, 17, 3, 3, 1, 1)]  // 9-byte rows, one whole and one partial panel
+    [InlineData(9, 10, 8, 16, 2, 3, 2, 0)]   // stride 2, no padding, whole tiles only
+    [InlineData(5, 7, 32, 40, 3, 3, 1, 1)]
+    public unsafe void RunConv_MatchesNaiveConvolution(int h, int w, int c, int n, int kh, int kw, int stride, int pad)
+    {
+        var g = new QWindow(h, w, c, kh, kw, stride, stride, pad, pad);
+        var rng = new System.Random(h * 100 + c * 10 + n);
+        var image = new byte[h * w * c];
+        rng.NextBytes(image);
+        var wt = new sbyte[n * g.K];
+        for (int i = 0; i < wt.Length; i++) wt[i] = (sbyte)rng.Next(-127, 128);
+        var bias = Enumerable.Range(0, n).Select(_ => rng.Next(-20000, 20000)).ToArray();
+        var scale = Enumerable.Range(0, n).Select(_ => 0.02f * (float)(0.1 + rng.NextDouble()) / g.K).ToArray();
+        const byte zero = 9;
+        int pixels = g.OH * g.OW;
+        var naiveU8 = new byte[pixels * n];
+        var naiveF = new float[pixels * n];
+        for (int p = 0; p < pixels; p++)
+            for (int o = 0; o < n; o++)
+            {
+                int acc = 0, oy = p / g.OW, ox = p % g.OW;
+                for (int u = 0; u < kh; u++)
+                    for (int v = 0; v < kw; v++)
+                        for (int ch = 0; ch < c; ch++)
+                        {
+                            int iy = oy * stride - pad + u, ix = ox * stride - pad + v;
+                            int a = iy < 0 || iy >= h || ix < 0 || ix >= w ? zero : image[(iy * w + ix) * c + ch];
+                            acc += a * wt[o * g.K + (u * kw + v) * c + ch];
+                        }
+                float val = (float)(acc + bias[o]) * scale[o];
+                naiveU8[p * n + o] = (byte)Math.Clamp((int)MathF.Round(val) + 3, 0, 255);
+                naiveF[p * n + o] = val;
+            }
+        var qw = QWeights.Pack(wt, n, g.K, kh);
+        var padded = new byte[QOps.PaddedSize(g, QGemm.PaddedSlack)];
+        QOps.Pad(image, g, zero, QGemm.PaddedSlack, padded);
+        foreach (var path in new[] { QGemmPath.Auto, QGemmPath.Scalar })
+        {
+            var u8 = new byte[pixels * n];
+            var f = new float[pixels * n];
+            fixed (byte* pp = padded) fixed (int* pb = bias) fixed (float* ps = scale) fixed (byte* pu = u8) fixed (float* pf = f)
+            {
+                // in two calls, the second from a pixel inside an output row
+                int split = Math.Min(pixels, g.OW / 2 + 7);
+                QGemm.RunConv(pp, g, 0, split, qw, pb, ps, 3, pu, null, n, path);
+                QGemm.RunConv(pp, g, split, pixels - split, qw, pb, ps, 3, pu + split * n, null, n, path);
+                QGemm.RunConv(pp, g, 0, pixels, qw, pb, ps, 0, null, pf, n, path);
+            }
+            Assert.Equal(naiveU8, u8);
+            Assert.Equal(naiveF, f);
+            Assert.Contains(u8, b => b != 0 && b != 255);
+        }
+    }
+
+    [Fact]
+    public void Pack_Segments_PadEachKernelRow()
+    {
+        var w = Enumerable.Range(0, 2 * 15).Select(i => (sbyte)(i - 7)).ToArray();
+        var q = QWeights.Pack(w, 2, 15, 3);   // 3 segments of 5 → 3 × 8
+        Assert.Equal(8, q.SegmentLength);
+        Assert.Equal(24, q.KPadded);
+        // channel 1, input 7 = segment 1, offset 2 → packed k 10: group 2, lane 1, byte 2
+        Assert.Equal(w[15 + 7], q.Packed[2 * 4 * QGemm.NR + 1 * 4 + 2]);
+        Assert.Equal(0, q.Packed[1 * 4 * QGemm.NR + 1 * 4 + 1]); // packed k 5 (segment 0's padding) is zero
+        Assert.Equal(w.Skip(15).Sum(v => (int)v), q.RowSums[1]);
+        Assert.Throws<ArgumentOutOfRangeException>(() => QWeights.Pack(w, 2, 15, 4));
+    }
+
     [Fact]
     public void Pack_RowSums_AreTheWeightSums()
     {
