@@ -448,6 +448,7 @@ public static class OnnxImporter
             if (!scalar && !perChannel)
                 throw Unsupported(n, $"{n.OpType} by a constant of shape [{string.Join(", ", t.Dims)}] (Nabla maps constants that broadcast per {(_rank == 4 ? "channel: [C, 1, 1]" : "feature: [F]")} or a scalar)");
             double[] c = OnnxTensors.Floats(t, src, folder).Select(v => (double)v).ToArray();
+            if (c.Length == 0 || c.Any(v => !double.IsFinite(v))) throw Unsupported(n, $"{n.OpType} by a constant that is empty or not finite");
             if (scalar) c = [c[0]];
             double[] one = [1.0], zero = [0.0];
             (double[] scale, double[] shift) = (n.OpType, ci) switch
@@ -467,9 +468,13 @@ public static class OnnxImporter
                 double At(IReadOnlyList<double> v, int i) => v[v.Count == 1 ? 0 : i];
                 if (new[] { before.Scale.Count, before.Shift.Count, scale.Length, shift.Length }.All(k => k == 1 || k == len))
                 {
-                    layers[^1] = new AffineSpec(Enumerable.Range(0, len).Select(i => At(before.Scale, i) * At(scale, i)).ToArray(),
-                        Enumerable.Range(0, len).Select(i => At(before.Shift, i) * At(scale, i) + At(shift, i)).ToArray());
-                    return null;
+                    var s2 = Enumerable.Range(0, len).Select(i => At(before.Scale, i) * At(scale, i)).ToArray();
+                    var b2 = Enumerable.Range(0, len).Select(i => At(before.Shift, i) * At(scale, i) + At(shift, i)).ToArray();
+                    if (s2.Concat(b2).All(double.IsFinite))
+                    {
+                        layers[^1] = new AffineSpec(s2, b2);
+                        return null;
+                    }
                 }
             }
             return new AffineSpec(scale, shift);

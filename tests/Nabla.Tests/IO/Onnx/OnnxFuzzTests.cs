@@ -12,7 +12,7 @@ using Xunit.Abstractions;
 namespace Nabla.Tests.IO.Onnx;
 
 /// <summary>
-/// Property-based fuzzing of the ONNX importer: small torch-exported fixtures mutated at the byte level (truncation,
+/// Property-based fuzzing of the ONNX importer: ten small torch-exported fixtures mutated at the byte level (truncation,
 /// byte flips, inserted and deleted bytes, trailing garbage) and at the protobuf level (hostile dims, shortened
 /// raw_data, rewired node inputs that make cycles or dangling values, unknown op types and attributes, external
 /// data locations inside and outside the folder, opsets). Every case must import (and analyse) or throw a one-line
@@ -26,7 +26,8 @@ public sealed class OnnxFuzzTests(ITestOutputHelper output) : IDisposable
     private const int AllocationPerInputByte = 64;
 
     private static readonly string[] Bases = ["lenet_opset13_fold1.onnx", "residual_opset17_fold0.onnx", "inception_opset11_fold1.onnx",
-        "reshape_opset11_fold0.onnx", "relu6_opset13_fold1.onnx", "dedup_opset13_fold1.onnx", "pooling_opset17_fold1.onnx"];
+        "reshape_opset11_fold0.onnx", "relu6_opset13_fold1.onnx", "dedup_opset13_fold1.onnx", "pooling_opset17_fold1.onnx",
+        "arith_opset13_fold0.onnx", "asym_pad_opset17_fold0.onnx", "elu_gelu_opset13_fold1.onnx"];
 
     private static readonly byte[][] BaseBytes = Bases.Select(b => File.ReadAllBytes(Path.Combine(OnnxImportFixtureTests.Root, b))).ToArray();
 
