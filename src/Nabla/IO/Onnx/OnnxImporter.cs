@@ -217,13 +217,22 @@ public static class OnnxImporter
                 }
                 if (next.Count == 1 && IsJoin(next[0])) return (layers, v, next[0]);
                 if (next.Count == 1) { v = Layer(next[0], layers); continue; }
-                v = Fork(v, next, layers);
+                if (Fork(v, next, layers) is not { } joined) return (layers, NestedFork, _nestedJoin);
+                v = joined;
             }
         }
 
         private bool IsJoin(NodeProto n) => n.OpType is "Add" or "Concat" && Dynamic(n).Count() == 2 || n.OpType == "Concat" && Dynamic(n).Count() > 2;
 
-        private string Fork(string v, List<NodeProto> starts, List<LayerSpec> layers)
+        /// <summary>The end a chain reports when it stopped at a fork whose branches feed a Concat that also takes
+        /// other operands (<see cref="_nested"/>): a weightless prefix two concat branches shared in the exporter.</summary>
+        private const string NestedFork = "\0nested fork";
+        private List<(List<LayerSpec> Layers, string End)>? _nested;
+        private NodeProto? _nestedJoin;
+
+        /// <summary>Maps the fork at <paramref name="v"/> up to its join; returns the join's output, or null when the
+        /// branches are some of a Concat's operands only (left in <see cref="_nested"/> for the enclosing fork).</summary>
+        private string? Fork(string v, List<NodeProto> starts, List<LayerSpec> layers)
         {
             var branches = new List<(List<LayerSpec> Layers, string End)>();
             NodeProto? join = null;
@@ -233,9 +242,26 @@ public static class OnnxImporter
                 var (ls, end, j) = Chain(v, s);
                 if (j is null) throw new NablaInputException($"{src}: the branch starting at node '{s.Name}' never joins the others (Nabla maps forks that meet in an Add or a Concat)");
                 JoinCheck(ref join, j);
+                if (end == NestedFork)
+                {
+                    // This branch forked again into several of the same Concat's operands: each gets a copy of the
+                    // shared prefix, exact when the prefix has no weights.
+                    var inner = _nested!;
+                    _nested = null;
+                    if (Walk(ls).Any(_bind.ContainsKey))
+                        throw Unsupported(j, "branches that share a prefix with weights before a Concat (Nabla's branches have their own weights)");
+                    foreach (var (bl, bend) in inner) branches.Add(([.. ls, .. bl], bend));
+                    continue;
+                }
                 branches.Add((ls, end));
             }
             var ins = join!.Input.Where(i => Dynamic(join).Contains(i)).ToList();
+            if (join.OpType == "Concat" && ins.Distinct().Count() > branches.Count && branches.All(b => ins.Contains(b.End)))
+            {
+                _nested = branches;
+                _nestedJoin = join;
+                return null;
+            }
             if (ins.Distinct().Count() != branches.Count)
                 throw new NablaInputException($"{src}: node '{join.Name}' (op {join.OpType}) joins {ins.Count} values, but {branches.Count} paths lead to it from '{v}'");
             if (join.OpType == "Add")

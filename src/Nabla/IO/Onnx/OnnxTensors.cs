@@ -20,6 +20,8 @@ internal static class OnnxTensors
         foreach (long d in t.Dims)
         {
             if (d < 0) throw new NablaInputException($"{src}: tensor '{t.Name}' has a negative dimension {d}");
+            // Each dimension must fit an int even when another is 0 (an empty tensor of dims [0, 2^31] is no tensor).
+            if (d > int.MaxValue) throw new NablaInputException($"{src}: tensor '{t.Name}' has dimension {d}, larger than {int.MaxValue}");
             if (d != 0 && n > MaxElements / d)
                 throw new NablaInputException($"{src}: tensor '{t.Name}' has dims [{string.Join(", ", t.Dims)}], more than {MaxElements} elements");
             n *= d;

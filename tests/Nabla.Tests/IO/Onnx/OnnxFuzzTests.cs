@@ -188,6 +188,8 @@ public sealed class OnnxFuzzTests(ITestOutputHelper output) : IDisposable
     {
         // A flipped byte left the reshape chain's Gather with one input: ShapeVector read Input[1] (ArgumentOutOfRange).
         { 3, [new(Kind.External, 238178692, 1520426166, 1071106074), new(Kind.FlipByte, 1326306452, 2002339408, 1514257876)] },
+        // Dims [0, 2^31, 2^31]: zero elements passed the size check, and the int cast of 2^31 escaped as ArgumentException.
+        { 5, [new(Kind.Dims, 730160413, 2136582599, 832938817), new(Kind.External, 839742413, 567842104, 1016159826), new(Kind.External, 874063446, 1285344727, 842105551)] },
     };
 
     [Theory]

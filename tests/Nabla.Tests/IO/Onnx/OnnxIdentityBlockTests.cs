@@ -87,4 +87,38 @@ public sealed class OnnxIdentityBlockTests
         var e = Assert.Throws<NablaInputException>(() => OnnxImporter.Import(proto.ToByteArray(), "identity.onnx"));
         Assert.Equal($"identity.onnx: node '{concat.Name}' (op Concat, opset 17): a Concat that repeats '{convRelu.Output[0]}', computed with weights (Nabla's branches have their own weights) is not supported", e.Message);
     }
+
+    [Fact]
+    public void ConcatBranchesSharingAWeightlessPrefix_ImportWithThePrefixInEach()
+    {
+        // As torch's exporter writes concat branches [sigmoid, logsoftmax] and [sigmoid, tanh]: one Sigmoid feeding
+        // both, a fork nested inside the concat's fork.
+        var spec = SpecParser.Parse("""
+            input 2 4 4
+            conv2d out_channels=3 kernel_size=1
+            concat
+              branch
+                sigmoid
+                logsoftmax
+              branch
+                conv2d out_channels=2 kernel_size=1
+              branch
+                sigmoid
+                tanh
+            end
+            flatten
+            linear out_features=3
+            """, "shared.spec");
+        var model = OnnxExportKit.Build(spec, 4);
+        var proto = OnnxExporter.ToModel(model, spec.Input);
+        var sigmoids = proto.Graph.Node.Where(n => n.OpType == "Sigmoid").ToList();
+        Assert.Equal(2, sigmoids.Count);
+        proto.Graph.Node.Single(n => n.OpType == "Tanh").Input[0] = sigmoids[0].Output[0];
+        proto.Graph.Node.Remove(sigmoids[1]);
+        var imported = OnnxImporter.Import(proto.ToByteArray(), "shared.onnx").Spec;
+        var concat = Assert.IsType<ConcatSpec>(imported.Layers[1]);
+        Assert.Equal([[LayerKind.Sigmoid, LayerKind.LogSoftmax], [LayerKind.Conv2d], [LayerKind.Sigmoid, LayerKind.Tanh]],
+            concat.Branches.Select(b => b.Select(l => l.Kind).ToArray()));
+        AssertSameForward(model, spec, proto);
+    }
 }
