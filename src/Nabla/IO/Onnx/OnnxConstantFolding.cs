@@ -1,4 +1,5 @@
 using Nabla.IO.Onnx.Proto;
+using Nabla.Tensors;
 
 namespace Nabla.IO.Onnx;
 
@@ -119,7 +120,7 @@ internal static class OnnxConstantFolding
                 var perm = Ints(n, "perm") ?? Enumerable.Range(0, rank).Reverse().Select(i => (long)i).ToArray();
                 if (perm.Length != rank) return null;
                 var outDims = perm.Select(p => d.Dims[p]).ToArray();
-                var inStrides = Strides(d.Dims);
+                var inStrides = ShapeUtil.Strides(d.Dims);
                 var r = new long[d.Data.Length];
                 var idx = new int[rank];
                 for (int o = 0; o < r.Length; o++)
@@ -149,7 +150,7 @@ internal static class OnnxConstantFolding
                     begin[a] = s; step[a] = steps[i];
                 }
                 var outDims = count.Select(c => (int)c).ToArray();
-                var inStrides = Strides(d.Dims);
+                var inStrides = ShapeUtil.Strides(d.Dims);
                 var r = new long[outDims.Aggregate(1, (p, v) => p * v)];
                 for (int o = 0; o < r.Length; o++)
                 {
@@ -180,12 +181,5 @@ internal static class OnnxConstantFolding
             default:
                 return null;
         }
-    }
-
-    private static int[] Strides(int[] dims)
-    {
-        var s = new int[dims.Length];
-        for (int k = dims.Length - 1, acc = 1; k >= 0; k--) { s[k] = acc; acc *= dims[k]; }
-        return s;
     }
 }

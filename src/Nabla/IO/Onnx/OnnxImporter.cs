@@ -490,9 +490,10 @@ public static class OnnxImporter
             if (layers.Count > 0 && layers[^1] is AffineSpec before)
             {
                 // (x·s1 + b1)·s2 + b2 = x·(s1·s2) + (b1·s2 + b2), per channel.
-                int len = new[] { before.Scale.Count, before.Shift.Count, scale.Length, shift.Length }.Max();
+                int[] lengths = [before.Scale.Count, before.Shift.Count, scale.Length, shift.Length];
+                int len = lengths.Max();
                 double At(IReadOnlyList<double> v, int i) => v[v.Count == 1 ? 0 : i];
-                if (new[] { before.Scale.Count, before.Shift.Count, scale.Length, shift.Length }.All(k => k == 1 || k == len))
+                if (lengths.All(k => k == 1 || k == len))
                 {
                     var s2 = Enumerable.Range(0, len).Select(i => At(before.Scale, i) * At(scale, i)).ToArray();
                     var b2 = Enumerable.Range(0, len).Select(i => At(before.Shift, i) * At(scale, i) + At(shift, i)).ToArray();
