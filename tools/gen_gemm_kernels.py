@@ -57,6 +57,10 @@ def kernel(name, bits, rows, nv, summary):
         f"{i4}private static unsafe void {name}(int kc, float* a, float* b, float* c, int ldc, bool accumulate)",
         f"{i4}{{",
     ]
+    # C's rows are ldc apart, too many strided streams for the hardware prefetcher: ask for the tile's cache
+    # lines now, so that they arrive while the k loop runs instead of stalling the final loads and stores.
+    for r in range(rows):
+        out.append(i8 + " ".join(f"Sse.Prefetch0({offset(r, j, lanes)});" for j in range(0, nv * lanes // 16)))
     for r in range(rows):
         out.append(i8 + v + " " + ", ".join(f"c{r}_{j} = default" for j in range(nv)) + ";")
     out.append(f"{i8}for (int p = 0; p < kc; p++)")

@@ -12,6 +12,20 @@ public static partial class Gemm
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Kernel512x14(int kc, float* a, float* b, float* c, int ldc, bool accumulate)
     {
+        Sse.Prefetch0(c); Sse.Prefetch0(c + 16);
+        Sse.Prefetch0(c + 1 * ldc); Sse.Prefetch0(c + 1 * ldc + 16);
+        Sse.Prefetch0(c + 2 * ldc); Sse.Prefetch0(c + 2 * ldc + 16);
+        Sse.Prefetch0(c + 3 * ldc); Sse.Prefetch0(c + 3 * ldc + 16);
+        Sse.Prefetch0(c + 4 * ldc); Sse.Prefetch0(c + 4 * ldc + 16);
+        Sse.Prefetch0(c + 5 * ldc); Sse.Prefetch0(c + 5 * ldc + 16);
+        Sse.Prefetch0(c + 6 * ldc); Sse.Prefetch0(c + 6 * ldc + 16);
+        Sse.Prefetch0(c + 7 * ldc); Sse.Prefetch0(c + 7 * ldc + 16);
+        Sse.Prefetch0(c + 8 * ldc); Sse.Prefetch0(c + 8 * ldc + 16);
+        Sse.Prefetch0(c + 9 * ldc); Sse.Prefetch0(c + 9 * ldc + 16);
+        Sse.Prefetch0(c + 10 * ldc); Sse.Prefetch0(c + 10 * ldc + 16);
+        Sse.Prefetch0(c + 11 * ldc); Sse.Prefetch0(c + 11 * ldc + 16);
+        Sse.Prefetch0(c + 12 * ldc); Sse.Prefetch0(c + 12 * ldc + 16);
+        Sse.Prefetch0(c + 13 * ldc); Sse.Prefetch0(c + 13 * ldc + 16);
         Vector512<float> c0_0 = default, c0_1 = default;
         Vector512<float> c1_0 = default, c1_1 = default;
         Vector512<float> c2_0 = default, c2_1 = default;
@@ -83,6 +97,14 @@ public static partial class Gemm
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Kernel512x8(int kc, float* a, float* b, float* c, int ldc, bool accumulate)
     {
+        Sse.Prefetch0(c); Sse.Prefetch0(c + 16);
+        Sse.Prefetch0(c + 1 * ldc); Sse.Prefetch0(c + 1 * ldc + 16);
+        Sse.Prefetch0(c + 2 * ldc); Sse.Prefetch0(c + 2 * ldc + 16);
+        Sse.Prefetch0(c + 3 * ldc); Sse.Prefetch0(c + 3 * ldc + 16);
+        Sse.Prefetch0(c + 4 * ldc); Sse.Prefetch0(c + 4 * ldc + 16);
+        Sse.Prefetch0(c + 5 * ldc); Sse.Prefetch0(c + 5 * ldc + 16);
+        Sse.Prefetch0(c + 6 * ldc); Sse.Prefetch0(c + 6 * ldc + 16);
+        Sse.Prefetch0(c + 7 * ldc); Sse.Prefetch0(c + 7 * ldc + 16);
         Vector512<float> c0_0 = default, c0_1 = default;
         Vector512<float> c1_0 = default, c1_1 = default;
         Vector512<float> c2_0 = default, c2_1 = default;
@@ -130,6 +152,20 @@ public static partial class Gemm
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Kernel512x14n16(int kc, float* a, float* b, float* c, int ldc, bool accumulate)
     {
+        Sse.Prefetch0(c);
+        Sse.Prefetch0(c + 1 * ldc);
+        Sse.Prefetch0(c + 2 * ldc);
+        Sse.Prefetch0(c + 3 * ldc);
+        Sse.Prefetch0(c + 4 * ldc);
+        Sse.Prefetch0(c + 5 * ldc);
+        Sse.Prefetch0(c + 6 * ldc);
+        Sse.Prefetch0(c + 7 * ldc);
+        Sse.Prefetch0(c + 8 * ldc);
+        Sse.Prefetch0(c + 9 * ldc);
+        Sse.Prefetch0(c + 10 * ldc);
+        Sse.Prefetch0(c + 11 * ldc);
+        Sse.Prefetch0(c + 12 * ldc);
+        Sse.Prefetch0(c + 13 * ldc);
         Vector512<float> c0_0 = default;
         Vector512<float> c1_0 = default;
         Vector512<float> c2_0 = default;
@@ -201,6 +237,14 @@ public static partial class Gemm
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Kernel512x8n16(int kc, float* a, float* b, float* c, int ldc, bool accumulate)
     {
+        Sse.Prefetch0(c);
+        Sse.Prefetch0(c + 1 * ldc);
+        Sse.Prefetch0(c + 2 * ldc);
+        Sse.Prefetch0(c + 3 * ldc);
+        Sse.Prefetch0(c + 4 * ldc);
+        Sse.Prefetch0(c + 5 * ldc);
+        Sse.Prefetch0(c + 6 * ldc);
+        Sse.Prefetch0(c + 7 * ldc);
         Vector512<float> c0_0 = default;
         Vector512<float> c1_0 = default;
         Vector512<float> c2_0 = default;
@@ -248,6 +292,12 @@ public static partial class Gemm
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Kernel256x6(int kc, float* a, float* b, float* c, int ldc, bool accumulate)
     {
+        Sse.Prefetch0(c);
+        Sse.Prefetch0(c + 1 * ldc);
+        Sse.Prefetch0(c + 2 * ldc);
+        Sse.Prefetch0(c + 3 * ldc);
+        Sse.Prefetch0(c + 4 * ldc);
+        Sse.Prefetch0(c + 5 * ldc);
         Vector256<float> c0_0 = default, c0_1 = default;
         Vector256<float> c1_0 = default, c1_1 = default;
         Vector256<float> c2_0 = default, c2_1 = default;
