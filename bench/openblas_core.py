@@ -5,8 +5,9 @@ falls back to the SSE3 "Prescott" kernels (sgemm 57 GFLOP/s instead of 255), on 
 When the CPU has AVX-512 and OpenBLAS picked a core without AVX-512 kernels, `ensure()` times a short sgemm
 under the default core and under OPENBLAS_CORETYPE=SKYLAKEX (each in a fresh process, since OpenBLAS reads the
 variable when it loads), keeps the faster one and re-executes the script with it. An OPENBLAS_CORETYPE already
-in the environment takes the place of the default in that contest. `describe()` reports the core the loaded
-library really uses.
+in the environment takes the place of the default in that contest. Where the environment sets OPENBLAS_L2_SIZE
+(some machines set it together with OPENBLAS_CORETYPE for older OpenBLAS builds), the chosen core is timed with it
+and without it, and the faster is kept. `describe()` reports the core the loaded library really uses.
 """
 import ctypes
 import os
@@ -44,10 +45,12 @@ def _cpu_has_avx512():
         return False
 
 
-def _probe(core, threads):
+def _probe(core, threads, unset_l2=False):
     env = dict(os.environ)
     if core:
         env["OPENBLAS_CORETYPE"] = core
+    if unset_l2:
+        env.pop("OPENBLAS_L2_SIZE", None)
     env[_DONE] = "probe"
     out = subprocess.run([sys.executable, "-c", _PROBE, str(threads)], env=env, check=True,
                          capture_output=True, text=True).stdout.split()
@@ -79,7 +82,19 @@ def ensure(threads):
                     f"(sgemm n=1024, {threads} threads)")
             if skx_rate > default_rate:
                 choice = "SKYLAKEX"
+    unset_l2 = False
+    if os.environ.get("OPENBLAS_L2_SIZE"):
+        # Some machines set OPENBLAS_L2_SIZE (with OPENBLAS_CORETYPE) for old OpenBLAS builds; it also changes the
+        # blocking. Time the chosen core with and without it and keep the faster: the rival gets its best.
+        core = choice or os.environ.get("OPENBLAS_CORETYPE", "")
+        _, with_rate = _probe(core, threads)
+        _, without_rate = _probe(core, threads, unset_l2=True)
+        note += ("; " if note else "") + (f"OPENBLAS_L2_SIZE={os.environ['OPENBLAS_L2_SIZE']} {with_rate:.0f} GFLOP/s, "
+                                          f"unset {without_rate:.0f} GFLOP/s")
+        unset_l2 = without_rate > with_rate
     env = dict(os.environ)
+    if unset_l2:
+        env.pop("OPENBLAS_L2_SIZE")
     env[_DONE] = note or "default"
     if choice:
         env["OPENBLAS_CORETYPE"] = choice
@@ -99,8 +114,7 @@ def describe():
     text = f"PyTorch BLAS: OpenBLAS core {core}"
     if forced:
         text += f" (OPENBLAS_CORETYPE={forced})"
-    if os.environ.get("OPENBLAS_L2_SIZE"):
-        text += f", OPENBLAS_L2_SIZE={os.environ['OPENBLAS_L2_SIZE']}"
+    text += f", OPENBLAS_L2_SIZE={os.environ.get('OPENBLAS_L2_SIZE', 'unset')}"
     if why not in ("", "default", "probe"):
         text += f"; probe: {why}"
     return text
