@@ -20,13 +20,8 @@ public sealed class RequireTests
     [InlineData(0, 1)]
     [InlineData(-1, 0)]
     [InlineData(int.MinValue, 1)]
-    public void AtLeast_BelowTheMinimum_NamesTheArgumentAndTheBound(int batchSize, int min)
-    {
-        var e = Assert.Throws<ArgumentOutOfRangeException>(() => Require.AtLeast(batchSize, min));
-        Assert.Equal(nameof(batchSize), e.ParamName);
-        Assert.Equal(batchSize, e.ActualValue);
-        Assert.StartsWith($"expected at least {min} (Parameter 'batchSize')", e.Message);
-    }
+    public void AtLeast_BelowTheMinimum_NamesTheArgumentAndTheBound(int batchSize, int min) =>
+        AssertOutOfRange(() => Require.AtLeast(batchSize, min), nameof(batchSize), batchSize, $"expected at least {min}");
 
     [Theory]
     [InlineData(0, 1)]
@@ -38,12 +33,16 @@ public sealed class RequireTests
     [InlineData(3, 3)]
     [InlineData(0, 0)]
     [InlineData(int.MinValue, 3)]
-    public void Index_OutOfRange_SaysTheHalfOpenRange(int index, int count)
+    public void Index_OutOfRange_SaysTheHalfOpenRange(int index, int count) =>
+        AssertOutOfRange(() => Require.Index(index, count), nameof(index), index, $"expected [0, {count})");
+
+    // The one message format: the parameter named, the value carried, then what was expected.
+    private static void AssertOutOfRange(Func<int> check, string name, int value, string expected)
     {
-        var e = Assert.Throws<ArgumentOutOfRangeException>(() => Require.Index(index, count));
-        Assert.Equal(nameof(index), e.ParamName);
-        Assert.Equal(index, e.ActualValue);
-        Assert.StartsWith($"expected [0, {count}) (Parameter 'index')", e.Message);
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => check());
+        Assert.Equal(name, e.ParamName);
+        Assert.Equal(value, e.ActualValue);
+        Assert.StartsWith($"{expected} (Parameter '{name}')", e.Message);
     }
 
     [Fact]
