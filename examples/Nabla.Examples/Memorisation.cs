@@ -57,9 +57,9 @@ public static class Memorisation
         data ??= DataSource.Load(DataSource.Mnist, o.WriteLine);
         var trainer = new Trainer(options, new Printer(o), data);
         var history = trainer.Run();
-        var r = new Result(s, history, 1.0 / data.Train.Classes, trainer.CurvesPath);
+        var r = new Result(s, history, 1.0 / data.Train.Classes, trainer.Outputs.Curves);
         o.WriteLine($"final: train accuracy on the random labels {Dense.F(r.TrainAcc)}, test accuracy on the true labels {Dense.F(r.TestAcc)} (chance {Dense.F(r.Chance)}).");
-        o.WriteLine($"curves: {Path.GetFullPath(trainer.CurvesPath)}; metrics: {Path.GetFullPath(trainer.MetricsPath)}");
+        o.WriteLine($"curves: {Path.GetFullPath(trainer.Outputs.Curves)}; metrics: {Path.GetFullPath(trainer.Outputs.Metrics)}");
         return r;
     }
 

@@ -1,5 +1,5 @@
 using Nabla.Data;
-using Nabla.Data.Images;
+using Nabla.Reporting;
 
 namespace Nabla.Cli;
 
@@ -9,7 +9,7 @@ internal static class ClassNames
 {
     public static IReadOnlyList<string>? Resolve(Dataset test, string weightsPath)
     {
-        string file = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(weightsPath))!, ImageFolder.ClassesFile);
+        string file = RunDirectory.Holding(weightsPath).Classes;
         string[]? saved = File.Exists(file) ? File.ReadAllLines(file).Where(l => l.Length > 0).ToArray() : null;
         if (saved is not null && test.ClassNames is { } own && !saved.SequenceEqual(own, StringComparer.Ordinal))
             throw new NablaInputException($"{file}: the model was trained on the classes {Preview(saved)}, but the test data {test.Name} has {Preview(own)}");

@@ -162,8 +162,8 @@ public sealed class TrainCommand : ICommand
         if (!root) return 0;
         var last = trainer.History[^1];
         Console.WriteLine($"done: test accuracy {last.TestAcc:P2}, test loss {last.TestLoss:F4} after {last.Epoch} epochs ({last.Seconds:F0} s)");
-        Console.WriteLine($"outputs: {trainer.MetricsPath}, {trainer.CurvesPath}, {trainer.ModelPath}, {trainer.CheckpointPath}{(trainer.ClassNames is null ? "" : ", " + Path.Combine(o.OutDir, Nabla.Data.Images.ImageFolder.ClassesFile))}");
-        Console.WriteLine($"report: {trainer.ReportPath}");
+        Console.WriteLine($"outputs: {trainer.Outputs.Metrics}, {trainer.Outputs.Curves}, {trainer.Outputs.Model}, {trainer.Outputs.Checkpoint}{(trainer.ClassNames is null ? "" : ", " + trainer.Outputs.Classes)}");
+        Console.WriteLine($"report: {trainer.Outputs.Report}");
         return 0;
     }
 

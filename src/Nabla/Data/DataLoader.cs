@@ -52,10 +52,8 @@ public sealed class DataLoader
     public DataLoader(Dataset dataset, int batchSize, bool shuffle = true, ulong seed = 0, bool randomShifts = false, bool dropLast = false,
                       IReadOnlyList<Transform>? transforms = null)
     {
-        ArgumentNullException.ThrowIfNull(dataset);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
-        Dataset = dataset;
-        BatchSize = batchSize;
+        Dataset = Require.NotNull(dataset);
+        BatchSize = Require.AtLeast(batchSize, 1);
         Shuffle = shuffle;
         Seed = seed;
         RandomShifts = randomShifts;
@@ -99,7 +97,7 @@ public sealed class DataLoader
     /// <exception cref="ArgumentOutOfRangeException">batch is not in [0, BatchesPerEpoch).</exception>
     public int BatchLength(int batch)
     {
-        if ((uint)batch >= (uint)BatchesPerEpoch) throw new ArgumentOutOfRangeException(nameof(batch), batch, $"expected [0, {BatchesPerEpoch})");
+        Require.Index(batch, BatchesPerEpoch);
         return Math.Min(BatchSize, Dataset.Count - batch * BatchSize);
     }
 
@@ -108,7 +106,7 @@ public sealed class DataLoader
     /// <exception cref="ArgumentOutOfRangeException">epoch is negative or firstBatch not in [0, BatchesPerEpoch].</exception>
     public void Seek(int epoch, int firstBatch = 0)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(epoch);
+        Require.AtLeast(epoch, 0);
         if (firstBatch < 0 || firstBatch > BatchesPerEpoch) throw new ArgumentOutOfRangeException(nameof(firstBatch), firstBatch, $"expected [0, {BatchesPerEpoch}]");
         _epoch = epoch;
         _nextBatch = firstBatch;
@@ -203,7 +201,7 @@ public sealed class DataLoader
 
     private ReadOnlySpan<int> Order(int epoch)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(epoch);
+        Require.AtLeast(epoch, 0);
         if (_orderEpoch != epoch)
         {
             for (int i = 0; i < _order.Length; i++) _order[i] = i;

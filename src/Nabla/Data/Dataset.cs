@@ -67,12 +67,12 @@ public sealed class Dataset
     private Dataset(byte[] pixels, float[]? features, int[] labels, int channels, int height, int width, int classes,
                     float[] mean, float[] std, string name, IReadOnlyList<string>? classNames)
     {
-        ArgumentNullException.ThrowIfNull(pixels);
-        ArgumentNullException.ThrowIfNull(labels);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(channels);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(classes);
+        _pixels = Require.NotNull(pixels);
+        _labels = Require.NotNull(labels);
+        Channels = Require.AtLeast(channels, 1);
+        Height = Require.AtLeast(height, 1);
+        Width = Require.AtLeast(width, 1);
+        Classes = Require.AtLeast(classes, 1);
         if (mean.Length != channels || std.Length != channels)
             throw new ArgumentException($"expected {channels} means and standard deviations, found {mean.Length} and {std.Length}");
         for (int c = 0; c < channels; c++)
@@ -85,13 +85,7 @@ public sealed class Dataset
             throw new ArgumentException($"{labels.Length} labels x {channels}x{height}x{width} = {sample * labels.LongLength} values expected, found {stored}", features is null ? nameof(pixels) : "features");
         for (int i = 0; i < labels.Length; i++)
             if ((uint)labels[i] >= (uint)classes) throw new ArgumentException($"label {i} is {labels[i]}, outside [0, {classes})", nameof(labels));
-        _pixels = pixels;
         _features = features;
-        _labels = labels;
-        Channels = channels;
-        Height = height;
-        Width = width;
-        Classes = classes;
         _mean = mean;
         _std = std;
         Name = name;
@@ -118,7 +112,7 @@ public sealed class Dataset
 
     private static float[] Repeat(float v, int n)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(n, "channels");
+        Require.AtLeast(n, 1, "channels");
         var a = new float[n];
         Array.Fill(a, v);
         return a;
@@ -194,7 +188,7 @@ public sealed class Dataset
     /// <exception cref="ArgumentOutOfRangeException">The index is out of range or the span too short.</exception>
     public int CopySample(int index, Span<float> image)
     {
-        if ((uint)index >= (uint)Count) throw new ArgumentOutOfRangeException(nameof(index), index, $"expected [0, {Count})");
+        Require.Index(index, Count);
         int size = SampleSize;
         if (image.Length < size) throw new ArgumentOutOfRangeException(nameof(image), image.Length, $"expected at least {size} floats");
         if (_features is not null)
@@ -285,8 +279,7 @@ public sealed class Dataset
         float[]? features = _features is null ? null : new float[(long)indices.Length * size];
         for (int i = 0; i < indices.Length; i++)
         {
-            int j = indices[i];
-            if ((uint)j >= (uint)Count) throw new ArgumentOutOfRangeException(nameof(indices), j, $"expected [0, {Count})");
+            int j = Require.Index(indices[i], Count, nameof(indices));
             labels[i] = _labels[j];
             if (features is null) _pixels.AsSpan(j * size, size).CopyTo(pixels.AsSpan(i * size));
             else _features!.AsSpan(j * size, size).CopyTo(features.AsSpan(i * size));

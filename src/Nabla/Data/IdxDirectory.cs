@@ -7,17 +7,9 @@ namespace Nabla.Data;
 /// </summary>
 public static class IdxDirectory
 {
-    /// <summary>The training images file name.</summary>
-    public const string TrainImages = "train-images-idx3-ubyte";
-    /// <summary>The training labels file name.</summary>
-    public const string TrainLabels = "train-labels-idx1-ubyte";
-    /// <summary>The test images file name.</summary>
-    public const string TestImages = "t10k-images-idx3-ubyte";
-    /// <summary>The test labels file name.</summary>
-    public const string TestLabels = "t10k-labels-idx1-ubyte";
-
-    /// <summary>The four standard file names, in the order train images, train labels, test images, test labels.</summary>
-    public static IReadOnlyList<string> FileNames { get; } = [TrainImages, TrainLabels, TestImages, TestLabels];
+    /// <summary>The four standard file names (of <see cref="IdxFile.Standard"/>), in the order train images, train
+    /// labels, test images, test labels.</summary>
+    public static IReadOnlyList<string> FileNames { get; } = [.. IdxFile.Standard.Select(f => f.Name)];
 
     /// <summary>The path of the file called <paramref name="name"/> (or <c>name.gz</c>, or its dotted spelling)
     /// in <paramref name="directory"/>, or null when there is none.</summary>
@@ -52,7 +44,7 @@ public static class IdxDirectory
         var idx = new IdxData[4];
         for (int i = 0; i < 4; i++)
         {
-            idx[i] = IdxReader.Read(paths[i], i % 2 == 0 ? 3 : 1);
+            idx[i] = IdxReader.Read(paths[i], IdxFile.Standard[i].Rank);
             if (expectedSha256 is not null && expectedSha256.TryGetValue(FileNames[i], out string? sha) && sha != idx[i].Sha256)
                 throw new NablaInputException($"{paths[i]}: expected SHA-256 {sha}, found {idx[i].Sha256}");
         }

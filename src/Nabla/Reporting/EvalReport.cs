@@ -20,7 +20,7 @@ public static class EvalReport
     /// <exception cref="NablaInputException">The file cannot be written; the message names it.</exception>
     public static string Write(string path, ModelSpec spec, string weights, string data, TestPredictions predictions, Dataset test)
     {
-        string classesFile = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(weights)) ?? ".", RunFiles.ClassesFile);
+        string classesFile = RunDirectory.Holding(weights).Classes;
         var names = File.Exists(classesFile) ? File.ReadAllLines(classesFile).Where(l => l.Length > 0).ToList()
             : Enumerable.Range(0, predictions.Classes).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToList();
         var report = new RunReport

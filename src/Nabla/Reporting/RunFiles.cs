@@ -6,21 +6,10 @@ using Nabla.Training;
 
 namespace Nabla.Reporting;
 
-/// <summary>The files of a run directory that report.html is built from, and the rebuild behind
-/// <c>nabla report RUN_DIR</c>: metrics.csv (required), steps.csv, predictions.csv, run.json and classes.txt.</summary>
+/// <summary>The report of a run directory (<see cref="RunDirectory"/>), and the rebuild behind <c>nabla report RUN_DIR</c>
+/// from its files: metrics.csv (required), steps.csv, predictions.csv, run.json and classes.txt.</summary>
 public static class RunFiles
 {
-    /// <summary>report.html.</summary>
-    public const string Report = "report.html";
-    /// <summary>steps.csv.</summary>
-    public const string Steps = "steps.csv";
-    /// <summary>predictions.csv (test set, latest epoch).</summary>
-    public const string Predictions = "predictions.csv";
-    /// <summary>run.json.</summary>
-    public const string Info = "run.json";
-    /// <summary>classes.txt: one class name a line, index = label.</summary>
-    public const string ClassesFile = "classes.txt";
-
     /// <summary>Builds the report of a run from what is in memory during training.</summary>
     public static RunReport Build(RunInfo info, IReadOnlyList<EpochMetrics> history, IReadOnlyList<StepMetrics> steps,
         TestPredictions? predictions, Dataset? test, IReadOnlyList<string> classNames, string? note = null)
@@ -52,16 +41,13 @@ public static class RunFiles
     /// <exception cref="NablaInputException">No metrics.csv or run.json there, or one of the files is malformed.</exception>
     public static string Rebuild(string runDir, Dataset? test = null)
     {
-        string metrics = Path.Combine(runDir, "metrics.csv");
-        if (!File.Exists(metrics)) throw new NablaInputException($"{runDir}: no metrics.csv (not a run directory, or no epoch has finished yet)");
-        string infoPath = Path.Combine(runDir, Info);
-        if (!File.Exists(infoPath)) throw new NablaInputException($"{runDir}: no {Info} (written by nabla train since reports exist)");
-        var info = RunInfo.Load(infoPath);
-        var history = ReadRows(metrics, EpochMetrics.CsvHeader, EpochMetrics.Parse);
-        string stepsPath = Path.Combine(runDir, Steps);
-        var steps = File.Exists(stepsPath) ? ReadRows(stepsPath, StepMetrics.CsvHeader, StepMetrics.Parse) : [];
-        string predPath = Path.Combine(runDir, Predictions);
-        var pred = File.Exists(predPath) ? TestPredictions.Load(predPath, info.Classes) : null;
+        var run = new RunDirectory(runDir);
+        if (!File.Exists(run.Metrics)) throw new NablaInputException($"{runDir}: no metrics.csv (not a run directory, or no epoch has finished yet)");
+        if (!File.Exists(run.Info)) throw new NablaInputException($"{runDir}: no run.json (written by nabla train since reports exist)");
+        var info = RunInfo.Load(run.Info);
+        var history = ReadRows(run.Metrics, EpochMetrics.CsvHeader, EpochMetrics.Parse);
+        var steps = File.Exists(run.Steps) ? ReadRows(run.Steps, StepMetrics.CsvHeader, StepMetrics.Parse) : [];
+        var pred = File.Exists(run.Predictions) ? TestPredictions.Load(run.Predictions, info.Classes) : null;
         string? note = null;
         if (pred is not null && test is null)
         {
@@ -70,19 +56,18 @@ public static class RunFiles
         }
         if (test is not null && pred is not null && test.Count != pred.Count)
         {
-            note = $"mistakes shown without images: the test set has {test.Count} samples, {Predictions} {pred.Count}";
+            note = $"mistakes shown without images: the test set has {test.Count} samples, predictions.csv {pred.Count}";
             test = null;
         }
         var report = Build(info, history, steps, pred, test, ClassNames(runDir, info), note);
-        string path = Path.Combine(runDir, Report);
-        AtomicFile.WriteAllText(path, report.ToHtml());
-        return path;
+        AtomicFile.WriteAllText(run.Report, report.ToHtml());
+        return run.Report;
     }
 
     /// <summary>Class names: classes.txt of the run directory if present, else run.json's, else the numbers.</summary>
     public static IReadOnlyList<string> ClassNames(string runDir, RunInfo info)
     {
-        string file = Path.Combine(runDir, ClassesFile);
+        string file = new RunDirectory(runDir).Classes;
         if (File.Exists(file)) return File.ReadAllLines(file).Where(l => l.Length > 0).ToList();
         return info.ClassNames.Count > 0 ? info.ClassNames : Enumerable.Range(0, info.Classes).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList();
     }

@@ -61,6 +61,7 @@ public sealed class Trainer
     public Trainer(TrainOptions options, ITrainingObserver? observer = null, DataSplits? data = null, Communicator? comm = null)
     {
         _o = options;
+        Outputs = new RunDirectory(options.OutDir);
         _observer = observer;
         Validate(options);
         var spec = Zoo.Resolve(options.Model);
@@ -168,16 +169,8 @@ public sealed class Trainer
         };
     }
 
-    /// <summary>Paths of the outputs.</summary>
-    public string MetricsPath => Path.Combine(_o.OutDir, "metrics.csv");
-    /// <summary>curves.svg.</summary>
-    public string CurvesPath => Path.Combine(_o.OutDir, "curves.svg");
-    /// <summary>model.safetensors (PyTorch state-dict names).</summary>
-    public string ModelPath => Path.Combine(_o.OutDir, "model.safetensors");
-    /// <summary>checkpoint.safetensors.</summary>
-    public string CheckpointPath => Path.Combine(_o.OutDir, "checkpoint.safetensors");
-    /// <summary>report.html (self-contained; see <see cref="RunReport"/>).</summary>
-    public string ReportPath => Path.Combine(_o.OutDir, RunFiles.Report);
+    /// <summary>The files the run writes, in <see cref="TrainOptions.OutDir"/>.</summary>
+    public RunDirectory Outputs { get; }
 
     /// <summary>Trains to <see cref="TrainOptions.Epochs"/> epochs, first restoring <paramref name="resumeFrom"/> if given.</summary>
     /// <exception cref="TrainingDivergedException">The loss or a gradient became non-finite.</exception>
@@ -359,7 +352,7 @@ public sealed class Trainer
     /// step about to be taken.</summary>
     private TrainingDivergedException Diverged(int epoch, int batch, string what = "", float value = float.NaN, AnomalyException? anomaly = null)
     {
-        string? last = History.Count > 0 ? CheckpointPath : null;
+        string? last = History.Count > 0 ? Outputs.Checkpoint : null;
         long step = Optimizer.StepCount + 1;
         return anomaly is null
             ? new TrainingDivergedException(epoch + 1, batch + 1, step, what, value, last)
@@ -434,13 +427,13 @@ public sealed class Trainer
     {
         Steps.Clear();
         _epochTrainSeconds.Clear();
-        string info = Path.Combine(_o.OutDir, RunFiles.Info);
+        string info = Outputs.Info;
         if (File.Exists(info))
         {
             try { _epochTrainSeconds.AddRange(RunInfo.Load(info).EpochTrainSeconds.Take(epochs)); }
             catch (NablaInputException) { } // a damaged run.json only loses the earlier epochs' times
         }
-        string path = Path.Combine(_o.OutDir, RunFiles.Steps);
+        string path = Outputs.Steps;
         if (!File.Exists(path)) return;
         foreach (var line in File.ReadLines(path).Skip(1))
         {
@@ -473,8 +466,8 @@ public sealed class Trainer
             string probe = Path.Combine(_o.OutDir, $".nabla-write-test-{Environment.ProcessId}");
             File.WriteAllText(probe, "");
             File.Delete(probe);
-            if (ClassNames is not null) File.WriteAllLines(Path.Combine(_o.OutDir, Data.Images.ImageFolder.ClassesFile), ClassNames);
-            AtomicFile.WriteAllText(Path.Combine(_o.OutDir, Data.DataConfig.FileName), DataConfig.ToJson());
+            if (ClassNames is not null) File.WriteAllLines(Outputs.Classes, ClassNames);
+            AtomicFile.WriteAllText(Outputs.DataConfig, DataConfig.ToJson());
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -484,25 +477,25 @@ public sealed class Trainer
 
     private void WriteOutputs(int epoch, double seconds)
     {
-        AtomicFile.WriteAllText(MetricsPath, EpochMetrics.CsvHeader + "\n" + string.Concat(History.Select(h => h.ToCsv() + "\n")));
-        AtomicFile.WriteAllText(CurvesPath, RunCharts.CurvesSvg(History, $"{_o.Model} — {(_o.RandomLabels ? "random labels, " : "")}{_train.Count} training samples",
+        AtomicFile.WriteAllText(Outputs.Metrics, EpochMetrics.CsvHeader + "\n" + string.Concat(History.Select(h => h.ToCsv() + "\n")));
+        AtomicFile.WriteAllText(Outputs.Curves, RunCharts.CurvesSvg(History, $"{_o.Model} — {(_o.RandomLabels ? "random labels, " : "")}{_train.Count} training samples",
             _o.RandomLabels ? 1.0 / _test.Classes : null));
-        TensorFiles.Save(ModelPath, Model.StateDict());
-        Checkpoint.Save(CheckpointPath, Model, Optimizer, _dropoutRng, epoch, seconds, History, _o);
+        TensorFiles.Save(Outputs.Model, Model.StateDict());
+        Checkpoint.Save(Outputs.Checkpoint, Model, Optimizer, _dropoutRng, epoch, seconds, History, _o);
         WriteReport();
     }
 
     /// <summary>steps.csv, predictions.csv, run.json and report.html, from what is in memory.</summary>
     private void WriteReport()
     {
-        AtomicFile.WriteAllText(Path.Combine(_o.OutDir, RunFiles.Steps), StepMetrics.CsvHeader + "\n" + string.Concat(Steps.Select(s => s.ToCsv() + "\n")));
-        if (TestPredictions is not null) AtomicFile.WriteAllText(Path.Combine(_o.OutDir, RunFiles.Predictions), TestPredictions.ToCsv());
+        AtomicFile.WriteAllText(Outputs.Steps, StepMetrics.CsvHeader + "\n" + string.Concat(Steps.Select(s => s.ToCsv() + "\n")));
+        if (TestPredictions is not null) AtomicFile.WriteAllText(Outputs.Predictions, TestPredictions.ToCsv());
         var info = Info();
-        AtomicFile.WriteAllText(Path.Combine(_o.OutDir, RunFiles.Info), info.ToJson());
+        AtomicFile.WriteAllText(Outputs.Info, info.ToJson());
         string? note = _dp is null ? null : "data-parallel run: no per-sample test predictions were kept; nabla eval --report draws the confusion matrix and mistakes";
         // The report shows metrics.csv's values (seconds to 0.01 s), so that nabla report rebuilds it identically.
         var written = History.Select(h => EpochMetrics.Parse(h.ToCsv())).ToList();
         var report = RunFiles.Build(info, written, Steps, TestPredictions, _test, RunFiles.ClassNames(_o.OutDir, info), note);
-        AtomicFile.WriteAllText(ReportPath, report.ToHtml());
+        AtomicFile.WriteAllText(Outputs.Report, report.ToHtml());
     }
 }

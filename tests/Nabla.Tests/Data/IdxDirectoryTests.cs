@@ -35,9 +35,9 @@ public class IdxDirectoryTests
     {
         using var dir = new IdxFiles.TempDir();
         IdxFiles.WriteSplits(dir, 3, 2, 2, 2, gzip: false);
-        File.Delete(Path.Combine(dir.Path, IdxDirectory.TestLabels));
+        File.Delete(Path.Combine(dir.Path, "t10k-labels-idx1-ubyte"));
         var e = Assert.Throws<NablaInputException>(() => IdxDirectory.Load(dir.Path));
-        Assert.Contains(IdxDirectory.TestLabels, e.Message);
+        Assert.Contains("t10k-labels-idx1-ubyte", e.Message);
         Assert.Contains(dir.Path, e.Message);
     }
 
@@ -46,7 +46,7 @@ public class IdxDirectoryTests
     {
         using var dir = new IdxFiles.TempDir();
         IdxFiles.WriteSplits(dir, 3, 2, 2, 2, gzip: false);
-        string labels = dir.File(IdxDirectory.TrainLabels, IdxFiles.Labels(4, 2));
+        string labels = dir.File("train-labels-idx1-ubyte", IdxFiles.Labels(4, 2));
         var e = Assert.Throws<NablaInputException>(() => IdxDirectory.Load(dir.Path));
         Assert.StartsWith(labels, e.Message);
         Assert.Contains("expected 3 labels", e.Message);
@@ -57,13 +57,23 @@ public class IdxDirectoryTests
     {
         using var dir = new IdxFiles.TempDir();
         IdxFiles.WriteSplits(dir, 3, 2, 2, 2, gzip: false);
-        dir.File(IdxDirectory.TestImages, IdxFiles.Images(2, 3, 2, 3));
+        dir.File("t10k-images-idx3-ubyte", IdxFiles.Images(2, 3, 2, 3));
         Assert.Throws<NablaInputException>(() => IdxDirectory.Load(dir.Path));
 
         IdxFiles.WriteSplits(dir, 3, 2, 2, 2, gzip: false);
-        string labels = dir.File(IdxDirectory.TrainLabels, IdxFiles.Build([3], [1, 12, 0]));
+        string labels = dir.File("train-labels-idx1-ubyte", IdxFiles.Build([3], [1, 12, 0]));
         var e = Assert.Throws<NablaInputException>(() => IdxDirectory.Load(dir.Path));
         Assert.StartsWith($"{labels}: byte offset 9", e.Message);
+    }
+
+    [Fact]
+    public void StandardFiles_AreMnistsFour_InLoadOrder_WithRanksAndCounts()
+    {
+        Assert.Equal(["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"], IdxDirectory.FileNames);
+        Assert.Equal([3, 1, 3, 1], IdxFile.Standard.Select(f => f.Rank));
+        Assert.Equal([60000, 60000, 10000, 10000], IdxFile.Standard.Select(f => f.MnistCount));
+        Assert.Equal(IdxDirectory.FileNames.Order(), MnistFetcher.Sha256.Keys.Order());
+        Assert.All(MnistFetcher.Sha256.Values, h => Assert.Matches("^[0-9a-f]{64}$", h));
     }
 
     [Fact]

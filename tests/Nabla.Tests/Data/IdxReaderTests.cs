@@ -62,10 +62,10 @@ internal static class IdxFiles
     {
         string ext = gzip ? ".gz" : "";
         Func<byte[], byte[]> enc = gzip ? Gzip : b => b;
-        dir.File(IdxDirectory.TrainImages + ext, enc(Images(nTrain, h, w, 1)));
-        dir.File(IdxDirectory.TrainLabels + ext, enc(Labels(nTrain, 2)));
-        dir.File(IdxDirectory.TestImages + ext, enc(Images(nTest, h, w, 3)));
-        dir.File(IdxDirectory.TestLabels + ext, enc(Labels(nTest, 4)));
+        dir.File("train-images-idx3-ubyte" + ext, enc(Images(nTrain, h, w, 1)));
+        dir.File("train-labels-idx1-ubyte" + ext, enc(Labels(nTrain, 2)));
+        dir.File("t10k-images-idx3-ubyte" + ext, enc(Images(nTest, h, w, 3)));
+        dir.File("t10k-labels-idx1-ubyte" + ext, enc(Labels(nTest, 4)));
     }
 }
 

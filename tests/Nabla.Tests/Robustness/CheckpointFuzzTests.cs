@@ -25,7 +25,7 @@ public sealed class CheckpointFuzzTests : IDisposable
         var data = TrainerTests.Synthetic(64, 32);
         var trainer = new Trainer(options, data: data);
         trainer.Run();
-        byte[] valid = File.ReadAllBytes(trainer.CheckpointPath);
+        byte[] valid = File.ReadAllBytes(trainer.Outputs.Checkpoint);
         string path = Path.Combine(_dir, "mutant.safetensors");
         int headerLen = (int)BitConverter.ToInt64(valid, 0) + 8;
 

@@ -66,11 +66,11 @@ public sealed class TrainerTests : IDisposable
         var h = t.Run();
         Assert.Equal(4, h.Count);
         Assert.True(h[^1].TestAcc > 0.9, $"test accuracy {h[^1].TestAcc}");
-        var lines = File.ReadAllLines(t.MetricsPath);
+        var lines = File.ReadAllLines(t.Outputs.Metrics);
         Assert.Equal(EpochMetrics.CsvHeader, lines[0]);
         Assert.Equal(5, lines.Length);
-        Assert.Contains("<polyline", File.ReadAllText(t.CurvesPath));
-        var saved = TensorFiles.Load(t.ModelPath);
+        Assert.Contains("<polyline", File.ReadAllText(t.Outputs.Curves));
+        var saved = TensorFiles.Load(t.Outputs.Model);
         Assert.Equal(t.Model.StateDict().Select(s => s.Name).OrderBy(s => s, StringComparer.Ordinal), saved.Keys.OrderBy(s => s, StringComparer.Ordinal));
         Assert.Equal(Weights(t), t.Model.StateDict().SelectMany(s => saved[s.Name].ToArray()).ToArray());
     }
@@ -98,7 +98,7 @@ public sealed class TrainerTests : IDisposable
         // Same options except the epoch count, which is not part of the fingerprint.
         first.Run();
         var resumed = new Trainer(Options("part", 3), data: Synthetic());
-        var h = resumed.Run(resumeFrom: first.CheckpointPath);
+        var h = resumed.Run(resumeFrom: first.Outputs.Checkpoint);
         Assert.Equal(3, h.Count);
         Assert.Equal(Weights(full), Weights(resumed));
         Assert.Equal(full.History.Select(m => m with { Seconds = 0 }), resumed.History.Select(m => m with { Seconds = 0 }));
@@ -110,7 +110,7 @@ public sealed class TrainerTests : IDisposable
         var first = new Trainer(Options("opt", 1), data: Synthetic());
         first.Run();
         var other = new Trainer(Options("opt", 2) with { Lr = 0.1 }, data: Synthetic());
-        var e = Assert.Throws<NablaInputException>(() => other.Run(first.CheckpointPath));
+        var e = Assert.Throws<NablaInputException>(() => other.Run(first.Outputs.Checkpoint));
         Assert.Contains("lr=0.05 (now lr=0.1)", e.Message);
         Assert.Contains("checkpoint.safetensors", e.Message);
     }

@@ -25,9 +25,6 @@ public static class ImageFolder
     /// <summary>The accepted file extensions (case-insensitive).</summary>
     public static IReadOnlyList<string> Extensions { get; } = [".png", ".jpg", ".jpeg", ".bmp"];
 
-    /// <summary>The name of the file, written into a run directory, that lists the classes one per line.</summary>
-    public const string ClassesFile = "classes.txt";
-
     /// <summary>Whether <paramref name="directory"/> uses the ImageFolder layout (has class folders, or train/test).</summary>
     public static bool Looks(string directory) =>
         Directory.Exists(directory) && Directory.EnumerateDirectories(directory).Any(d => !Path.GetFileName(d).StartsWith('.'));

@@ -17,8 +17,7 @@ internal static class LayerReader
             LayerKind.Affine => Affine(a),
             LayerKind.Pad => Pad(a),
             LayerKind.Softmax or LayerKind.LogSoftmax => Softmax(a, kind),
-            LayerKind.MaxPool2d => MaxPool(a),
-            LayerKind.AvgPool2d => AvgPool(a),
+            LayerKind.MaxPool2d or LayerKind.AvgPool2d => Pool(a, kind),
             LayerKind.AdaptiveAvgPool2d => Adaptive(a),
             LayerKind.Dropout => Dropout(a),
             LayerKind.Flatten => NoKeys(a, new FlattenSpec()),
@@ -97,41 +96,23 @@ internal static class LayerReader
         return new SoftmaxSpec(kind) { Dim = a.Int("dim", 1) };
     }
 
-    private static MaxPool2dSpec MaxPool(LayerArgs a)
+    // maxpool2d and avgpool2d: kernel_size (required), stride (default kernel_size), padding (default 0), then
+    // maxpool2d's dilation, ceil_mode, avgpool2d's count_include_pad, read in that order; padding is checked
+    // against the effective (dilated) kernel.
+    private static Pool2dSpec Pool(LayerArgs a, LayerKind kind)
     {
-        a.Allow("kernel_size", "stride", "padding", "dilation", "ceil_mode");
-        var (k, stride, padding) = PoolWindow(a);
-        var pool = new MaxPool2dSpec(k)
-        {
-            Stride = stride,
-            Padding = padding,
-            Dilation = a.Size("dilation", 1, 1),
-            CeilMode = a.Bool("ceil_mode", false),
-        };
-        CheckPadding(a, pool.Padding, (pool.KernelSize.H - 1) * pool.Dilation.H + 1, (pool.KernelSize.W - 1) * pool.Dilation.W + 1);
-        return pool;
-    }
-
-    private static AvgPool2dSpec AvgPool(LayerArgs a)
-    {
-        a.Allow("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad");
-        var (k, stride, padding) = PoolWindow(a);
-        var pool = new AvgPool2dSpec(k)
-        {
-            Stride = stride,
-            Padding = padding,
-            CeilMode = a.Bool("ceil_mode", false),
-            CountIncludePad = a.Bool("count_include_pad", true),
-        };
-        CheckPadding(a, pool.Padding, k.H, k.W);
-        return pool;
-    }
-
-    // kernel_size (required), stride (default kernel_size) and padding (default 0) of maxpool2d and avgpool2d, read in that order.
-    private static (Size2 Kernel, Size2 Stride, Size2 Padding) PoolWindow(LayerArgs a)
-    {
+        bool max = kind == LayerKind.MaxPool2d;
+        a.Allow(max ? ["kernel_size", "stride", "padding", "dilation", "ceil_mode"] : ["kernel_size", "stride", "padding", "ceil_mode", "count_include_pad"]);
         var k = a.RequiredSize("kernel_size", 1);
-        return (k, a.Size("stride", k, 1), a.Size("padding", 0, 0));
+        var stride = a.Size("stride", k, 1);
+        var padding = a.Size("padding", 0, 0);
+        Size2 dilation = max ? a.Size("dilation", 1, 1) : 1;
+        bool ceilMode = a.Bool("ceil_mode", false);
+        Pool2dSpec pool = max
+            ? new MaxPool2dSpec(k) { Dilation = dilation }
+            : new AvgPool2dSpec(k) { CountIncludePad = a.Bool("count_include_pad", true) };
+        CheckPadding(a, padding, (k.H - 1) * dilation.H + 1, (k.W - 1) * dilation.W + 1);
+        return pool with { Stride = stride, Padding = padding, CeilMode = ceilMode };
     }
 
     // PyTorch refuses pooling padding above half the (effective) kernel: such windows could lie wholly in padding.
