@@ -6,9 +6,6 @@ namespace Nabla.Kernels;
 
 public static partial class SmallGemm
 {
-    /// <summary>The most rows of A (and C) <see cref="MultiplyTransposedBPanel"/> takes: a column of A fits one 16-lane vector.</summary>
-    public const int MaxMPanel = 16;
-
     /// <summary>The number of chains each element of <see cref="MultiplyTransposedBPanel"/> is summed in: 4 when A has at
     /// most 4 rows and k is a multiple of 4, 2 when it has at most 8 and k is even, else 1 (so that m·chains lanes fit
     /// one vector).</summary>
@@ -24,15 +21,18 @@ public static partial class SmallGemm
     /// increasing p, added in l order (<see cref="DotChains"/>): the same bits as <see cref="MultiplyTransposedBPanelScalar"/>.
     /// </remarks>
     /// <exception cref="ArgumentException">m outside [1, <see cref="MaxMPanel"/>], a leading dimension too small or a span too short.</exception>
-    public static unsafe void MultiplyTransposedBPanel(int m, int n, int k, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
+    public static void MultiplyTransposedBPanel(int m, int n, int k, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
+        Span<float> c, int ldc, bool accumulate)
+    {
+        if (IsAccelerated) PanelVectors(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+        else MultiplyTransposedBPanelScalar(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+    }
+
+    /// <summary>The AVX-512 body of <see cref="MultiplyTransposedBPanel"/>: the panel, then the tiles of B.</summary>
+    private static unsafe void PanelVectors(int m, int n, int k, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
         Span<float> c, int ldc, bool accumulate)
     {
         CheckTransposed(m, MaxMPanel, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
-        if (!IsAccelerated)
-        {
-            MultiplyTransposedBPanelScalar(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
-            return;
-        }
         if (n == 0) return;
         int chains = ChainsFor(m, k), steps = k / chains;
         var panel = Rent(ref t_panel, steps * 16);
