@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -62,37 +63,56 @@ public static partial class Gemm
         for (; j < n; j++) y[j] += alpha * x[j];
     }
 
-    /// <summary>Σ x[p] * y[p] over p in [0, n), four vector accumulators then a fixed-order reduction.</summary>
+    /// <summary>Σ x[p] * y[p] over p in [0, n): two vector accumulators of the widest width with fused multiply-adds,
+    /// then a fixed-order reduction, then the tail in order.</summary>
     private static unsafe float Dot(float* x, float* y, int n)
     {
         int p = 0;
         float s = 0f;
-        if (Fma512 && n >= 16)
-        {
-            Vector512<float> s0 = default, s1 = default;
-            for (; p <= n - 32; p += 32)
-            {
-                s0 = Vector512.FusedMultiplyAdd(Vector512.Load(x + p), Vector512.Load(y + p), s0);
-                s1 = Vector512.FusedMultiplyAdd(Vector512.Load(x + p + 16), Vector512.Load(y + p + 16), s1);
-            }
-            for (; p <= n - 16; p += 16)
-                s0 = Vector512.FusedMultiplyAdd(Vector512.Load(x + p), Vector512.Load(y + p), s0);
-            s = Vector512.Sum(s0 + s1);
-        }
-        else if (Fma256 && n >= 8)
-        {
-            Vector256<float> s0 = default, s1 = default;
-            for (; p <= n - 16; p += 16)
-            {
-                s0 = Vector256.FusedMultiplyAdd(Vector256.Load(x + p), Vector256.Load(y + p), s0);
-                s1 = Vector256.FusedMultiplyAdd(Vector256.Load(x + p + 8), Vector256.Load(y + p + 8), s1);
-            }
-            for (; p <= n - 8; p += 8)
-                s0 = Vector256.FusedMultiplyAdd(Vector256.Load(x + p), Vector256.Load(y + p), s0);
-            s = Vector256.Sum(s0 + s1);
-        }
+        if (Fma512 && n >= 16) s = DotVectors<Dot512, Vector512<float>>(x, y, n, out p);
+        else if (Fma256 && n >= 8) s = DotVectors<Dot256, Vector256<float>>(x, y, n, out p);
         for (; p < n; p++) s += x[p] * y[p];
         return s;
+    }
+
+    /// <summary>The vector part of <see cref="Dot"/> for one width: pairs of steps into two accumulators, then a last
+    /// single step, from 0; <paramref name="p"/> is left past the last whole vector.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe float DotVectors<T, TV>(float* x, float* y, int n, out int p) where T : struct, IDotStep<TV> where TV : struct
+    {
+        int w = T.Lanes, q = 0;
+        TV s0 = default, s1 = default;
+        for (; q <= n - 2 * w; q += 2 * w)
+        {
+            s0 = T.Step(x + q, y + q, s0);
+            s1 = T.Step(x + q + w, y + q + w, s1);
+        }
+        for (; q <= n - w; q += w) s0 = T.Step(x + q, y + q, s0);
+        p = q;
+        return T.Sum(s0, s1);
+    }
+
+    /// <summary>One vector width for <see cref="DotVectors"/>: s + x[0..Lanes)·y[0..Lanes) lane by lane (one fused
+    /// multiply-add), and the sum of all lanes of s0 + s1.</summary>
+    private interface IDotStep<TV> where TV : struct
+    {
+        static abstract int Lanes { get; }
+        static abstract unsafe TV Step(float* x, float* y, TV s);
+        static abstract float Sum(TV s0, TV s1);
+    }
+
+    private readonly struct Dot512 : IDotStep<Vector512<float>>
+    {
+        public static int Lanes => 16;
+        public static unsafe Vector512<float> Step(float* x, float* y, Vector512<float> s) => Vector512.FusedMultiplyAdd(Vector512.Load(x), Vector512.Load(y), s);
+        public static float Sum(Vector512<float> s0, Vector512<float> s1) => Vector512.Sum(s0 + s1);
+    }
+
+    private readonly struct Dot256 : IDotStep<Vector256<float>>
+    {
+        public static int Lanes => 8;
+        public static unsafe Vector256<float> Step(float* x, float* y, Vector256<float> s) => Vector256.FusedMultiplyAdd(Vector256.Load(x), Vector256.Load(y), s);
+        public static float Sum(Vector256<float> s0, Vector256<float> s1) => Vector256.Sum(s0 + s1);
     }
 
     private static unsafe float StridedDot(float* x, int strideX, float* y, int n)

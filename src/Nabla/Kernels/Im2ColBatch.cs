@@ -119,25 +119,28 @@ public static class Im2ColBatch
         return (Math.Min(lo, hi), hi);
     }
 
-    internal static (int Oh, int Ow) Check(int imageLength, int images, int imageStride, int c, int h, int w, in Window2d win, int colsLength)
+    /// <summary>The checks of <see cref="Unfold"/> and <see cref="Fold"/> (and of <see cref="Im2ColUnit"/>'s, whose
+    /// messages name <paramref name="kernel"/>): the output size, or an exception naming the size or span at fault.</summary>
+    internal static (int Oh, int Ow) Check(int imageLength, int images, int imageStride, int c, int h, int w, in Window2d win, int colsLength,
+        string kernel = nameof(Im2ColBatch))
     {
         int kh = win.Kh, kw = win.Kw, sh = win.Sh, sw = win.Sw, ph = win.Ph, pw = win.Pw, dh = win.Dh, dw = win.Dw;
         if (images < 0 || c < 0 || h < 1 || w < 1 || kh < 1 || kw < 1 || sh < 1 || sw < 1 || ph < 0 || pw < 0 || dh < 1 || dw < 1)
             throw new ArgumentException(
-                $"Im2ColBatch: need images, c ≥ 0, h, w, kernel, stride, dilation ≥ 1 and padding ≥ 0; got images={images} c={c} h={h} w={w} " +
+                $"{kernel}: need images, c ≥ 0, h, w, kernel, stride, dilation ≥ 1 and padding ≥ 0; got images={images} c={c} h={h} w={w} " +
                 $"kernel={kh}x{kw} stride={sh}x{sw} padding={ph}x{pw} dilation={dh}x{dw}");
         int oh = Im2Col.OutputSize(h, kh, sh, ph, dh), ow = Im2Col.OutputSize(w, kw, sw, pw, dw);
         if (oh < 1 || ow < 1)
-            throw new ArgumentException($"Im2ColBatch: kernel {kh}x{kw} (dilation {dh}x{dw}) does not fit input {h}x{w} with padding {ph}x{pw}");
+            throw new ArgumentException($"{kernel}: kernel {kh}x{kw} (dilation {dh}x{dw}) does not fit input {h}x{w} with padding {ph}x{pw}");
         long image = (long)c * h * w;
         if (images > 1 && imageStride < image)
-            throw new ArgumentException($"Im2ColBatch: image stride {imageStride} is less than an image ({c}x{h}x{w})");
+            throw new ArgumentException($"{kernel}: image stride {imageStride} is less than an image ({c}x{h}x{w})");
         long need = images == 0 ? 0 : (long)(images - 1) * imageStride + image;
         long columns = (long)c * kh * kw * images * oh * ow;
         if (imageLength < need)
-            throw new ArgumentException($"Im2ColBatch: image span needs {need} elements ({images} images of {c}x{h}x{w}, stride {imageStride}), has {imageLength}");
+            throw new ArgumentException($"{kernel}: image span needs {need} elements ({images} images of {c}x{h}x{w}, stride {imageStride}), has {imageLength}");
         if (colsLength < columns)
-            throw new ArgumentException($"Im2ColBatch: column span needs {columns} elements ({c * kh * kw}x{images * oh * ow}), has {colsLength}");
+            throw new ArgumentException($"{kernel}: column span needs {columns} elements ({c * kh * kw}x{images * oh * ow}), has {colsLength}");
         return (oh, ow);
     }
 }

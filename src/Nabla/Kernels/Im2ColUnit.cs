@@ -16,16 +16,16 @@ namespace Nabla.Kernels;
 public static class Im2ColUnit
 {
     /// <summary>As <see cref="Im2ColBatch.Unfold"/> with stride 1 and dilation 1.</summary>
-    /// <exception cref="ArgumentException">Sizes out of range or spans too short.</exception>
-    public static unsafe void Unfold(ReadOnlySpan<float> x, int images, int imageStride, int c, int h, int w, int kh, int kw,
-        int ph, int pw, Span<float> cols)
+    /// <exception cref="ArgumentException">Sizes out of range, spans too short, or a stride or dilation of <paramref name="win"/> not 1.</exception>
+    public static unsafe void Unfold(ReadOnlySpan<float> x, int images, int imageStride, int c, int h, int w, in Window2d win, Span<float> cols)
     {
-        var (oh, ow) = Check(x.Length, images, imageStride, c, h, w, kh, kw, ph, pw, cols.Length);
+        var (oh, ow) = Check(x.Length, images, imageStride, c, h, w, win, cols.Length);
         if (!Avx512F.IsSupported)
         {
-            Im2ColBatch.Unfold(x, images, imageStride, c, h, w, new Window2d(kh, kw, 1, 1, ph, pw, 1, 1), cols);
+            Im2ColBatch.Unfold(x, images, imageStride, c, h, w, win, cols);
             return;
         }
+        int kh = win.Kh, kw = win.Kw, ph = win.Ph, pw = win.Pw;
         int p = oh * ow, ld = images * p, segments = (ow + 15) / 16;
         var lane = Vector512<int>.Indices;
         // The load masks of a tap's 16-column segments: on the stack for rows up to 1,024 outputs wide, else on the heap.
@@ -88,17 +88,16 @@ public static class Im2ColUnit
     }
 
     /// <summary>As <see cref="Im2ColBatch.Fold"/> with stride 1 and dilation 1 (accumulates into <paramref name="dx"/>).</summary>
-    /// <exception cref="ArgumentException">Sizes out of range or spans too short.</exception>
-    public static unsafe void Fold(ReadOnlySpan<float> cols, int images, int imageStride, int c, int h, int w, int kh, int kw,
-        int ph, int pw, Span<float> dx)
+    /// <exception cref="ArgumentException">Sizes out of range, spans too short, or a stride or dilation of <paramref name="win"/> not 1.</exception>
+    public static unsafe void Fold(ReadOnlySpan<float> cols, int images, int imageStride, int c, int h, int w, in Window2d win, Span<float> dx)
     {
-        var (oh, ow) = Check(dx.Length, images, imageStride, c, h, w, kh, kw, ph, pw, cols.Length);
+        var (oh, ow) = Check(dx.Length, images, imageStride, c, h, w, win, cols.Length);
         if (!Avx512F.IsSupported)
         {
-            Im2ColBatch.Fold(cols, images, imageStride, c, h, w, new Window2d(kh, kw, 1, 1, ph, pw, 1, 1), dx);
+            Im2ColBatch.Fold(cols, images, imageStride, c, h, w, win, dx);
             return;
         }
-        int p = oh * ow, ld = images * p;
+        int kh = win.Kh, kw = win.Kw, ph = win.Ph, pw = win.Pw, p = oh * ow, ld = images * p;
         var lane = Vector512<int>.Indices;
         // Per tap column j: the lanes whose output column ix + pw − j exists (on the heap for kernels over 64 wide).
         Span<Vector512<float>> taps = kw > 64 ? new Vector512<float>[kw] : stackalloc Vector512<float>[kw];
@@ -143,18 +142,11 @@ public static class Im2ColUnit
         }
     }
 
-    private static (int Oh, int Ow) Check(int imageLength, int images, int imageStride, int c, int h, int w, int kh, int kw,
-        int ph, int pw, int colsLength)
+    /// <summary><see cref="Im2ColBatch"/>'s checks, and a window of stride 1 and dilation 1.</summary>
+    private static (int Oh, int Ow) Check(int imageLength, int images, int imageStride, int c, int h, int w, in Window2d win, int colsLength)
     {
-        if (images < 0 || c < 1 || h < 1 || w < 1 || kh < 1 || kw < 1 || ph < 0 || pw < 0)
-            throw new ArgumentException($"Im2ColUnit: sizes out of range: images={images} c={c} {h}x{w} kernel {kh}x{kw} padding {ph}x{pw}");
-        int oh = h + 2 * ph - kh + 1, ow = w + 2 * pw - kw + 1;
-        if (oh < 1 || ow < 1) throw new ArgumentException($"Im2ColUnit: kernel {kh}x{kw} larger than the padded input {h + 2 * ph}x{w + 2 * pw}");
-        if (imageStride < c * h * w) throw new ArgumentException($"Im2ColUnit: image stride {imageStride} is below C·H·W = {c * h * w}");
-        long need = images == 0 ? 0 : (long)(images - 1) * imageStride + (long)c * h * w;
-        if (imageLength < need) throw new ArgumentException($"Im2ColUnit: image span needs {need} elements, has {imageLength}");
-        long colsNeed = (long)c * kh * kw * images * oh * ow;
-        if (colsLength < colsNeed) throw new ArgumentException($"Im2ColUnit: columns span needs {colsNeed} elements, has {colsLength}");
-        return (oh, ow);
+        if (win.Sh != 1 || win.Sw != 1 || win.Dh != 1 || win.Dw != 1)
+            throw new ArgumentException($"Im2ColUnit: needs stride 1 and dilation 1, got stride={win.Sh}x{win.Sw} dilation={win.Dh}x{win.Dw}");
+        return Im2ColBatch.Check(imageLength, images, imageStride, c, h, w, win, colsLength, nameof(Im2ColUnit));
     }
 }

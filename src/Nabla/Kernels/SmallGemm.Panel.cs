@@ -6,9 +6,6 @@ namespace Nabla.Kernels;
 
 public static partial class SmallGemm
 {
-    /// <summary>The most rows of A (and C) <see cref="MultiplyTransposedBPanel"/> takes: a column of A fits one 16-lane vector.</summary>
-    public const int MaxMPanel = 16;
-
     /// <summary>The number of chains each element of <see cref="MultiplyTransposedBPanel"/> is summed in: 4 when A has at
     /// most 4 rows and k is a multiple of 4, 2 when it has at most 8 and k is even, else 1 (so that m·chains lanes fit
     /// one vector).</summary>
@@ -24,15 +21,18 @@ public static partial class SmallGemm
     /// increasing p, added in l order (<see cref="DotChains"/>): the same bits as <see cref="MultiplyTransposedBPanelScalar"/>.
     /// </remarks>
     /// <exception cref="ArgumentException">m outside [1, <see cref="MaxMPanel"/>], a leading dimension too small or a span too short.</exception>
-    public static unsafe void MultiplyTransposedBPanel(int m, int n, int k, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
+    public static void MultiplyTransposedBPanel(int m, int n, int k, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
+        Span<float> c, int ldc, bool accumulate)
+    {
+        if (IsAccelerated) PanelVectors(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+        else MultiplyTransposedBPanelScalar(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+    }
+
+    /// <summary>The AVX-512 body of <see cref="MultiplyTransposedBPanel"/>: the panel, then the tiles of B.</summary>
+    private static unsafe void PanelVectors(int m, int n, int k, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
         Span<float> c, int ldc, bool accumulate)
     {
         CheckTransposed(m, MaxMPanel, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
-        if (!IsAccelerated)
-        {
-            MultiplyTransposedBPanelScalar(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
-            return;
-        }
         if (n == 0) return;
         int chains = ChainsFor(m, k), steps = k / chains;
         var panel = Rent(ref t_panel, steps * 16);
@@ -130,28 +130,28 @@ public static partial class SmallGemm
         for (int q = 0; q < steps; q++)
         {
             var v = Vector512.Load(panel + q * 16);
-            s0 = Vector512.FusedMultiplyAdd(T.Broadcast(g0), v, s0);
-            s1 = Vector512.FusedMultiplyAdd(T.Broadcast(g0 + ldb), v, s1);
-            s2 = Vector512.FusedMultiplyAdd(T.Broadcast(g0 + 2 * ldb), v, s2);
-            s3 = Vector512.FusedMultiplyAdd(T.Broadcast(g0 + ld3), v, s3);
-            s4 = Vector512.FusedMultiplyAdd(T.Broadcast(g1), v, s4);
-            s5 = Vector512.FusedMultiplyAdd(T.Broadcast(g1 + ldb), v, s5);
-            s6 = Vector512.FusedMultiplyAdd(T.Broadcast(g1 + 2 * ldb), v, s6);
-            s7 = Vector512.FusedMultiplyAdd(T.Broadcast(g1 + ld3), v, s7);
-            s8 = Vector512.FusedMultiplyAdd(T.Broadcast(g2), v, s8);
-            s9 = Vector512.FusedMultiplyAdd(T.Broadcast(g2 + ldb), v, s9);
-            s10 = Vector512.FusedMultiplyAdd(T.Broadcast(g2 + 2 * ldb), v, s10);
-            s11 = Vector512.FusedMultiplyAdd(T.Broadcast(g2 + ld3), v, s11);
-            s12 = Vector512.FusedMultiplyAdd(T.Broadcast(g3), v, s12);
-            s13 = Vector512.FusedMultiplyAdd(T.Broadcast(g3 + ldb), v, s13);
-            s14 = Vector512.FusedMultiplyAdd(T.Broadcast(g3 + 2 * ldb), v, s14);
-            s15 = Vector512.FusedMultiplyAdd(T.Broadcast(g3 + ld3), v, s15);
+            Rows4<T>(g0, ldb, ld3, v, ref s0, ref s1, ref s2, ref s3);
+            Rows4<T>(g1, ldb, ld3, v, ref s4, ref s5, ref s6, ref s7);
+            Rows4<T>(g2, ldb, ld3, v, ref s8, ref s9, ref s10, ref s11);
+            Rows4<T>(g3, ldb, ld3, v, ref s12, ref s13, ref s14, ref s15);
             g0 += T.L; g1 += T.L; g2 += T.L; g3 += T.L;
         }
         s0.Store(sums); s1.Store(sums + 16); s2.Store(sums + 32); s3.Store(sums + 48);
         s4.Store(sums + 64); s5.Store(sums + 80); s6.Store(sums + 96); s7.Store(sums + 112);
         s8.Store(sums + 128); s9.Store(sums + 144); s10.Store(sums + 160); s11.Store(sums + 176);
         s12.Store(sums + 192); s13.Store(sums + 208); s14.Store(sums + 224); s15.Store(sums + 240);
+    }
+
+    /// <summary>One step of four rows of B (a group: <paramref name="g"/>, ldb apart) against the panel vector
+    /// <paramref name="v"/>. Inlined into <see cref="Tile{T}"/>, so the accumulators stay in registers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Rows4<T>(float* g, nint ldb, nint ld3, Vector512<float> v, ref Vector512<float> s0, ref Vector512<float> s1,
+        ref Vector512<float> s2, ref Vector512<float> s3) where T : struct, IChains
+    {
+        s0 = Vector512.FusedMultiplyAdd(T.Broadcast(g), v, s0);
+        s1 = Vector512.FusedMultiplyAdd(T.Broadcast(g + ldb), v, s1);
+        s2 = Vector512.FusedMultiplyAdd(T.Broadcast(g + 2 * ldb), v, s2);
+        s3 = Vector512.FusedMultiplyAdd(T.Broadcast(g + ld3), v, s3);
     }
 
     /// <summary>How a row of B is broadcast against the panel: L consecutive values, repeated over the 16 lanes.</summary>

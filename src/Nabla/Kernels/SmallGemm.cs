@@ -17,6 +17,9 @@ public static partial class SmallGemm
     /// <summary>The most rows of A (and C) this kernel takes.</summary>
     public const int MaxM = 8;
 
+    /// <summary>The most rows of A (and C) <see cref="MultiplyTransposedBPanel"/> takes: a column of A fits one 16-lane vector.</summary>
+    public const int MaxMPanel = 16;
+
     /// <summary>The longest k this kernel takes (A's panel lives on the stack).</summary>
     public const int MaxK = 1024;
 
@@ -108,16 +111,19 @@ public static partial class SmallGemm
     /// <remarks>Each element is <see cref="DotLanes"/>: sixteen fused multiply-add chains over p ≡ lane (mod 16)
     /// (the last step zero-padded), summed lane 0 to 15 in float; the same bits as <see cref="MultiplyTransposedBScalar"/>.</remarks>
     /// <exception cref="ArgumentException">m outside [1, <see cref="MaxM"/>], a leading dimension too small or a span too short.</exception>
+    public static void MultiplyTransposedB(int m, int n, int k, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
+        Span<float> c, int ldc, bool accumulate)
+    {
+        if (IsAccelerated) LaneVectors(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+        else MultiplyTransposedBScalar(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+    }
+
+    /// <summary>The AVX-512 body of <see cref="MultiplyTransposedB"/>: sixteen lanes of partial sums per element.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static unsafe void MultiplyTransposedB(int m, int n, int k, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
+    private static unsafe void LaneVectors(int m, int n, int k, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
         Span<float> c, int ldc, bool accumulate)
     {
         CheckTransposed(m, MaxM, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
-        if (!IsAccelerated)
-        {
-            MultiplyTransposedBScalar(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
-            return;
-        }
         // Sixteen lanes of partial sums per element of C, kept across blocks of k so that a block of A and of B stays
         // in L1 while every pair of B's rows passes over it; each lane's chain still runs in p order.
         int accLength = m * n * 16;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace Nabla.Kernels;
@@ -26,30 +27,49 @@ public static class Sums
     {
         int i = 0;
         double s = 0;
-        if (Vector512.IsHardwareAccelerated && n >= 32)
-        {
-            Vector512<double> s0 = default, s1 = default, s2 = default, s3 = default;
-            for (; i + 32 <= n; i += 32)
-            {
-                var (a0, a1) = Vector512.Widen(Load512(p, relu, i));
-                var (b0, b1) = Vector512.Widen(Load512(p, relu, i + 16));
-                s0 += a0; s1 += a1; s2 += b0; s3 += b1;
-            }
-            s = Vector512.Sum((s0 + s1) + (s2 + s3));
-        }
-        else if (Vector256.IsHardwareAccelerated && n >= 16)
-        {
-            Vector256<double> s0 = default, s1 = default, s2 = default, s3 = default;
-            for (; i + 16 <= n; i += 16)
-            {
-                var (a0, a1) = Vector256.Widen(Load256(p, relu, i));
-                var (b0, b1) = Vector256.Widen(Load256(p, relu, i + 8));
-                s0 += a0; s1 += a1; s2 += b0; s3 += b1;
-            }
-            s = Vector256.Sum((s0 + s1) + (s2 + s3));
-        }
+        if (Vector512.IsHardwareAccelerated && n >= 32) s = SumVectors<Wide512, Vector512<double>>(p, relu, n, out i);
+        else if (Vector256.IsHardwareAccelerated && n >= 16) s = SumVectors<Wide256, Vector256<double>>(p, relu, n, out i);
         for (; i < n; i++) s += relu == null || relu[i] > 0f ? p[i] : 0f;
         return s;
+    }
+
+    /// <summary>The vector part of <see cref="Sum"/> for one width: steps of two float vectors, each widened into two
+    /// double accumulators, then (s0 + s1) + (s2 + s3) summed; <paramref name="done"/> is left past the last step.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe double SumVectors<T, TD>(float* p, float* relu, int n, out int done) where T : struct, IWideStep<TD> where TD : struct
+    {
+        int w = T.Lanes, i = 0;
+        TD s0 = default, s1 = default, s2 = default, s3 = default;
+        for (; i + 2 * w <= n; i += 2 * w)
+        {
+            T.Add(p, relu, i, ref s0, ref s1);
+            T.Add(p, relu, i + w, ref s2, ref s3);
+        }
+        done = i;
+        return T.Sum(s0, s1, s2, s3);
+    }
+
+    /// <summary>One vector width for <see cref="SumVectors"/>: the float vector at i (masked by relu &gt; 0 when given)
+    /// widened and added into two double accumulators, and the sum of all lanes of (s0 + s1) + (s2 + s3).</summary>
+    private interface IWideStep<TD> where TD : struct
+    {
+        static abstract int Lanes { get; }
+        static abstract unsafe void Add(float* p, float* relu, int i, ref TD lo, ref TD hi);
+        static abstract double Sum(TD s0, TD s1, TD s2, TD s3);
+    }
+
+    private readonly struct Wide512 : IWideStep<Vector512<double>>
+    {
+        public static int Lanes => 16;
+        public static unsafe void Add(float* p, float* relu, int i, ref Vector512<double> lo, ref Vector512<double> hi) { var (a, b) = Vector512.Widen(Load512(p, relu, i)); lo += a; hi += b; }
+        public static double Sum(Vector512<double> s0, Vector512<double> s1, Vector512<double> s2, Vector512<double> s3) => Vector512.Sum((s0 + s1) + (s2 + s3));
+    }
+
+    private readonly struct Wide256 : IWideStep<Vector256<double>>
+    {
+        public static int Lanes => 8;
+        public static unsafe void Add(float* p, float* relu, int i, ref Vector256<double> lo, ref Vector256<double> hi) { var (a, b) = Vector256.Widen(Load256(p, relu, i)); lo += a; hi += b; }
+        public static double Sum(Vector256<double> s0, Vector256<double> s1, Vector256<double> s2, Vector256<double> s3) => Vector256.Sum((s0 + s1) + (s2 + s3));
     }
 
     private static unsafe Vector512<float> Load512(float* p, float* relu, int i) => relu == null ? Vector512.Load(p + i)

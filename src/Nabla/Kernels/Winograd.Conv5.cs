@@ -99,13 +99,7 @@ public static partial class Winograd
     private static unsafe void GradRow2(float* p, long ps, float* q, long qs)
     {
         var g0 = Vector512.Load(p); var g1 = Vector512.Load(p + ps);
-        var two = g1 + g1;
-        g0.Store(q);
-        (g0 + g1).Store(q + qs);
-        (g0 - g1).Store(q + 2 * qs);
-        (g0 + two).Store(q + 3 * qs);
-        (g0 - two).Store(q + 4 * qs);
-        g1.Store(q + 5 * qs);
+        StoreAtNodes(q, qs, g0, g0, g1, g0, g1 + g1, g1);
     }
 
     /// <summary>5 = Gᵀ·6 on vectors for F(2x2, 5x5): q[a] = Σ_r G[r][a]·p[r], r in order.</summary>

@@ -108,12 +108,22 @@ public static partial class Winograd
         var even = g0 + g2; var odd = g1 + g3;
         var even4 = Vector512.FusedMultiplyAdd(Vector512.Create(4f), g2, g0);
         var odd4 = Vector512.FusedMultiplyAdd(Vector512.Create(8f), g3, g1 + g1);
-        g0.Store(q);
-        (even + odd).Store(q + qs);
-        (even - odd).Store(q + 2 * qs);
-        (even4 + odd4).Store(q + 3 * qs);
-        (even4 - odd4).Store(q + 4 * qs);
-        g3.Store(q + 5 * qs);
+        StoreAtNodes(q, qs, g0, even, odd, even4, odd4, g3);
+    }
+
+    /// <summary>The six rows of A·g for the interpolation points 0, 1, −1, 2, −2 and ∞ that F(4x4, 3x3) and F(2x2, 5x5)
+    /// share: <paramref name="at0"/>, e1 ± o1, e2 ± o2, <paramref name="atInf"/>, where e and o are the sums of g's even
+    /// and odd powers at the point 1 or 2.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void StoreAtNodes(float* q, long qs, Vector512<float> at0, Vector512<float> e1, Vector512<float> o1,
+        Vector512<float> e2, Vector512<float> o2, Vector512<float> atInf)
+    {
+        at0.Store(q);
+        (e1 + o1).Store(q + qs);
+        (e1 - o1).Store(q + 2 * qs);
+        (e2 + o2).Store(q + 3 * qs);
+        (e2 - o2).Store(q + 4 * qs);
+        atInf.Store(q + 5 * qs);
     }
 
     /// <summary>dW[i] = Gᵀ dU[·][i] G for each of the <paramref name="kernels"/> (C_out·C_in) kernels, 16 at a time:

@@ -44,7 +44,7 @@ public class Im2ColUnitTests
         var guarded = Enumerable.Repeat(float.NaN, colsLength + Guard).ToArray(); // full-vector stores must stay inside the span
         var fast = guarded.AsSpan(0, colsLength).ToArray();
         var naive = new float[colsLength];
-        Im2ColUnit.Unfold(x, images, stride, c, h, w, kh, kw, ph, pw, guarded.AsSpan(0, colsLength));
+        Im2ColUnit.Unfold(x, images, stride, c, h, w, Unit(kh, kw, ph, pw), guarded.AsSpan(0, colsLength));
         Im2ColBatchNaive.Unfold(x, images, stride, c, h, w, kh, kw, 1, 1, ph, pw, 1, 1, naive);
         guarded.AsSpan(0, colsLength).CopyTo(fast);
         Assert.Equal(naive, fast);
@@ -54,8 +54,8 @@ public class Im2ColUnitTests
         var dxFast = GemmTests.Random(rng, length);
         var dxBatch = (float[])dxFast.Clone();
         var dxNaive = (float[])dxFast.Clone();
-        Im2ColUnit.Fold(cols, images, stride, c, h, w, kh, kw, ph, pw, dxFast);
-        Im2ColBatch.Fold(cols, images, stride, c, h, w, new Window2d(kh, kw, 1, 1, ph, pw, 1, 1), dxBatch);
+        Im2ColUnit.Fold(cols, images, stride, c, h, w, Unit(kh, kw, ph, pw), dxFast);
+        Im2ColBatch.Fold(cols, images, stride, c, h, w, Unit(kh, kw, ph, pw), dxBatch);
         Im2ColBatchNaive.Fold(cols, images, stride, c, h, w, kh, kw, 1, 1, ph, pw, 1, 1, dxNaive);
         Assert.Equal(dxBatch, dxFast);
         for (int i = 0; i < length; i++) Assert.Equal(dxNaive[i], dxFast[i], FoldTolerance);
@@ -64,7 +64,16 @@ public class Im2ColUnitTests
     [Fact]
     public void Unfold_ShortColumnSpan_Throws()
     {
-        var ex = Assert.Throws<ArgumentException>(() => Im2ColUnit.Unfold(new float[50], 2, 25, 1, 5, 5, 3, 3, 0, 0, new float[81]));
-        Assert.Contains("columns span needs 162", ex.Message);
+        var ex = Assert.Throws<ArgumentException>(() => Im2ColUnit.Unfold(new float[50], 2, 25, 1, 5, 5, Unit(3, 3, 0, 0), new float[81]));
+        Assert.Contains("Im2ColUnit: column span needs 162", ex.Message);
     }
+
+    [Fact]
+    public void Fold_StridedWindow_Throws()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => Im2ColUnit.Fold(new float[18], 1, 25, 1, 5, 5, new Window2d(3, 3, 2, 2, 0, 0, 1, 1), new float[25]));
+        Assert.Contains("Im2ColUnit: needs stride 1 and dilation 1, got stride=2x2 dilation=1x1", ex.Message);
+    }
+
+    private static Window2d Unit(int kh, int kw, int ph, int pw) => new(kh, kw, 1, 1, ph, pw, 1, 1);
 }

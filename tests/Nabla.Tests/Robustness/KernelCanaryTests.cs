@@ -65,9 +65,9 @@ public class KernelCanaryTests
                                 bool unit = sh == 1 && sw == 1 && dh == 1 && dw == 1;
                                 if (unit)
                                 {
-                                    Im2ColUnit.Unfold(x, images, stride, c, h, w, kh, kw, ph, pw, Inside(cols));
+                                    Im2ColUnit.Unfold(x, images, stride, c, h, w, new Window2d(kh, kw, 1, 1, ph, pw, 1, 1), Inside(cols));
                                     AssertCanaries(cols, "Im2ColUnit.Unfold " + at);
-                                    Im2ColUnit.Fold(Inside(cols), images, stride, c, h, w, kh, kw, ph, pw, Inside(dx));
+                                    Im2ColUnit.Fold(Inside(cols), images, stride, c, h, w, new Window2d(kh, kw, 1, 1, ph, pw, 1, 1), Inside(dx));
                                     AssertCanaries(dx, "Im2ColUnit.Fold " + at);
                                 }
                                 Im2ColBatch.Unfold(x, images, stride, c, h, w, new Window2d(kh, kw, sh, sw, ph, pw, dh, dw), Inside(cols));

@@ -64,7 +64,7 @@ internal sealed class Im2ColConv : ConvAlgorithm
     /// <summary>The columns of <paramref name="count"/> images of one group (x starts at the group's first channel).</summary>
     private static void Unfold(in ConvGeometry s, ReadOnlySpan<float> x, int count, Span<float> cols)
     {
-        if (s.UnitStride) Im2ColUnit.Unfold(x, count, s.Cin * s.H * s.W, s.Cpg, s.H, s.W, s.Kh, s.Kw, s.Ph, s.Pw, cols);
+        if (s.UnitStride) Im2ColUnit.Unfold(x, count, s.Cin * s.H * s.W, s.Cpg, s.H, s.W, s.Window, cols);
         else Im2ColBatch.Unfold(x, count, s.Cin * s.H * s.W, s.Cpg, s.H, s.W, s.Window, cols);
     }
 
@@ -72,7 +72,7 @@ internal sealed class Im2ColConv : ConvAlgorithm
     /// group's first channel); the inverse walk of <see cref="Unfold"/>.</summary>
     private static void Fold(in ConvGeometry s, ReadOnlySpan<float> cols, int count, Span<float> dx)
     {
-        if (s.UnitStride) Im2ColUnit.Fold(cols, count, s.Cin * s.H * s.W, s.Cpg, s.H, s.W, s.Kh, s.Kw, s.Ph, s.Pw, dx);
+        if (s.UnitStride) Im2ColUnit.Fold(cols, count, s.Cin * s.H * s.W, s.Cpg, s.H, s.W, s.Window, dx);
         else Im2ColBatch.Fold(cols, count, s.Cin * s.H * s.W, s.Cpg, s.H, s.W, s.Window, dx);
     }
 
