@@ -9,10 +9,10 @@ internal static class ClassNames
 {
     public static IReadOnlyList<string>? Resolve(Dataset test, string weightsPath)
     {
-        string file = RunDirectory.Holding(weightsPath).Classes;
-        string[]? saved = File.Exists(file) ? File.ReadAllLines(file).Where(l => l.Length > 0).ToArray() : null;
+        var run = RunDirectory.Holding(weightsPath);
+        string[]? saved = run.ReadClassNames();
         if (saved is not null && test.ClassNames is { } own && !saved.SequenceEqual(own, StringComparer.Ordinal))
-            throw new NablaInputException($"{file}: the model was trained on the classes {Preview(saved)}, but the test data {test.Name} has {Preview(own)}");
+            throw new NablaInputException($"{run.Classes}: the model was trained on the classes {Preview(saved)}, but the test data {test.Name} has {Preview(own)}");
         if (test.ClassNames is not null) return test.ClassNames;
         return saved is not null && saved.Length == test.Classes ? saved : null;
     }

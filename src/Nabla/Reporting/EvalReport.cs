@@ -20,9 +20,8 @@ public static class EvalReport
     /// <exception cref="NablaInputException">The file cannot be written; the message names it.</exception>
     public static string Write(string path, ModelSpec spec, string weights, string data, TestPredictions predictions, Dataset test)
     {
-        string classesFile = RunDirectory.Holding(weights).Classes;
-        var names = File.Exists(classesFile) ? File.ReadAllLines(classesFile).Where(l => l.Length > 0).ToList()
-            : Enumerable.Range(0, predictions.Classes).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToList();
+        var names = RunDirectory.Holding(weights).ReadClassNames()?.ToList()
+            ?? Enumerable.Range(0, predictions.Classes).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToList();
         var report = new RunReport
         {
             Title = $"nabla eval: {Path.GetFileNameWithoutExtension(spec.Source)}",

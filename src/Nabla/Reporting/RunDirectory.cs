@@ -40,6 +40,9 @@ public sealed record RunDirectory(string Directory)
     /// <summary>data.json: the data flags of the run (<see cref="Data.DataConfig"/>).</summary>
     public string DataConfig => In(Data.DataConfig.FileName);
 
+    /// <summary>The class names in <see cref="Classes"/> (its non-empty lines), or null when there is no such file.</summary>
+    public string[]? ReadClassNames() => File.Exists(Classes) ? File.ReadAllLines(Classes).Where(l => l.Length > 0).ToArray() : null;
+
     /// <summary>The run directory a weights file lies in (its classes.txt names the classes nabla eval shows).</summary>
     /// <param name="weights">A path to a weights file, e.g. DIR/model.safetensors.</param>
     public static RunDirectory Holding(string weights) => new(Path.GetDirectoryName(Path.GetFullPath(weights)) ?? ".");

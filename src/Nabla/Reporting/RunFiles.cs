@@ -67,8 +67,7 @@ public static class RunFiles
     /// <summary>Class names: classes.txt of the run directory if present, else run.json's, else the numbers.</summary>
     public static IReadOnlyList<string> ClassNames(string runDir, RunInfo info)
     {
-        string file = new RunDirectory(runDir).Classes;
-        if (File.Exists(file)) return File.ReadAllLines(file).Where(l => l.Length > 0).ToList();
+        if (new RunDirectory(runDir).ReadClassNames() is { } saved) return saved;
         return info.ClassNames.Count > 0 ? info.ClassNames : Enumerable.Range(0, info.Classes).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList();
     }
 
