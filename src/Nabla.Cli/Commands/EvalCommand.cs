@@ -55,7 +55,7 @@ public sealed class EvalCommand : ICommand
         // (loaded once, after the weights, so a bad weights file is reported before any data is read).
         var splits = new Lazy<DataSplits>(() => Int8Options.Data(spec, data, flags));
         Nabla.NN.Module model;
-        if (int8) { Int8Options.Notice(); model = Int8Options.Load(spec, weights, () => splits.Value, calibration); }
+        if (int8) { model = Int8Options.Load(spec, weights, () => splits.Value, calibration); Int8Options.Notice(); }
         else
         {
             model = ModelFactory.Build(spec, new Rng(0), new Rng(0));

@@ -13,7 +13,7 @@ namespace Nabla.Cli.Commands;
 internal static class Int8Options
 {
     public static readonly Flag PrecisionFlag =
-        Flag.Valued("precision", "P", "fp32 (default) or int8: int8 inference through the VNNI GEMM (docs/performance.md)");
+        Flag.Valued("precision", "P", "fp32 (default) or int8: int8 inference through the VNNI GEMM, or its exact AVX2 emulation (docs/performance.md)");
     public static readonly Flag CalibrationFlag =
         Flag.Valued("calibration-batches", "N", "int8 from FP32 weights: calibrate activation ranges on N training batches of 64 (default 10)");
 
@@ -30,11 +30,14 @@ internal static class Int8Options
         };
     }
 
-    /// <summary>The one-line notice printed when the CPU lacks AVX-VNNI (the exact scalar int8 loop runs instead).</summary>
+    /// <summary>The one-line notice printed when the CPU lacks AVX-VNNI: the exact AVX2 emulation of its multiply-adds
+    /// runs instead, or, without AVX2, the exact scalar loop.</summary>
     public static void Notice()
     {
-        if (!QGemm.IsAccelerated)
-            Console.Error.WriteLine("notice: this CPU has no AVX-VNNI; int8 runs the exact scalar GEMM (correct, but slower than fp32)");
+        if (QGemm.HasVnni) return;
+        Console.Error.WriteLine(QGemm.IsAccelerated
+            ? "notice: this CPU has no AVX-VNNI; int8 runs an exact AVX2 emulation of its multiply-adds (the same results, fewer per cycle)"
+            : "notice: this CPU has no AVX2; int8 runs the exact scalar GEMM (correct, but slower than fp32)");
     }
 
     /// <summary>The int8 model: read from <paramref name="weights"/> when it is an int8 file, else quantised from those

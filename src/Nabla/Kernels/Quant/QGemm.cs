@@ -7,11 +7,17 @@ namespace Nabla.Kernels.Quant;
 /// <summary>Which inner loop <see cref="QGemm"/> runs.</summary>
 public enum QGemmPath
 {
-    /// <summary>The VNNI micro-kernel where the CPU has AVX-VNNI, else the scalar loop.</summary>
+    /// <summary>The VNNI micro-kernel where the CPU has AVX-VNNI, else the widening one where it has AVX2, else the
+    /// scalar loop.</summary>
     Auto,
 
-    /// <summary>The exact scalar loop (what CPUs without AVX-VNNI run).</summary>
+    /// <summary>The exact scalar loop (what CPUs without AVX2 run).</summary>
     Scalar,
+
+    /// <summary>The micro-kernel with AVX2's 16-bit multiply-adds (VPMADDWD), an exact emulation of VPDPBUSD: what
+    /// CPUs with AVX2 but without AVX-VNNI run (e.g. AMD Zen 4, whose VNNI is only the 512-bit form .NET 10 does not
+    /// expose). Needs AVX2.</summary>
+    Widening,
 }
 
 /// <summary>
@@ -22,8 +28,10 @@ public enum QGemmPath
 /// </summary>
 /// <remarks>
 /// With AVX-VNNI (<see cref="AvxVnni.IsSupported"/>) the micro-kernel does 6 rows × 16 columns with VPDPBUSD
-/// (32 u8×s8 products summed into 8 int32 lanes per instruction); elsewhere an exact scalar loop computes the same
-/// integers. The epilogue is written with the same float operations in both paths (int→float conversion, one
+/// (32 u8×s8 products summed into 8 int32 lanes per instruction). Without it, on AVX2, the same micro-kernel splits
+/// each group of 4 bytes into its even and odd bytes widened to 16 bits and sums two VPMADDWD (a0·w0 + a2·w2 and
+/// a1·w1 + a3·w3, each below 2^17, so nothing saturates): the same int32 lanes, exactly. Elsewhere an exact scalar
+/// loop computes the same integers. The epilogue is written with the same float operations in both paths (int→float conversion, one
 /// multiply, round half to even), so the two give bit-identical outputs. A's rows must hold
 /// <see cref="QWeights.KPadded"/> readable bytes (the bytes past K are multiplied by zero weights).
 /// </remarks>
@@ -37,8 +45,22 @@ public static class QGemm
 
     private const int RowChunk = 96; // rows whose A stays in L2 while every column panel of W streams past
 
-    /// <summary>True when the VNNI micro-kernel runs; false means the exact scalar loop.</summary>
-    public static bool IsAccelerated => AvxVnni.IsSupported;
+    /// <summary>True when a vector micro-kernel runs (VNNI, or the widening one on AVX2); false means the exact scalar loop.</summary>
+    public static bool IsAccelerated => AvxVnni.IsSupported || Avx2.IsSupported;
+
+    /// <summary>True when the VNNI micro-kernel runs (AVX-VNNI); false with <see cref="IsAccelerated"/> means the widening one.</summary>
+    public static bool HasVnni => AvxVnni.IsSupported;
+
+    /// <summary>The inner loop a path runs on this CPU.</summary>
+    private enum Kernel { Scalar, Widening, Vnni }
+
+    private static Kernel Resolve(QGemmPath path) => path switch
+    {
+        QGemmPath.Scalar => Kernel.Scalar,
+        QGemmPath.Widening when Avx2.IsSupported => Kernel.Widening,
+        QGemmPath.Widening => throw new PlatformNotSupportedException("the widening int8 micro-kernel needs AVX2"),
+        _ => AvxVnni.IsSupported ? Kernel.Vnni : Avx2.IsSupported ? Kernel.Widening : Kernel.Scalar,
+    };
 
     /// <summary>
     /// C = requant(A·Wᵀ + bias) for rows [0, m) of A (<paramref name="lda"/> bytes apart) into u8 C
@@ -49,7 +71,7 @@ public static class QGemm
         int zeroPoint, Span<byte> c, int ldc, QGemmPath path = QGemmPath.Auto)
     {
         Check(m, a, lda, w, bias, scale, c.Length, ldc);
-        Run(m, a, lda, w, bias, scale, zeroPoint, c, default, ldc, u8: true, path == QGemmPath.Auto && AvxVnni.IsSupported);
+        Run(m, a, lda, w, bias, scale, zeroPoint, c, default, ldc, u8: true, Resolve(path));
     }
 
     /// <summary>C = float(A·Wᵀ + bias)·scale (dequantised, e.g. the logits) for rows [0, m).</summary>
@@ -58,7 +80,7 @@ public static class QGemm
         Span<float> c, int ldc, QGemmPath path = QGemmPath.Auto)
     {
         Check(m, a, lda, w, bias, scale, c.Length, ldc);
-        Run(m, a, lda, w, bias, scale, 0, default, c, ldc, u8: false, path == QGemmPath.Auto && AvxVnni.IsSupported);
+        Run(m, a, lda, w, bias, scale, 0, default, c, ldc, u8: false, Resolve(path));
     }
 
     private static void Check(int m, ReadOnlySpan<byte> a, int lda, QWeights w, ReadOnlySpan<int> bias, ReadOnlySpan<float> scale, int cLength, int ldc)
@@ -72,7 +94,7 @@ public static class QGemm
     }
 
     private static unsafe void Run(int m, ReadOnlySpan<byte> a, int lda, QWeights w, ReadOnlySpan<int> bias, ReadOnlySpan<float> scale,
-        int zeroPoint, Span<byte> cu8, Span<float> cf32, int ldc, bool u8, bool vnni)
+        int zeroPoint, Span<byte> cu8, Span<float> cf32, int ldc, bool u8, Kernel kernel)
     {
         if (m == 0 || w.N == 0) return;
         if (w.Segments != 1) throw new ArgumentException("segmented weights are for RunConv", nameof(w));
@@ -81,7 +103,7 @@ public static class QGemm
         fixed (float* ps = scale)
         fixed (byte* pcu = cu8)
         fixed (float* pcf = cf32)
-            Core(m, new Rows(pa, lda), w, pb, ps, zeroPoint, pcu, pcf, ldc, u8, vnni);
+            Core(m, new Rows(pa, lda), w, pb, ps, zeroPoint, pcu, pcf, ldc, u8, kernel);
     }
 
     /// <summary>
@@ -98,7 +120,7 @@ public static class QGemm
         if (m == 0 || w.N == 0) return;
         int wp = g.W + 2 * g.PW;
         Core(m, new Rows(padded, g.C, wp, g.OW, g.SH, g.SW, p0, w.Segments), w, bias, scale, zeroPoint, cu8, cf32, ldc,
-            cf32 == null, path == QGemmPath.Auto && AvxVnni.IsSupported);
+            cf32 == null, Resolve(path));
     }
 
     /// <summary>Readable bytes a padded image needs past its end for <see cref="RunConv"/> (a segment's last 4-group
@@ -142,7 +164,7 @@ public static class QGemm
     }
 
     private static unsafe void Core(int m, Rows rows, QWeights w, int* pb, float* ps, int zeroPoint, byte* pcu, float* pcf,
-        int ldc, bool u8, bool vnni)
+        int ldc, bool u8, Kernel kernel)
     {
         int* tile = stackalloc int[MR * NR];
         nint* ptrs = stackalloc nint[RowChunk + MR];
@@ -164,14 +186,14 @@ public static class QGemm
                     for (int j = 0; j < 8; j++) { tailBias[j] = j < rest ? pb[nb + full + j] : 0; tailScale[j] = j < rest ? ps[nb + full + j] : 0f; }
                     for (int r = m0; r < m1; r += MR)
                     {
-                        if (vnni && nValid == NR && r + MR <= m1)
+                        if (kernel != Kernel.Scalar && nValid == NR && r + MR <= m1)
                         {
                             // A whole tile: the epilogue runs on the accumulators in registers.
                             var o = new Out(pb + nb, ps + nb, zeroPoint, u8, pcu + (long)r * ldc + nb, pcf + (long)r * ldc + nb, ldc);
-                            TileVnni(ptrs + (r - m0), w.Segments, rows.SegStride, w.SegmentLength, panel, null, &o);
+                            Tile(ptrs + (r - m0), w.Segments, rows.SegStride, w.SegmentLength, panel, null, &o, kernel);
                             continue;
                         }
-                        Tile(ptrs + (r - m0), w.Segments, rows.SegStride, w.SegmentLength, panel, tile, vnni);
+                        Tile(ptrs + (r - m0), w.Segments, rows.SegStride, w.SegmentLength, panel, tile, null, kernel);
                         Epilogue(tile, Math.Min(MR, m1 - r), nValid, pb + nb, ps + nb, tailBias, tailScale, zeroPoint, u8,
                             pcu + (long)r * ldc + nb, pcf + (long)r * ldc + nb, ldc);
                     }
@@ -182,13 +204,19 @@ public static class QGemm
 
     /// <summary>acc (MR×NR int32, row-major) = A · panel for the MR rows starting at <paramref name="rows"/>[0..MR):
     /// <paramref name="segs"/> segments of <paramref name="segLen"/> bytes, segment s of a row at row + s·segStride; the
-    /// panel holds NR columns × 4 k per 64 bytes.</summary>
+    /// panel holds NR columns × 4 k per 64 bytes. With <paramref name="o"/> (vector kernels only) the epilogue writes
+    /// the tile instead.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Tile(nint* rows, int segs, nint segStride, int segLen, sbyte* panel, int* acc, bool vnni)
+    private static unsafe void Tile(nint* rows, int segs, nint segStride, int segLen, sbyte* panel, int* acc, Out* o, Kernel kernel)
     {
-        if (vnni && AvxVnni.IsSupported)
+        if (kernel == Kernel.Vnni && AvxVnni.IsSupported)
         {
-            TileVnni(rows, segs, segStride, segLen, panel, acc, null);
+            TileSimd<VnniDot, Vector256<byte>, Vector256<sbyte>>(rows, segs, segStride, segLen, panel, acc, o);
+            return;
+        }
+        if (kernel == Kernel.Widening && Avx2.IsSupported)
+        {
+            TileSimd<WideningDot, Halves, Halves>(rows, segs, segStride, segLen, panel, acc, o);
             return;
         }
         for (int i = 0; i < MR * NR; i++) acc[i] = 0;
@@ -206,6 +234,60 @@ public static class QGemm
                 }
     }
 
+    /// <summary>The micro-kernel's one instruction: 8 int32 lanes += Σ of 4 u8 × s8 products each, from 4 activation
+    /// bytes (the same in every lane) and 8 columns × 4 weights.</summary>
+    /// <typeparam name="TX">The activation operand, as prepared once per row and group of 4 k.</typeparam>
+    /// <typeparam name="TW">The weight operand, as prepared once per 8 columns and group of 4 k.</typeparam>
+    private unsafe interface IDot<TX, TW> where TX : struct where TW : struct
+    {
+        static abstract TX Activations(byte* a);
+        static abstract TW Weights(sbyte* w);
+        static abstract Vector256<int> Add(Vector256<int> c, TX x, TW w);
+    }
+
+    /// <summary>VPDPBUSD (AVX-VNNI).</summary>
+    private readonly unsafe struct VnniDot : IDot<Vector256<byte>, Vector256<sbyte>>
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<byte> Activations(byte* a) => Vector256.Create(*(int*)a).AsByte();
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<sbyte> Weights(sbyte* w) => Avx.LoadVector256(w);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<int> Add(Vector256<int> c, Vector256<byte> x, Vector256<sbyte> w) => AvxVnni.MultiplyWideningAndAdd(c, x, w);
+    }
+
+    /// <summary>The even and odd bytes of each 16-bit lane, widened to 16 bits (zero-extended for activations,
+    /// sign-extended for weights).</summary>
+    private readonly struct Halves(Vector256<short> even, Vector256<short> odd)
+    {
+        public readonly Vector256<short> Even = even, Odd = odd;
+    }
+
+    /// <summary>VPDPBUSD emulated exactly on AVX2: c + madd(even a, even w) + madd(odd a, odd w), where each VPMADDWD lane
+    /// is a0·w0 + a2·w2 (or a1·w1 + a3·w3), at most 2·255·128 in magnitude.</summary>
+    private readonly unsafe struct WideningDot : IDot<Halves, Halves>
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Halves Activations(byte* a)
+        {
+            var x = Vector256.Create(*(int*)a).AsInt16();
+            return new Halves(Avx2.And(x, Vector256.Create((short)0xFF)), Avx2.ShiftRightLogical(x, 8));
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Halves Weights(sbyte* w)
+        {
+            var x = Avx.LoadVector256((short*)w);
+            return new Halves(Avx2.ShiftRightArithmetic(Avx2.ShiftLeftLogical(x, 8), 8), Avx2.ShiftRightArithmetic(x, 8));
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<int> Add(Vector256<int> c, Halves x, Halves w) =>
+            Avx2.Add(c, Avx2.Add(Avx2.MultiplyAddAdjacent(x.Even, w.Even), Avx2.MultiplyAddAdjacent(x.Odd, w.Odd)));
+    }
+
     /// <summary>Where and how a whole tile's epilogue writes: bias and scale of its NR columns, the zero point, and the
     /// u8 or float destination (row stride <see cref="Ldc"/>).</summary>
     private readonly unsafe struct Out(int* bias, float* scale, int zeroPoint, bool u8, byte* cu8, float* cf32, int ldc)
@@ -219,10 +301,11 @@ public static class QGemm
         public readonly int Ldc = ldc;
     }
 
-    /// <summary>The VNNI micro-kernel of <see cref="Tile"/>: the MR×NR accumulators to <paramref name="acc"/>, or, with
-    /// <paramref name="o"/>, through the epilogue straight to the output.</summary>
+    /// <summary>The vector micro-kernel of <see cref="Tile"/> over one <see cref="IDot{TX, TW}"/>: the MR×NR
+    /// accumulators to <paramref name="acc"/>, or, with <paramref name="o"/>, through the epilogue straight to the output.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void TileVnni(nint* rows, int segs, nint segStride, int segLen, sbyte* panel, int* acc, Out* o)
+    private static unsafe void TileSimd<TDot, TX, TW>(nint* rows, int segs, nint segStride, int segLen, sbyte* panel, int* acc, Out* o)
+        where TDot : IDot<TX, TW> where TX : struct where TW : struct
     {
         var c00 = Vector256<int>.Zero; var c01 = Vector256<int>.Zero;
         var c10 = Vector256<int>.Zero; var c11 = Vector256<int>.Zero;
@@ -235,20 +318,20 @@ public static class QGemm
         {
             for (int k = 0; k < segLen; k += 4, panel += 4 * NR)
             {
-                var b0 = Avx.LoadVector256(panel);
-                var b1 = Avx.LoadVector256(panel + 32);
-                var x = Vector256.Create(*(int*)(a0 + k)).AsByte();
-                c00 = AvxVnni.MultiplyWideningAndAdd(c00, x, b0); c01 = AvxVnni.MultiplyWideningAndAdd(c01, x, b1);
-                x = Vector256.Create(*(int*)(a1 + k)).AsByte();
-                c10 = AvxVnni.MultiplyWideningAndAdd(c10, x, b0); c11 = AvxVnni.MultiplyWideningAndAdd(c11, x, b1);
-                x = Vector256.Create(*(int*)(a2 + k)).AsByte();
-                c20 = AvxVnni.MultiplyWideningAndAdd(c20, x, b0); c21 = AvxVnni.MultiplyWideningAndAdd(c21, x, b1);
-                x = Vector256.Create(*(int*)(a3 + k)).AsByte();
-                c30 = AvxVnni.MultiplyWideningAndAdd(c30, x, b0); c31 = AvxVnni.MultiplyWideningAndAdd(c31, x, b1);
-                x = Vector256.Create(*(int*)(a4 + k)).AsByte();
-                c40 = AvxVnni.MultiplyWideningAndAdd(c40, x, b0); c41 = AvxVnni.MultiplyWideningAndAdd(c41, x, b1);
-                x = Vector256.Create(*(int*)(a5 + k)).AsByte();
-                c50 = AvxVnni.MultiplyWideningAndAdd(c50, x, b0); c51 = AvxVnni.MultiplyWideningAndAdd(c51, x, b1);
+                var b0 = TDot.Weights(panel);
+                var b1 = TDot.Weights(panel + 32);
+                var x = TDot.Activations(a0 + k);
+                c00 = TDot.Add(c00, x, b0); c01 = TDot.Add(c01, x, b1);
+                x = TDot.Activations(a1 + k);
+                c10 = TDot.Add(c10, x, b0); c11 = TDot.Add(c11, x, b1);
+                x = TDot.Activations(a2 + k);
+                c20 = TDot.Add(c20, x, b0); c21 = TDot.Add(c21, x, b1);
+                x = TDot.Activations(a3 + k);
+                c30 = TDot.Add(c30, x, b0); c31 = TDot.Add(c31, x, b1);
+                x = TDot.Activations(a4 + k);
+                c40 = TDot.Add(c40, x, b0); c41 = TDot.Add(c41, x, b1);
+                x = TDot.Activations(a5 + k);
+                c50 = TDot.Add(c50, x, b0); c51 = TDot.Add(c51, x, b1);
             }
             a0 += segStride; a1 += segStride; a2 += segStride; a3 += segStride; a4 += segStride; a5 += segStride;
         }

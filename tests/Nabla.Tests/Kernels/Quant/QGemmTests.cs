@@ -21,6 +21,11 @@ public class QGemmTests
             }
     }
 
+    /// <summary>Every path this CPU runs: Auto (VNNI where there is AVX-VNNI), the widening kernel (AVX2) and the scalar loop.</summary>
+    private static readonly QGemmPath[] Paths = System.Runtime.Intrinsics.X86.Avx2.IsSupported
+        ? [QGemmPath.Auto, QGemmPath.Widening, QGemmPath.Scalar]
+        : [QGemmPath.Auto, QGemmPath.Scalar];
+
     public static TheoryData<int, int, int> Shapes()
     {
         var d = new TheoryData<int, int, int>();
@@ -39,7 +44,7 @@ public class QGemmTests
     [MemberData(nameof(Shapes))]
     public void RunU8_MatchesNaive_Exactly(int m, int n, int k)
     {
-        foreach (var path in new[] { QGemmPath.Auto, QGemmPath.Scalar })
+        foreach (var path in Paths)
         {
             var (a, lda, w, bias, scale) = Random(m, n, k, seed: m * 1000 + n * 31 + k, maxScale: 0.01f);
             int ldc = n + 3;
@@ -56,7 +61,7 @@ public class QGemmTests
     [MemberData(nameof(Shapes))]
     public void RunF32_MatchesNaive_BitForBit(int m, int n, int k)
     {
-        foreach (var path in new[] { QGemmPath.Auto, QGemmPath.Scalar })
+        foreach (var path in Paths)
         {
             var (a, lda, w, bias, scale) = Random(m, n, k, seed: m * 7 + n * 1000 + k, maxScale: 1f);
             var fast = new float[m * n];
@@ -107,7 +112,7 @@ public class QGemmTests
         var qw = QWeights.Pack(wt, n, g.K, kh);
         var padded = new byte[QOps.PaddedSize(g, QGemm.PaddedSlack)];
         QOps.Pad(image, g, zero, QGemm.PaddedSlack, padded);
-        foreach (var path in new[] { QGemmPath.Auto, QGemmPath.Scalar })
+        foreach (var path in Paths)
         {
             var u8 = new byte[pixels * n];
             var f = new float[pixels * n];
@@ -147,6 +152,31 @@ public class QGemmTests
         for (int j = 0; j < 19; j++) Assert.Equal(w.Skip(j * 23).Take(23).Sum(v => (int)v), q.RowSums[j]);
         Assert.Equal(24, q.KPadded);
         Assert.Equal(32, q.NPadded);
+    }
+
+    /// <summary>The extreme codes: activations 255 and 128 (the high bit set: a signed reading would flip them) against
+    /// weights −128 and 127, where u8·s8 pair sums overflow 16 bits (a saturating VPMADDUBSW would clip them), on a
+    /// K long enough that the int32 sums pass 2^23.</summary>
+    [Fact]
+    public void ExtremeCodes_MatchNaive_OnEveryPath()
+    {
+        const int m = 13, n = 35, k = 1030;
+        int lda = QWeights.PadK(k);
+        var a = new byte[m * lda];
+        for (int i = 0; i < a.Length; i++) a[i] = (byte)(i % 7 == 3 ? 128 : 255);
+        var w = new sbyte[n * k];
+        for (int i = 0; i < w.Length; i++) w[i] = (sbyte)(i % 5 == 1 ? 127 : -128);
+        var bias = new int[n];
+        var scale = Enumerable.Repeat(1f, n).ToArray();
+        var naive = new float[m * n];
+        Naive(m, n, k, a, lda, w, bias, scale, 0, null, naive, n);
+        Assert.Contains(naive, v => Math.Abs(v) > 1 << 23);
+        foreach (var path in Paths)
+        {
+            var fast = new float[m * n];
+            QGemm.RunF32(m, a, lda, QWeights.Pack(w, n, k), bias, scale, fast, n, path);
+            Assert.Equal(naive, fast);
+        }
     }
 
     [Fact]
