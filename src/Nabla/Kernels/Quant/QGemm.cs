@@ -103,7 +103,33 @@ public static class QGemm
         fixed (float* ps = scale)
         fixed (byte* pcu = cu8)
         fixed (float* pcf = cf32)
-            Core(m, new Rows(pa, lda), w, pb, ps, zeroPoint, pcu, pcf, ldc, u8, kernel);
+        {
+            if (kernel != Kernel.Widening)
+            {
+                Core(m, new Rows(pa, lda, 1), w, pb, ps, zeroPoint, pcu, pcf, ldc, u8, kernel, null, RowChunk);
+                return;
+            }
+            // The widening kernel reads 16-bit activations: each chunk of rows is widened into a scratch that stays in L2.
+            int chunk = Math.Clamp(WideBudget / (2 * Math.Max(4, w.KPadded)) / MR * MR, MR, RowChunk);
+            int need = chunk * w.KPadded;
+            if (t_wideRows is null || t_wideRows.Length < need) t_wideRows = new short[need];
+            fixed (short* scratch = t_wideRows)
+                Core(m, new Rows(pa, lda, 1), w, pb, ps, zeroPoint, pcu, pcf, ldc, u8, kernel, scratch, chunk);
+        }
+    }
+
+    /// <summary>Bytes of widened A rows the widening kernel keeps per chunk.</summary>
+    private const int WideBudget = 384 << 10;
+
+    [ThreadStatic] private static short[]? t_wideRows;
+    [ThreadStatic] private static short[]? t_wideImage;
+
+    /// <summary>dst[i] = src[i] zero-extended to 16 bits, for i in [0, n).</summary>
+    private static unsafe void Widen(byte* src, short* dst, int n)
+    {
+        int i = 0;
+        for (; i + 16 <= n; i += 16) Avx2.ConvertToVector256Int16(Sse2.LoadVector128(src + i)).Store(dst + i);
+        for (; i < n; i++) dst[i] = src[i];
     }
 
     /// <summary>
@@ -119,16 +145,31 @@ public static class QGemm
     {
         if (m == 0 || w.N == 0) return;
         int wp = g.W + 2 * g.PW;
-        Core(m, new Rows(padded, g.C, wp, g.OW, g.SH, g.SW, p0, w.Segments), w, bias, scale, zeroPoint, cu8, cf32, ldc,
-            cf32 == null, Resolve(path));
+        var kernel = Resolve(path);
+        if (kernel != Kernel.Widening)
+        {
+            Core(m, new Rows(padded, g.C, wp, g.OW, g.SH, g.SW, p0, w.Segments, 1), w, bias, scale, zeroPoint, cu8, cf32, ldc,
+                cf32 == null, kernel, null, RowChunk);
+            return;
+        }
+        // The widening kernel reads 16-bit activations: the whole padded image (and its slack) is widened once.
+        int size = QOps.PaddedSize(g, PaddedSlack);
+        if (t_wideImage is null || t_wideImage.Length < size) t_wideImage = new short[size];
+        fixed (short* wide = t_wideImage)
+        {
+            Widen(padded, wide, size);
+            Core(m, new Rows((byte*)wide, g.C, wp, g.OW, g.SH, g.SW, p0, w.Segments, 2), w, bias, scale, zeroPoint, cu8, cf32, ldc,
+                cf32 == null, kernel, null, RowChunk);
+        }
     }
 
     /// <summary>Readable bytes a padded image needs past its end for <see cref="RunConv"/> (a segment's last 4-group
     /// may reach up to 3 bytes past the window).</summary>
     internal const int PaddedSlack = 4;
 
-    /// <summary>Where row r of A starts: a matrix's row, or an output pixel's window corner in a padded image; rows
-    /// that follow in the same segment are <see cref="SegStride"/> bytes apart.</summary>
+    /// <summary>Where row r of A starts: a matrix's row, or an output pixel's window corner in a padded image of
+    /// <paramref name="elementBytes"/>-byte codes (1, or 2 when widened); rows that follow in the same segment are
+    /// <see cref="SegStride"/> bytes apart.</summary>
     private readonly unsafe struct Rows
     {
         private readonly byte* _base;
@@ -136,12 +177,12 @@ public static class QGemm
         private readonly bool _conv;
         public readonly nint SegStride;
 
-        public Rows(byte* a, int lda) { _base = a; _lda = lda; }
+        public Rows(byte* a, int lda, int elementBytes) { _base = a; _lda = lda * elementBytes; }
 
-        public Rows(byte* padded, int c, int wp, int ow, int sh, int sw, int p0, int segments)
+        public Rows(byte* padded, int c, int wp, int ow, int sh, int sw, int p0, int segments, int elementBytes)
         {
-            _base = padded; _c = c; _wp = wp; _ow = ow; _sh = sh; _sw = sw; _p0 = p0; _conv = true;
-            SegStride = segments > 1 ? (nint)wp * c : 0;
+            _base = padded; _c = c * elementBytes; _wp = wp; _ow = ow; _sh = sh; _sw = sw; _p0 = p0; _conv = true;
+            SegStride = segments > 1 ? (nint)wp * _c : 0;
         }
 
         /// <summary>ptrs[i] = where row r0 + i starts, for i in [0, count).</summary>
@@ -163,24 +204,36 @@ public static class QGemm
         }
     }
 
+    /// <summary>The tiles of rows [0, m), <paramref name="chunk"/> rows at a time; with <paramref name="wideRows"/> (the
+    /// widening kernel on a plain matrix) each chunk's rows are first widened into it.</summary>
     private static unsafe void Core(int m, Rows rows, QWeights w, int* pb, float* ps, int zeroPoint, byte* pcu, float* pcf,
-        int ldc, bool u8, Kernel kernel)
+        int ldc, bool u8, Kernel kernel, short* wideRows, int chunk)
     {
         int* tile = stackalloc int[MR * NR];
         nint* ptrs = stackalloc nint[RowChunk + MR];
         int* tailBias = stackalloc int[8];
         float* tailScale = stackalloc float[8];
-        fixed (sbyte* pw = w.Packed)
+        fixed (sbyte* packed = w.Packed)
+        fixed (short* wide = kernel == Kernel.Widening ? w.Wide : null)
         {
-            for (int m0 = 0; m0 < m; m0 += RowChunk)
+            byte* pw = kernel == Kernel.Widening ? (byte*)wide : (byte*)packed;
+            int panelBytes = (kernel == Kernel.Widening ? 2 : 1) * NR * w.KPadded;
+            for (int m0 = 0; m0 < m; m0 += chunk)
             {
-                int m1 = Math.Min(m, m0 + RowChunk);
+                int m1 = Math.Min(m, m0 + chunk);
                 rows.Fill(ptrs, m0, m1 - m0);
+                if (wideRows != null)
+                    for (int i = 0; i < m1 - m0; i++)
+                    {
+                        short* dst = wideRows + (long)i * w.KPadded;
+                        Widen((byte*)ptrs[i], dst, w.KPadded);
+                        ptrs[i] = (nint)dst;
+                    }
                 // Rows past the end repeat the last one: the kernel reads nothing outside A, and they are not stored.
                 for (int r = m1 - m0; r < m1 - m0 + MR; r++) ptrs[r] = ptrs[m1 - m0 - 1];
                 for (int nb = 0; nb < w.NPadded; nb += NR)
                 {
-                    sbyte* panel = pw + (long)nb * w.KPadded;
+                    byte* panel = pw + (long)(nb / NR) * panelBytes;
                     int nValid = Math.Min(NR, w.N - nb), full = nValid & ~7, rest = nValid - full;
                     // A last partial group of 8 columns reads bias and scale from zero-padded copies.
                     for (int j = 0; j < 8; j++) { tailBias[j] = j < rest ? pb[nb + full + j] : 0; tailScale[j] = j < rest ? ps[nb + full + j] : 0f; }
@@ -207,7 +260,7 @@ public static class QGemm
     /// panel holds NR columns × 4 k per 64 bytes. With <paramref name="o"/> (vector kernels only) the epilogue writes
     /// the tile instead.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Tile(nint* rows, int segs, nint segStride, int segLen, sbyte* panel, int* acc, Out* o, Kernel kernel)
+    private static unsafe void Tile(nint* rows, int segs, nint segStride, int segLen, byte* panel, int* acc, Out* o, Kernel kernel)
     {
         if (kernel == Kernel.Vnni && AvxVnni.IsSupported)
         {
@@ -216,76 +269,85 @@ public static class QGemm
         }
         if (kernel == Kernel.Widening && Avx2.IsSupported)
         {
-            TileSimd<WideningDot, Halves, Halves>(rows, segs, segStride, segLen, panel, acc, o);
+            TileSimd<WideningDot, Pairs, Pairs>(rows, segs, segStride, segLen, panel, acc, o);
             return;
         }
         for (int i = 0; i < MR * NR; i++) acc[i] = 0;
+        sbyte* wt = (sbyte*)panel;
         for (int s = 0; s < segs; s++)
-            for (int k = 0; k < segLen; k += 4, panel += 4 * NR)
+            for (int k = 0; k < segLen; k += 4, wt += 4 * NR)
                 for (int r = 0; r < MR; r++)
                 {
                     byte* ar = (byte*)rows[r] + s * segStride + k;
                     int* cr = acc + r * NR;
                     for (int j = 0; j < NR; j++)
                     {
-                        sbyte* b = panel + 4 * j;
+                        sbyte* b = wt + 4 * j;
                         cr[j] += ar[0] * b[0] + ar[1] * b[1] + ar[2] * b[2] + ar[3] * b[3];
                     }
                 }
     }
 
     /// <summary>The micro-kernel's one instruction: 8 int32 lanes += Σ of 4 u8 × s8 products each, from 4 activation
-    /// bytes (the same in every lane) and 8 columns × 4 weights.</summary>
+    /// codes (the same in every lane) and 8 columns × 4 weights.</summary>
     /// <typeparam name="TX">The activation operand, as prepared once per row and group of 4 k.</typeparam>
     /// <typeparam name="TW">The weight operand, as prepared once per 8 columns and group of 4 k.</typeparam>
     private unsafe interface IDot<TX, TW> where TX : struct where TW : struct
     {
+        /// <summary>Bytes per activation code in A (1: u8; 2: widened to 16 bits).</summary>
+        static abstract int ElementBytes { get; }
+
+        /// <summary>Bytes of a panel per group of 4 k (NR columns).</summary>
+        static abstract int GroupBytes { get; }
+
         static abstract TX Activations(byte* a);
-        static abstract TW Weights(sbyte* w);
+        static abstract TW Weights(byte* group, int half);
         static abstract Vector256<int> Add(Vector256<int> c, TX x, TW w);
     }
 
-    /// <summary>VPDPBUSD (AVX-VNNI).</summary>
+    /// <summary>VPDPBUSD (AVX-VNNI) on u8 activations and the byte panels.</summary>
     private readonly unsafe struct VnniDot : IDot<Vector256<byte>, Vector256<sbyte>>
     {
+        public static int ElementBytes => 1;
+
+        public static int GroupBytes => 4 * NR;
+
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector256<byte> Activations(byte* a) => Vector256.Create(*(int*)a).AsByte();
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<sbyte> Weights(sbyte* w) => Avx.LoadVector256(w);
+        public static Vector256<sbyte> Weights(byte* group, int half) => Avx.LoadVector256((sbyte*)group + 32 * half);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector256<int> Add(Vector256<int> c, Vector256<byte> x, Vector256<sbyte> w) => AvxVnni.MultiplyWideningAndAdd(c, x, w);
     }
 
-    /// <summary>The even and odd bytes of each 16-bit lane, widened to 16 bits (zero-extended for activations,
-    /// sign-extended for weights).</summary>
-    private readonly struct Halves(Vector256<short> even, Vector256<short> odd)
+    /// <summary>16-bit pairs for k0, k1 (<see cref="Low"/>) and for k2, k3 (<see cref="High"/>).</summary>
+    private readonly struct Pairs(Vector256<short> low, Vector256<short> high)
     {
-        public readonly Vector256<short> Even = even, Odd = odd;
+        public readonly Vector256<short> Low = low, High = high;
     }
 
-    /// <summary>VPDPBUSD emulated exactly on AVX2: c + madd(even a, even w) + madd(odd a, odd w), where each VPMADDWD lane
-    /// is a0·w0 + a2·w2 (or a1·w1 + a3·w3), at most 2·255·128 in magnitude.</summary>
-    private readonly unsafe struct WideningDot : IDot<Halves, Halves>
+    /// <summary>VPDPBUSD emulated exactly on AVX2, on activations widened to 16 bits and the 16-bit panels
+    /// (<see cref="QWeights.Wide"/>): c + madd(a0 a1, w0 w1) + madd(a2 a3, w2 w3), where each VPMADDWD lane is at most
+    /// 2·255·128 in magnitude, so nothing saturates.</summary>
+    private readonly unsafe struct WideningDot : IDot<Pairs, Pairs>
     {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Halves Activations(byte* a)
-        {
-            var x = Vector256.Create(*(int*)a).AsInt16();
-            return new Halves(Avx2.And(x, Vector256.Create((short)0xFF)), Avx2.ShiftRightLogical(x, 8));
-        }
+        public static int ElementBytes => 2;
+
+        public static int GroupBytes => 8 * NR;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Halves Weights(sbyte* w)
-        {
-            var x = Avx.LoadVector256((short*)w);
-            return new Halves(Avx2.ShiftRightArithmetic(Avx2.ShiftLeftLogical(x, 8), 8), Avx2.ShiftRightArithmetic(x, 8));
-        }
+        public static Pairs Activations(byte* a) =>
+            new(Vector256.Create(*(int*)a).AsInt16(), Vector256.Create(*(int*)(a + 4)).AsInt16());
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<int> Add(Vector256<int> c, Halves x, Halves w) =>
-            Avx2.Add(c, Avx2.Add(Avx2.MultiplyAddAdjacent(x.Even, w.Even), Avx2.MultiplyAddAdjacent(x.Odd, w.Odd)));
+        public static Pairs Weights(byte* group, int half) =>
+            new(Avx.LoadVector256((short*)group + 16 * half), Avx.LoadVector256((short*)group + 2 * NR + 16 * half));
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<int> Add(Vector256<int> c, Pairs x, Pairs w) =>
+            Avx2.Add(c, Avx2.Add(Avx2.MultiplyAddAdjacent(x.Low, w.Low), Avx2.MultiplyAddAdjacent(x.High, w.High)));
     }
 
     /// <summary>Where and how a whole tile's epilogue writes: bias and scale of its NR columns, the zero point, and the
@@ -304,7 +366,7 @@ public static class QGemm
     /// <summary>The vector micro-kernel of <see cref="Tile"/> over one <see cref="IDot{TX, TW}"/>: the MR×NR
     /// accumulators to <paramref name="acc"/>, or, with <paramref name="o"/>, through the epilogue straight to the output.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void TileSimd<TDot, TX, TW>(nint* rows, int segs, nint segStride, int segLen, sbyte* panel, int* acc, Out* o)
+    private static unsafe void TileSimd<TDot, TX, TW>(nint* rows, int segs, nint segStride, int segLen, byte* panel, int* acc, Out* o)
         where TDot : IDot<TX, TW> where TX : struct where TW : struct
     {
         var c00 = Vector256<int>.Zero; var c01 = Vector256<int>.Zero;
@@ -316,10 +378,10 @@ public static class QGemm
         byte* a0 = (byte*)rows[0], a1 = (byte*)rows[1], a2 = (byte*)rows[2], a3 = (byte*)rows[3], a4 = (byte*)rows[4], a5 = (byte*)rows[5];
         for (int s = 0; s < segs; s++)
         {
-            for (int k = 0; k < segLen; k += 4, panel += 4 * NR)
+            for (int k = 0; k < segLen * TDot.ElementBytes; k += 4 * TDot.ElementBytes, panel += TDot.GroupBytes)
             {
-                var b0 = TDot.Weights(panel);
-                var b1 = TDot.Weights(panel + 32);
+                var b0 = TDot.Weights(panel, 0);
+                var b1 = TDot.Weights(panel, 1);
                 var x = TDot.Activations(a0 + k);
                 c00 = TDot.Add(c00, x, b0); c01 = TDot.Add(c01, x, b1);
                 x = TDot.Activations(a1 + k);

@@ -35,6 +35,24 @@ public sealed class QWeights
     /// <summary>The packed panels, NPadded × KPadded bytes.</summary>
     public sbyte[] Packed { get; }
 
+    /// <summary>The same panels as 16-bit pairs, for the widening micro-kernel (CPUs without AVX-VNNI), built on first
+    /// use: per panel and group of 4 k, four runs of 16 shorts: (w[c, k0], w[c, k1]) for channels 0–7, for 8–15, then
+    /// (w[c, k2], w[c, k3]) for 0–7 and for 8–15 (the operand order of VPMADDWD).</summary>
+    internal short[] Wide => _wide ??= Widen();
+
+    private short[]? _wide;
+
+    private short[] Widen()
+    {
+        var wide = new short[Packed.Length];
+        int groupBytes = 4 * QGemm.NR;
+        for (long g = 0; g < Packed.Length / groupBytes; g++)
+            for (int lane = 0; lane < QGemm.NR; lane++)
+                for (int i = 0; i < 4; i++)
+                    wide[g * groupBytes + i / 2 * 2 * QGemm.NR + lane / 8 * 16 + lane % 8 * 2 + i % 2] = Packed[g * groupBytes + lane * 4 + i];
+        return wide;
+    }
+
     /// <summary>Σ_k W[n, k] per channel: the zero-point correction of the activations (bias −= z·Σ_k W[n, k]).</summary>
     public int[] RowSums { get; }
 
