@@ -28,11 +28,12 @@ public enum QGemmPath
 /// </summary>
 /// <remarks>
 /// With AVX-VNNI (<see cref="AvxVnni.IsSupported"/>) the micro-kernel does 6 rows × 16 columns with VPDPBUSD
-/// (32 u8×s8 products summed into 8 int32 lanes per instruction). Without it, on AVX2, the same micro-kernel splits
-/// each group of 4 bytes into its even and odd bytes widened to 16 bits and sums two VPMADDWD (a0·w0 + a2·w2 and
-/// a1·w1 + a3·w3, each below 2^17, so nothing saturates): the same int32 lanes, exactly. Elsewhere an exact scalar
-/// loop computes the same integers. The epilogue is written with the same float operations in both paths (int→float conversion, one
-/// multiply, round half to even), so the two give bit-identical outputs. A's rows must hold
+/// (32 u8×s8 products summed into 8 int32 lanes per instruction). Without it, on AVX2, the same micro-kernel runs on
+/// activations widened to 16 bits (a padded image once per call, a matrix's rows per L2-sized chunk) and on the
+/// weights as 16-bit pairs (<see cref="QWeights.Wide"/>), adding two VPMADDWD per step (a0·w0 + a1·w1 and
+/// a2·w2 + a3·w3, each at most 2·255·128 in magnitude, so nothing saturates): the same int32 lanes, exactly.
+/// Elsewhere an exact scalar loop computes the same integers. The epilogue is written with the same float operations
+/// in every path (int→float conversion, one multiply, round half to even), so all give bit-identical outputs. A's rows must hold
 /// <see cref="QWeights.KPadded"/> readable bytes (the bytes past K are multiplied by zero weights).
 /// </remarks>
 public static class QGemm
