@@ -257,9 +257,9 @@ public static class QGemm
     }
 
     /// <summary>acc (MR×NR int32, row-major) = A · panel for the MR rows starting at <paramref name="rows"/>[0..MR):
-    /// <paramref name="segs"/> segments of <paramref name="segLen"/> bytes, segment s of a row at row + s·segStride; the
-    /// panel holds NR columns × 4 k per 64 bytes. With <paramref name="o"/> (vector kernels only) the epilogue writes
-    /// the tile instead.</summary>
+    /// <paramref name="segs"/> segments of <paramref name="segLen"/> codes, segment s of a row at row + s·segStride bytes;
+    /// the panel holds NR columns × 4 k per group (64 bytes; 128 as the widening kernel's 16-bit pairs). With
+    /// <paramref name="o"/> (vector kernels only) the epilogue writes the tile instead.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Tile(nint* rows, int segs, nint segStride, int segLen, byte* panel, int* acc, Out* o, Kernel kernel)
     {
