@@ -93,8 +93,10 @@ def main():
     for _ in range(max(1, args.rounds)):
         keep_best(best, run_json([nabla, "bench", "--workloads", wl, "--threads", str(args.threads), "--json"]), "nabla")
         if args.int8 and models:
-            keep_best(best, run_json([nabla, "bench", "--workloads", ",".join(models), "--threads", str(args.threads),
-                                      "--precision", "int8", "--json"]), "nabla-int8")
+            r8 = run_json([nabla, "bench", "--workloads", ",".join(models), "--threads", str(args.threads),
+                           "--precision", "int8", "--json"])
+            keep_best(best, r8, "nabla-int8")
+            best["nabla-int8-kernel"] = r8.get("int8_kernel", "?")
         for t in sorted({1, args.threads}):
             r = run_json(["dotnet", ts_dll, "--threads", str(t), "--workloads", wl, "--json"], env=ts_env)
             before = json.dumps(best.get("libtorch", {})) + json.dumps(best.get("libtorch:gemm", {}))
@@ -126,13 +128,13 @@ def report(args, models, gemm, best, ts_threads, blas, started):
     mod = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model\t")), "?")
     rivals = ["libtorch"] + ([] if args.no_pytorch else ["pytorch"])
     if args.json:
-        note = best.get("pytorch-int8-note")
-        best = {k: v for k, v in best.items() if not isinstance(v, str)}  # the note is a string, not figures
+        note, kernel = best.get("pytorch-int8-note"), best.get("nabla-int8-kernel")
+        best = {k: v for k, v in best.items() if not isinstance(v, str)}  # the notes are strings, not figures
         out = {"date": started, "cpu": f"{cpu} (family {fam} model {mod})", "threads": args.threads,
                "rounds": args.rounds, "pytorch_blas": blas,
                "libtorch_threads": {f"{k[0]}:{k[1]}": v for k, v in ts_threads.items()},
                "best": {k: {str(n): v for n, v in d.items()} for k, d in best.items()},
-               "pytorch_int8_note": note}
+               "pytorch_int8_note": note, "nabla_int8_kernel": kernel}
         print(json.dumps(out))
         return
     print(f"{started}; {cpu} (family {fam}, model {mod}); Nabla and PyTorch {args.threads} threads, libtorch best of 1 "
@@ -164,6 +166,8 @@ def report(args, models, gemm, best, ts_threads, blas, started):
                 rv = best[r + ":gemm"][n]
                 line += f" {rv:>9.1f} {v / rv:>6.2f}"
             print(line)
+    if "nabla-int8-kernel" in best:
+        print("Nabla int8 kernel: " + best["nabla-int8-kernel"] + " (vnni: AVX-VNNI; widening: its exact AVX2 emulation)")
     if args.int8 and not args.no_pytorch:
         if "pytorch-int8-note" in best:
             print("PyTorch int8: " + best["pytorch-int8-note"])

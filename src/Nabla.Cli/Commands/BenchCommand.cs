@@ -1,5 +1,6 @@
 using System.Globalization;
 using Nabla.Kernels;
+using Nabla.Kernels.Quant;
 
 namespace Nabla.Cli.Commands;
 
@@ -56,7 +57,7 @@ public sealed class BenchCommand : ICommand
             foreach (var name in chosen.Where(BenchWorkloads.Models.Contains)) BenchProfile.Run(name, Console.Out, int8);
             return 0;
         }
-        var report = new BenchReport(threads, json ? TextWriter.Null : Console.Out);
+        var report = new BenchReport(threads, json ? TextWriter.Null : Console.Out) { Int8Kernel = int8 ? QGemm.KernelName : null };
         if (int8) Int8Options.Notice();
         foreach (var (name, run) in Workloads)
             if (chosen.Contains(name))

@@ -18,6 +18,10 @@ public sealed class BenchReport(int threads, TextWriter log)
     public List<ModelResult> Workloads { get; } = new();
     public List<GemmResult> Gemm { get; } = new();
 
+    /// <summary>Set under --precision int8: the int8 micro-kernel that ran (<see cref="Nabla.Kernels.Quant.QGemm.KernelName"/>),
+    /// written as <c>"precision": "int8", "int8_kernel": ...</c> (rates on CPUs with and without VNNI differ ~2x).</summary>
+    public string? Int8Kernel { get; set; }
+
     /// <summary>Runs <paramref name="action"/> <paramref name="warmup"/> times untimed, then at least
     /// <paramref name="minRuns"/> times and for at least <paramref name="minSeconds"/>; returns the fastest run in seconds.</summary>
     public static double BestSeconds(Action action, int warmup, int minRuns, double minSeconds)
@@ -42,6 +46,11 @@ public sealed class BenchReport(int threads, TextWriter log)
         {
             w.WriteStartObject();
             w.WriteNumber("threads", Threads);
+            if (Int8Kernel is not null)
+            {
+                w.WriteString("precision", "int8");
+                w.WriteString("int8_kernel", Int8Kernel);
+            }
             w.WriteStartArray("workloads");
             foreach (var r in Workloads)
             {

@@ -52,6 +52,14 @@ public static class QGemm
     /// <summary>True when the VNNI micro-kernel runs (AVX-VNNI); false with <see cref="IsAccelerated"/> means the widening one.</summary>
     public static bool HasVnni => AvxVnni.IsSupported;
 
+    /// <summary>The kernel <see cref="QGemmPath.Auto"/> runs on this CPU: "vnni", "widening" or "scalar".</summary>
+    public static string KernelName => Resolve(QGemmPath.Auto) switch
+    {
+        Kernel.Vnni => "vnni",
+        Kernel.Widening => "widening",
+        _ => "scalar",
+    };
+
     /// <summary>The inner loop a path runs on this CPU.</summary>
     private enum Kernel { Scalar, Widening, Vnni }
 
