@@ -47,10 +47,10 @@ public static class QGemm
     private const int RowChunk = 96; // rows whose A stays in L2 while every column panel of W streams past
 
     /// <summary>True when a vector micro-kernel runs (VNNI, or the widening one on AVX2); false means the exact scalar loop.</summary>
-    public static bool IsAccelerated => AvxVnni.IsSupported || Avx2.IsSupported;
+    public static bool IsAccelerated => Resolve(QGemmPath.Auto) != Kernel.Scalar;
 
     /// <summary>True when the VNNI micro-kernel runs (AVX-VNNI); false with <see cref="IsAccelerated"/> means the widening one.</summary>
-    public static bool HasVnni => AvxVnni.IsSupported;
+    public static bool HasVnni => Resolve(QGemmPath.Auto) == Kernel.Vnni;
 
     /// <summary>The kernel <see cref="QGemmPath.Auto"/> runs on this CPU: "vnni", "widening" or "scalar".</summary>
     public static string KernelName => Resolve(QGemmPath.Auto) switch
