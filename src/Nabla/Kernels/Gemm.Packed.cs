@@ -30,8 +30,7 @@ public static partial class Gemm
     private static unsafe void Packed(in Job job)
     {
         var path = job.Path;
-        int mr = path == GemmPath.Avx512 ? RowsPerTile512(job.M) : 6;
-        int nr = path == GemmPath.Avx512 ? 32 : 16;
+        int mr = PanelRows(path, job.M), nr = PanelCols(path);
         int tilesM = (job.M + mr - 1) / mr, tilesN = (job.N + nr - 1) / nr;
         // Each part packs all of the operand it does not split: splitting N repacks A (m x k) in every part,
         // splitting M repacks B (k x n). So split N when it has the tiles, or when A is the smaller operand and
@@ -71,22 +70,23 @@ public static partial class Gemm
             for (int pc = 0; pc < job.K; pc += KC)
             {
                 int kc = Math.Min(KC, job.K - pc);
-                PackB(in job, pc, kc, jc, nc, nr, EdgeWidth(path, nr, nc % nr), bp);
+                if (job.BPanels == null) PackB(in job, pc, kc, jc, nc, nr, EdgeWidth(path, nr, nc % nr), bp);
                 bool accumulate = job.Accumulate || pc > 0;
                 for (int ic = i0; ic < i1; ic += mcMax)
                 {
                     int mc = Math.Min(mcMax, i1 - ic);
-                    PackA(in job, ic, mc, pc, kc, mr, ap);
+                    if (job.APanels == null) PackA(in job, ic, mc, pc, kc, mr, ap);
                     for (int ir = 0; ir < mc; ir += mr)
                     {
                         int rows = Math.Min(mr, mc - ir);
-                        float* a = ap + ir * kc;
+                        // A panel of whole rows of op(A): this block's kc columns start at column pc (stride mr).
+                        float* a = job.APanels != null ? job.APanels + (long)(ic + ir) * job.K + (long)pc * mr : ap + ir * kc;
                         float* crow = job.C + (long)(ic + ir) * job.Ldc + jc;
                         for (int jr = 0; jr < nc; jr += nr)
                         {
                             int cols = Math.Min(nr, nc - jr);
                             int width = cols == nr ? nr : EdgeWidth(path, nr, cols);
-                            float* b = bp + jr * kc;
+                            float* b = job.BPanels != null ? job.BPanels + (long)(jc + jr) * job.K + (long)pc * width : bp + jr * kc;
                             if (rows == mr && cols == width)
                             {
                                 MicroKernel(path, mr, width, kc, a, b, crow + jr, job.Ldc, accumulate);
@@ -122,7 +122,8 @@ public static partial class Gemm
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe void MicroKernel(GemmPath path, int mr, int width, int kc, float* a, float* b, float* c, int ldc, bool accumulate)
     {
-        if (path != GemmPath.Avx512) Kernel256x6(kc, a, b, c, ldc, accumulate);
+        if (path == GemmPath.Direct) KernelScalar(mr, width, kc, a, b, c, ldc, accumulate); // reached only with panels
+        else if (path != GemmPath.Avx512) Kernel256x6(kc, a, b, c, ldc, accumulate);
         else if (width == 32)
         {
             if (mr == 14) Kernel512x14(kc, a, b, c, ldc, accumulate);

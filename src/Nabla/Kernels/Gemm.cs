@@ -91,12 +91,17 @@ public static partial class Gemm
     }
 
     /// <summary>The operands of one call, pinned for its duration.</summary>
+    /// <remarks><see cref="APanels"/> and <see cref="BPanels"/>, when not null, hold the whole of op(A) or op(B)
+    /// already in the micro-kernel's panels (<c>Gemm.Panels.cs</c>): the blocked loops then read them in place instead of
+    /// packing A or B.</remarks>
     private readonly unsafe struct Job(bool transA, bool transB, int m, int n, int k,
-        float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate, GemmPath path)
+        float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate, GemmPath path,
+        float* aPanels = default, float* bPanels = default)
     {
         public readonly bool TransA = transA, TransB = transB, Accumulate = accumulate;
         public readonly GemmPath Path = path;
         public readonly int M = m, N = n, K = k, Lda = lda, Ldb = ldb, Ldc = ldc;
         public readonly float* A = a, B = b, C = c;
+        public readonly float* APanels = aPanels, BPanels = bPanels;
     }
 }

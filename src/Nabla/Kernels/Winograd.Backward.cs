@@ -63,18 +63,26 @@ public static partial class Winograd
         if (wantX && dx.Length < xn) throw new ArgumentException($"Winograd: input gradient needs {xn} floats, span has {dx.Length}");
         if (wantX && u.Length < (long)WeightLength(cout, cin)) throw new ArgumentException($"Winograd: transformed weights need {WeightLength(cout, cin)} floats, span has {u.Length}");
         if (!wantW && !wantX) return;
-        fixed (float* px = x, pg = dy, py = yRelu, pu = u, pdx = dx, pp = partials)
+        // dV's products read U[ξ]ᵀ: into A panels once per call, not once per chunk.
+        var path = Gemm.HardwarePath;
+        long panelLength = wantX ? Gemm.PanelsALength(path, cin, cout) : 0;
+        var panels = wantX ? Grow(ref t_panels, Positions * panelLength) : null;
+        fixed (float* px = x, pg = dy, py = yRelu, pu = u, pdx = dx, pp = partials, pan = panels)
         {
+            if (wantX) PackWeightPanels(path, pu, cout, cin, transpose: true, pan, panelLength);
             bool masked = maskedScatter && Avx512F.VL.IsSupported;
-            var job = new BackwardJob(s, px, pg, yRelu.IsEmpty ? null : py, wantX ? pu : null, wantX ? pdx : null, wantW ? pp : null, slots, masked, overwriteDx);
+            var job = new BackwardJob(s, px, pg, yRelu.IsEmpty ? null : py, wantX ? pan : null, panelLength, path, wantX ? pdx : null, wantW ? pp : null, slots, masked, overwriteDx);
             Workers.Run(slots, job, static (j, slot) => BackwardSlot(j, slot));
         }
     }
 
-    private readonly unsafe struct BackwardJob(ConvShape s, float* x, float* g, float* y, float* u, float* dx, float* partials, int slots, bool masked, bool clearDx)
+    /// <summary>One call's operands; <paramref name="panels"/> holds U[ξ]ᵀ in A panels, <paramref name="panelLength"/> floats apart.</summary>
+    private readonly unsafe struct BackwardJob(ConvShape s, float* x, float* g, float* y, float* panels, long panelLength, GemmPath path, float* dx, float* partials, int slots, bool masked, bool clearDx)
     {
         public readonly ConvShape S = s;
-        public readonly float* X = x, G = g, Y = y, U = u, Dx = dx, Partials = partials;
+        public readonly float* X = x, G = g, Y = y, Panels = panels, Dx = dx, Partials = partials;
+        public readonly long PanelLength = panelLength;
+        public readonly GemmPath Path = path;
         public readonly int Slots = slots;
         public readonly bool Masked = masked, ClearDx = clearDx;
     }
@@ -141,10 +149,8 @@ public static partial class Winograd
                     {
                         // dV[ξ] = U[ξ]ᵀ · dM[ξ] (C_in x tiles), into the buffer V no longer needs.
                         for (int xi = 0; xi < Positions; xi++)
-                            Gemm.Sgemm(true, false, cin, t, cout,
-                                new ReadOnlySpan<float>(j.U + (long)xi * kernels, kernels), cin,
-                                new ReadOnlySpan<float>(pm + xi * mStride, cout * t16), t16,
-                                new Span<float>(pv + xi * vStride, cin * t16), t16, 0f);
+                            Gemm.SgemmPanels(j.Path, cin, t, cout, j.Panels + xi * j.PanelLength, null, pm + xi * mStride, t16, false,
+                                pv + xi * vStride, t16, accumulate: false);
                         if (j.ClearDx) new Span<float>(j.Dx + (long)first * cin * s.H * s.W, count * cin * s.H * s.W).Clear();
                         AdjointInputTransform(pv, vStride, cin, t16, j.Dx + (long)first * cin * s.H * s.W, s.H * s.W, s.W,
                             dxOff, rowLo, rowHi, colBits, j.Masked);

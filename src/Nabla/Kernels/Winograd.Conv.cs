@@ -8,7 +8,7 @@ namespace Nabla.Kernels;
 
 public static partial class Winograd
 {
-    [ThreadStatic] private static float[]? t_stage, t_v, t_m;
+    [ThreadStatic] private static float[]? t_stage, t_v, t_m, t_panels;
     [ThreadStatic] private static int[]? t_tiles;
 
     /// <summary>The distance between the 36 per-position matrices: one cache line more than they need, so the
@@ -54,9 +54,14 @@ public static partial class Winograd
         if (!bias.IsEmpty && bias.Length < cout) throw new ArgumentException($"Winograd: bias needs {cout} floats, span has {bias.Length}");
         if (n == 0) return;
         var geo = new ConvShape(n, cin, h, w, cout, oh, ow, ph, pw, tileOut);
-        fixed (float* px = x, pu = u, pb = bias, py = y)
+        // The 36 weight matrices go into the products' panels once per call, not once per chunk.
+        var path = Gemm.HardwarePath;
+        long panelLength = Gemm.PanelsALength(path, cout, cin);
+        var panels = Grow(ref t_panels, Positions * panelLength);
+        fixed (float* px = x, pu = u, pb = bias, py = y, pp = panels)
         {
-            var job = new ConvJob(geo, px, pu, bias.IsEmpty ? null : pb, py, accumulate, relu);
+            PackWeightPanels(path, pu, cout, cin, transpose: false, pp, panelLength);
+            var job = new ConvJob(geo, px, pp, panelLength, path, bias.IsEmpty ? null : pb, py, accumulate, relu);
             Workers.Run(geo.Chunks, job, static (j, ch) => ConvChunk(j, ch));
         }
     }
@@ -77,11 +82,29 @@ public static partial class Winograd
         public int Chunks => (N + PerChunk - 1) / PerChunk;
     }
 
-    private readonly unsafe struct ConvJob(ConvShape s, float* x, float* u, float* bias, float* y, bool accumulate, bool relu)
+    /// <summary>One call's operands; <paramref name="panels"/> holds the 36 matrices of transformed weights in the
+    /// products' A panels, <paramref name="panelLength"/> floats apart.</summary>
+    private readonly unsafe struct ConvJob(ConvShape s, float* x, float* panels, long panelLength, GemmPath path, float* bias, float* y, bool accumulate, bool relu)
     {
         public readonly ConvShape S = s;
-        public readonly float* X = x, U = u, Bias = bias, Y = y;
+        public readonly float* X = x, Panels = panels, Bias = bias, Y = y;
+        public readonly long PanelLength = panelLength;
+        public readonly GemmPath Path = path;
         public readonly bool Accumulate = accumulate, Relu = relu;
+    }
+
+    /// <summary>The 36 matrices <c>u[ξ]</c> (C_out x C_in) into A panels of the products, as they are
+    /// (<paramref name="transpose"/> false: rows are output channels) or transposed (rows are input channels), one
+    /// position per part.</summary>
+    private static unsafe void PackWeightPanels(GemmPath path, float* u, int cout, int cin, bool transpose, float* panels, long panelLength)
+    {
+        var job = (U: (nint)u, P: (nint)panels, Len: panelLength, Cout: cout, Cin: cin, T: transpose, Path: path);
+        Workers.Run(Positions, job, static (j, xi) =>
+        {
+            float* src = (float*)j.U + (long)xi * j.Cout * j.Cin, dst = (float*)j.P + xi * j.Len;
+            if (j.T) Gemm.PackPanelsA(j.Path, true, j.Cin, j.Cout, src, j.Cin, dst);
+            else Gemm.PackPanelsA(j.Path, false, j.Cout, j.Cin, src, j.Cin, dst);
+        });
     }
 
     private static unsafe void ConvChunk(ConvJob j, int ch)
@@ -125,12 +148,11 @@ public static partial class Winograd
                 liveCols[i] = Math.Min(s.Out, s.Ow - s.Out * tw);
             }
 
-            InputTransform(src, cin, planeStride, rowStride, srcOff, t16, pv, vStride);
+            // V straight into the products' B panels; all t16 columns are computed (the spare ones are never stored).
+            InputTransform(src, cin, planeStride, rowStride, srcOff, t16, pv, vStride, j.Path);
             for (int xi = 0; xi < Positions; xi++)
-                Gemm.Sgemm(false, false, cout, t, cin,
-                    new ReadOnlySpan<float>(j.U + (long)xi * cout * cin, cout * cin), cin,
-                    new ReadOnlySpan<float>(pv + xi * vStride, cin * t16), t16,
-                    new Span<float>(pm + xi * mStride, cout * t16), t16, 0f);
+                Gemm.SgemmPanels(j.Path, cout, t16, cin, j.Panels + xi * j.PanelLength, pv + xi * vStride, null, 0, false,
+                    pm + xi * mStride, t16, accumulate: false);
             OutputTransform(pm, mStride, cout, t16, j.Bias, j.Y + (long)first * cout * s.Oh * s.Ow, s.Oh * s.Ow, s.Ow,
                 dstOff, liveRows, liveCols, j.Accumulate, j.Relu, s.Out);
         }
@@ -156,8 +178,10 @@ public static partial class Winograd
         }
     }
 
-    /// <summary>v[ξ][c][tile] = (Bᵀ d B)[ξ] for the 6x6 input tile d of every tile and channel.</summary>
-    private static unsafe void InputTransform(float* src, int cin, int planeStride, int rowStride, int* srcOff, int t16, float* v, long xiStride)
+    /// <summary>v[ξ][c][tile] = (Bᵀ d B)[ξ] for the 6x6 input tile d of every tile and channel: row-major C_in x t16
+    /// matrices, or, given a <paramref name="panels"/> path, each matrix in that path's B panels (<c>Gemm.Panels.cs</c>).</summary>
+    private static unsafe void InputTransform(float* src, int cin, int planeStride, int rowStride, int* srcOff, int t16, float* v, long xiStride,
+        GemmPath? panels = null)
     {
         // blk[8·row + column] holds tile element (row, column) of the 16 lanes (columns 6, 7 unused).
         Vector512<float>* blk = stackalloc Vector512<float>[3 * Lanes];
@@ -181,7 +205,7 @@ public static partial class Winograd
                     }
                 }
                 for (int e = 0; e < TileIn; e++) InputRow(buf + e * Lanes, RowStride, buf + e * Lanes, RowStride);
-                float* dst = v + (long)c * t16 + g;
+                float* dst = v + (panels is { } path ? Gemm.PanelOffsetB(path, t16, cin, c, g) : (long)c * t16 + g);
                 for (int a = 0; a < TileIn; a++) InputRow(buf + a * RowStride, Lanes, dst + a * TileIn * xiStride, xiStride);
             }
         }
