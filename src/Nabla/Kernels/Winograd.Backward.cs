@@ -69,7 +69,7 @@ public static partial class Winograd
         var panels = wantX ? Grow(ref t_panels, Positions * panelLength) : null;
         fixed (float* px = x, pg = dy, py = yRelu, pu = u, pdx = dx, pp = partials, pan = panels)
         {
-            if (wantX) PackWeightPanels(path, pu, cout, cin, transpose: true, pan, panelLength);
+            if (wantX) PackWeightPanels(path, pu, cout, cin, Positions, transpose: true, pan, panelLength);
             bool masked = maskedScatter && Avx512F.VL.IsSupported;
             var job = new BackwardJob(s, px, pg, yRelu.IsEmpty ? null : py, wantX ? pan : null, panelLength, path, wantX ? pdx : null, wantW ? pp : null, slots, masked, overwriteDx);
             Workers.Run(slots, job, static (j, slot) => BackwardSlot(j, slot));

@@ -38,47 +38,50 @@ public static partial class Winograd
     public static void Conv(in ConvGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> u, ReadOnlySpan<float> bias, Span<float> y, bool accumulate, bool relu = false)
     {
         if (relu && accumulate) throw new ArgumentException("Winograd: relu applies to stored outputs, not with accumulate");
-        RunConv(g, x, u, bias, y, accumulate, relu, TileOut);
+        RunConv(g, x, u, bias, y, accumulate, relu, TileOut, TileIn);
     }
 
-    /// <summary>The checks and the chunked run shared by <see cref="Conv"/> and <see cref="Conv5x5"/>
-    /// (<paramref name="tileOut"/> outputs per tile side).</summary>
-    private static unsafe void RunConv(in ConvGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> u, ReadOnlySpan<float> bias, Span<float> y, bool accumulate, bool relu, int tileOut)
+    /// <summary>The checks and the chunked run shared by <see cref="Conv"/>, <see cref="Conv5x5"/> and <see cref="Conv5x5F4"/>
+    /// (<paramref name="tileOut"/> outputs per tile side from <paramref name="tileIn"/> x <paramref name="tileIn"/> input tiles).</summary>
+    private static unsafe void RunConv(in ConvGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> u, ReadOnlySpan<float> bias, Span<float> y, bool accumulate, bool relu, int tileOut, int tileIn)
     {
+        int positions = tileIn * tileIn;
         int n = g.N, cin = g.Cin, h = g.H, w = g.W, cout = g.Cout, oh = g.Oh, ow = g.Ow, ph = g.Ph, pw = g.Pw;
         if (n < 0 || cin <= 0 || h <= 0 || w <= 0 || cout <= 0 || oh <= 0 || ow <= 0)
             throw new ArgumentException($"Winograd: sizes must be positive, got N={n} C_in={cin} H={h} W={w} C_out={cout} OH={oh} OW={ow}");
         if (x.Length < (long)n * cin * h * w) throw new ArgumentException($"Winograd: input needs {(long)n * cin * h * w} floats, span has {x.Length}");
-        if (u.Length < (long)WeightLength(cout, cin)) throw new ArgumentException($"Winograd: transformed weights need {WeightLength(cout, cin)} floats, span has {u.Length}");
+        if (u.Length < (long)positions * cout * cin) throw new ArgumentException($"Winograd: transformed weights need {(long)positions * cout * cin} floats, span has {u.Length}");
         if (y.Length < (long)n * cout * oh * ow) throw new ArgumentException($"Winograd: output needs {(long)n * cout * oh * ow} floats, span has {y.Length}");
         if (!bias.IsEmpty && bias.Length < cout) throw new ArgumentException($"Winograd: bias needs {cout} floats, span has {bias.Length}");
         if (n == 0) return;
-        var geo = new ConvShape(n, cin, h, w, cout, oh, ow, ph, pw, tileOut);
-        // The 36 weight matrices go into the products' panels once per call, not once per chunk.
+        var geo = new ConvShape(n, cin, h, w, cout, oh, ow, ph, pw, tileOut, tileIn);
+        // The weight matrices (one per position) go into the products' panels once per call, not once per chunk.
         var path = Gemm.HardwarePath;
         long panelLength = Gemm.PanelsALength(path, cout, cin);
-        var panels = Grow(ref t_panels, Positions * panelLength);
+        var panels = Grow(ref t_panels, positions * panelLength);
         fixed (float* px = x, pu = u, pb = bias, py = y, pp = panels)
         {
-            PackWeightPanels(path, pu, cout, cin, transpose: false, pp, panelLength);
+            PackWeightPanels(path, pu, cout, cin, positions, transpose: false, pp, panelLength);
             var job = new ConvJob(geo, px, pp, panelLength, path, bias.IsEmpty ? null : pb, py, accumulate, relu);
             Workers.Run(geo.Chunks, job, static (j, ch) => ConvChunk(j, ch));
         }
     }
 
-    /// <summary>The sizes of one call; <paramref name="Out"/> outputs per tile side: 4 for F(4x4, 3x3), 2 for
-    /// F(2x2, 5x5) (both read 6x6 input tiles).</summary>
-    private readonly record struct ConvShape(int N, int Cin, int H, int W, int Cout, int Oh, int Ow, int Ph, int Pw, int Out = TileOut)
+    /// <summary>The sizes of one call; <paramref name="Out"/> outputs per tile side from <paramref name="In"/> x
+    /// <paramref name="In"/> input tiles: 4 from 6 for F(4x4, 3x3), 2 from 6 for F(2x2, 5x5), 4 from 8 for F(4x4, 5x5).</summary>
+    private readonly record struct ConvShape(int N, int Cin, int H, int W, int Cout, int Oh, int Ow, int Ph, int Pw, int Out = TileOut, int In = TileIn)
     {
+        /// <summary>Transformed positions per tile: the number of matrix products.</summary>
+        public int Positions => In * In;
         public int TilesH => (Oh + Out - 1) / Out;
         public int TilesW => (Ow + Out - 1) / Out;
         public int TilesPerImage => TilesH * TilesW;
         /// <summary>Rows and columns of the zero-padded planes the tiles read.</summary>
-        public int Hs => Out * TilesH + TileIn - Out;
-        public int Ws => Out * TilesW + TileIn - Out;
+        public int Hs => Out * TilesH + In - Out;
+        public int Ws => Out * TilesW + In - Out;
         /// <summary>The input can be read in place: no padding and every tile inside the planes.</summary>
         public bool InPlace => Ph == 0 && Pw == 0 && H >= Hs && W >= Ws;
-        public int PerChunk => ImagesPerChunk(N, Cin, Cout, TilesPerImage, Out == TileOut5 ? TargetTiles5 : TargetTiles);
+        public int PerChunk => ImagesPerChunk(N, Cin, Cout, TilesPerImage, Out == TileOut5 ? TargetTiles5 : TargetTiles, Positions);
         public int Chunks => (N + PerChunk - 1) / PerChunk;
     }
 
@@ -93,13 +96,13 @@ public static partial class Winograd
         public readonly bool Accumulate = accumulate, Relu = relu;
     }
 
-    /// <summary>The 36 matrices <c>u[ξ]</c> (C_out x C_in) into A panels of the products, as they are
+    /// <summary>The <paramref name="positions"/> matrices <c>u[ξ]</c> (C_out x C_in) into A panels of the products, as they are
     /// (<paramref name="transpose"/> false: rows are output channels) or transposed (rows are input channels), one
     /// position per part.</summary>
-    private static unsafe void PackWeightPanels(GemmPath path, float* u, int cout, int cin, bool transpose, float* panels, long panelLength)
+    private static unsafe void PackWeightPanels(GemmPath path, float* u, int cout, int cin, int positions, bool transpose, float* panels, long panelLength)
     {
         var job = (U: (nint)u, P: (nint)panels, Len: panelLength, Cout: cout, Cin: cin, T: transpose, Path: path);
-        Workers.Run(Positions, job, static (j, xi) =>
+        Workers.Run(positions, job, static (j, xi) =>
         {
             float* src = (float*)j.U + (long)xi * j.Cout * j.Cin, dst = (float*)j.P + xi * j.Len;
             if (j.T) Gemm.PackPanelsA(j.Path, true, j.Cin, j.Cout, src, j.Cin, dst);
@@ -127,8 +130,8 @@ public static partial class Winograd
 
         var tiles = t_tiles is { } tt && tt.Length >= 4 * t16 ? tt : (t_tiles = new int[4 * t16]);
         long vStride = SkewedStride((long)cin * t16), mStride = SkewedStride((long)cout * t16);
-        var v = Grow(ref t_v, Positions * vStride);
-        var m = Grow(ref t_m, Positions * mStride);
+        var v = Grow(ref t_v, s.Positions * vStride);
+        var m = Grow(ref t_m, s.Positions * mStride);
         fixed (float* pStage = stage, pv = v, pm = m)
         fixed (int* pt = tiles)
         {
@@ -149,12 +152,13 @@ public static partial class Winograd
             }
 
             // V straight into the products' B panels; all t16 columns are computed (the spare ones are never stored).
-            InputTransform(src, cin, planeStride, rowStride, srcOff, t16, pv, vStride, j.Path);
-            for (int xi = 0; xi < Positions; xi++)
+            if (s.In == TileIn8) InputTransform8(src, cin, planeStride, rowStride, srcOff, t16, pv, vStride, j.Path);
+            else InputTransform(src, cin, planeStride, rowStride, srcOff, t16, pv, vStride, j.Path);
+            for (int xi = 0; xi < s.Positions; xi++)
                 Gemm.SgemmPanels(j.Path, cout, t16, cin, j.Panels + xi * j.PanelLength, pv + xi * vStride, null, 0, false,
                     pm + xi * mStride, t16, accumulate: false);
             OutputTransform(pm, mStride, cout, t16, j.Bias, j.Y + (long)first * cout * s.Oh * s.Ow, s.Oh * s.Ow, s.Ow,
-                dstOff, liveRows, liveCols, j.Accumulate, j.Relu, s.Out);
+                dstOff, liveRows, liveCols, j.Accumulate, j.Relu, s.Out, s.In);
         }
     }
 
@@ -231,11 +235,12 @@ public static partial class Winograd
     }
 
     /// <summary>y (+)= Aᵀ m A + bias for every tile and output channel, clipped to the output planes;
-    /// <paramref name="tileOut"/> x <paramref name="tileOut"/> outputs per tile (4 for F(4x4, 3x3), 2 for F(2x2, 5x5)).</summary>
+    /// <paramref name="tileOut"/> x <paramref name="tileOut"/> outputs per tile from <paramref name="tileIn"/> x
+    /// <paramref name="tileIn"/> positions (4 from 6 for F(4x4, 3x3), 2 from 6 for F(2x2, 5x5), 4 from 8 for F(4x4, 5x5)).</summary>
     private static unsafe void OutputTransform(float* m, long xiStride, int cout, int t16, float* bias, float* y, int plane, int ow,
-        int* dstOff, int* liveRows, int* liveCols, bool accumulate, bool relu, int tileOut = TileOut)
+        int* dstOff, int* liveRows, int* liveCols, bool accumulate, bool relu, int tileOut = TileOut, int tileIn = TileIn)
     {
-        float* tmp = stackalloc float[TileOut * TileIn * Lanes];
+        float* tmp = stackalloc float[TileOut * TileIn8 * Lanes];
         Vector512<float>* blk = stackalloc Vector512<float>[Lanes];
         float* outv = (float*)blk; // outv[k][lane], k = tileOut·row + column: the rows of the transpose
         bool shuffles = Avx512F.IsSupported && tileOut == TileOut; // a 4x4 tile is one register after the transpose
@@ -248,7 +253,14 @@ public static partial class Winograd
                 float* mp = m + (long)o * t16 + g;
                 // Aᵀ along the tile rows: for each column e, 6 -> tileOut into tmp[r][e]; then A along the columns: row r
                 // of 6 -> tileOut outputs (plus bias) into outv[r][s].
-                if (tileOut == TileOut)
+                if (tileIn == TileIn8)
+                {
+                    for (int e = 0; e < TileIn8; e++)
+                        OutputRow8(mp + e * xiStride, TileIn8 * xiStride, tmp + e * Lanes, TileIn8 * Lanes, Vector512<float>.Zero);
+                    for (int r = 0; r < TileOut; r++)
+                        OutputRow8(tmp + r * TileIn8 * Lanes, Lanes, outv + r * TileOut * Lanes, Lanes, bv);
+                }
+                else if (tileOut == TileOut)
                 {
                     for (int e = 0; e < TileIn; e++)
                         OutputRow(mp + e * xiStride, TileIn * xiStride, tmp + e * Lanes, TileIn * Lanes, Vector512<float>.Zero);

@@ -33,37 +33,43 @@ public static partial class Winograd
     /// <param name="cin">C_in.</param>
     /// <param name="u">Destination, <see cref="WeightLength"/> floats.</param>
     /// <exception cref="ArgumentException">A size is not positive or a span is too short.</exception>
-    public static void TransformWeights5x5(ReadOnlySpan<float> w, int cout, int cin, Span<float> u)
+    public static void TransformWeights5x5(ReadOnlySpan<float> w, int cout, int cin, Span<float> u) =>
+        TransformWeights5(w, cout, cin, u, G5, TileIn);
+
+    /// <summary><c>u[ξ][o][c] = (G w[o][c] Gᵀ)[ξ]</c> for 5x5 kernels and a <paramref name="tileIn"/> x 5 matrix
+    /// <paramref name="gm"/> (row-major), in float in a fixed order: rows of G·w, then its columns times Gᵀ.</summary>
+    private static void TransformWeights5(ReadOnlySpan<float> w, int cout, int cin, Span<float> u, float[] gm, int tileIn)
     {
         if (cout <= 0 || cin <= 0) throw new ArgumentException($"Winograd: channels must be positive, got C_out={cout} C_in={cin}");
         long kernels = (long)cout * cin;
         if (w.Length < kernels * 25) throw new ArgumentException($"Winograd: weights need {kernels * 25} floats, span has {w.Length}");
-        if (u.Length < kernels * Positions) throw new ArgumentException($"Winograd: transformed weights need {kernels * Positions} floats, span has {u.Length}");
+        if (u.Length < kernels * tileIn * tileIn) throw new ArgumentException($"Winograd: transformed weights need {kernels * tileIn * tileIn} floats, span has {u.Length}");
         unsafe
         {
             fixed (float* pw = w, pu = u)
             {
-                var job = (W: (nint)pw, U: (nint)pu, Kernels: (int)kernels, Parts: (int)Math.Min(kernels, 16));
+                var job = (W: (nint)pw, U: (nint)pu, Kernels: (int)kernels, Parts: (int)Math.Min(kernels, 16), G: gm, In: tileIn);
                 Workers.Run(job.Parts, job, static (j, part) =>
                 {
                     var (k0, k1) = Workers.Share(j.Kernels, j.Parts, part);
-                    Span<float> gw = stackalloc float[TileIn * 5];
+                    int n = j.In;
+                    Span<float> gw = stackalloc float[TileIn8 * 5];
                     for (int k = k0; k < k1; k++)
                     {
                         float* g = (float*)j.W + (long)k * 25;
-                        for (int r = 0; r < TileIn; r++) // (G g)[r][b] = Σ_a G[r][a] g[a][b]
+                        for (int r = 0; r < n; r++) // (G g)[r][b] = Σ_a G[r][a] g[a][b]
                             for (int b = 0; b < 5; b++)
                             {
                                 float sum = 0f;
-                                for (int a = 0; a < 5; a++) sum += G5[r * 5 + a] * g[a * 5 + b];
+                                for (int a = 0; a < 5; a++) sum += j.G[r * 5 + a] * g[a * 5 + b];
                                 gw[r * 5 + b] = sum;
                             }
-                        for (int r = 0; r < TileIn; r++) // ((G g) Gᵀ)[r][q] = Σ_b (G g)[r][b] G[q][b]
-                            for (int q = 0; q < TileIn; q++)
+                        for (int r = 0; r < n; r++) // ((G g) Gᵀ)[r][q] = Σ_b (G g)[r][b] G[q][b]
+                            for (int q = 0; q < n; q++)
                             {
                                 float sum = 0f;
-                                for (int b = 0; b < 5; b++) sum += gw[r * 5 + b] * G5[q * 5 + b];
-                                ((float*)j.U)[(long)(r * TileIn + q) * j.Kernels + k] = sum;
+                                for (int b = 0; b < 5; b++) sum += gw[r * 5 + b] * j.G[q * 5 + b];
+                                ((float*)j.U)[(long)(r * n + q) * j.Kernels + k] = sum;
                             }
                     }
                 });
@@ -81,7 +87,7 @@ public static partial class Winograd
     /// <exception cref="ArgumentException">A size is not positive or a span is too short.</exception>
     public static void Conv5x5(in Nabla.Kernels.Conv.ConvGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> u, ReadOnlySpan<float> bias, Span<float> y, bool relu)
     {
-        RunConv(g, x, u, bias, y, accumulate: false, relu, TileOut5);
+        RunConv(g, x, u, bias, y, accumulate: false, relu, TileOut5, TileIn);
     }
 
     /// <summary>2 = Aᵀ·6 on vectors for F(2x2, 5x5), plus <paramref name="add"/>.</summary>

@@ -139,9 +139,9 @@ public static partial class Winograd
     }
 
     /// <summary>How many whole images one chunk of <see cref="Conv"/> takes: a function of the shape only.</summary>
-    internal static int ImagesPerChunk(int n, int cin, int cout, int tilesPerImage, int targetTiles = TargetTiles)
+    internal static int ImagesPerChunk(int n, int cin, int cout, int tilesPerImage, int targetTiles = TargetTiles, int positions = Positions)
     {
-        int budgetTiles = Math.Max(Lanes, ChunkBudgetFloats / (Positions * (cin + cout)));
+        int budgetTiles = Math.Max(Lanes, ChunkBudgetFloats / (positions * (cin + cout)));
         int tiles = Math.Min(targetTiles, budgetTiles);
         int per = Math.Clamp((tiles + tilesPerImage / 2) / tilesPerImage, 1, Math.Max(1, n));
         int chunks = (n + per - 1) / per;

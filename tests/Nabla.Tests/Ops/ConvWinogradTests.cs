@@ -14,8 +14,8 @@ public class ConvWinogradTests
     /// (each path is within a few 1e-6 of float64; see WinogradTests).</summary>
     private const double PathTolerance = 2e-5;
 
-    /// <summary>The registry's names of F(4x4, 3x3) and F(2x2, 5x5).</summary>
-    private const string Winograd3 = "winograd-f4x4-3x3", Winograd5 = "winograd-f2x2-5x5";
+    /// <summary>The registry's names of F(4x4, 3x3), F(2x2, 5x5) and F(4x4, 5x5).</summary>
+    private const string Winograd3 = "winograd-f4x4-3x3", Winograd5 = "winograd-f2x2-5x5", Winograd5F4 = "winograd-f4x4-5x5";
 
     // n, cin, h, w, cout, pad, bias
     public static IEnumerable<object[]> Shapes() => new object[][]
@@ -56,9 +56,9 @@ public class ConvWinogradTests
         Assert.True(WinogradTests.RelativeError(fused[0], im2col[0].Select(v => (double)v).ToArray()) <= PathTolerance);
     }
 
-    /// <summary>The F(2x2, 5x5) forward against im2col: the output, and the gradients of the im2col backward that
-    /// follows either forward (with the fused ReLU the mask comes from each path's y; with these seeds no element of y
-    /// lies within rounding of 0).</summary>
+    /// <summary>The F(2x2, 5x5) and F(4x4, 5x5) forwards (and their backward, which runs on F(2x2, 5x5)) against
+    /// im2col: the output and the gradients (with the fused ReLU the mask comes from each path's y; with these seeds no
+    /// element of y lies within rounding of 0).</summary>
     [Theory]
     [InlineData(2, 16, 23, 23, 20, 2, true, false)]
     [InlineData(2, 16, 23, 23, 20, 2, true, true)]
@@ -68,11 +68,14 @@ public class ConvWinogradTests
     public void Winograd5x5_MatchesIm2Col_ForwardAndGradients(int n, int cin, int h, int w, int cout, int pad, bool withBias, bool relu)
     {
         var opt = new Conv2dOptions((1, 1), (pad, pad), (1, 1), 1);
-        var wino = Run(true, n, cin, h, w, cout, pad, withBias, opt, relu, k: 5);
         var im2col = Run(false, n, cin, h, w, cout, pad, withBias, opt, relu, k: 5);
-        if (relu) Assert.Contains(0f, wino[0]); // the ReLU did clip
-        for (int i = 0; i < wino.Length; i++)
-            Assert.True(WinogradTests.RelativeError(wino[i], im2col[i].Select(v => (double)v).ToArray()) <= PathTolerance, $"part {i} (y, dX, dW, db)");
+        foreach (string algorithm in new[] { Winograd5, Winograd5F4 })
+        {
+            var wino = Run(true, n, cin, h, w, cout, pad, withBias, opt, relu, k: 5, algorithm: algorithm);
+            if (relu) Assert.Contains(0f, wino[0]); // the ReLU did clip
+            for (int i = 0; i < wino.Length; i++)
+                Assert.True(WinogradTests.RelativeError(wino[i], im2col[i].Select(v => (double)v).ToArray()) <= PathTolerance, $"{algorithm} part {i} (y, dX, dW, db)");
+        }
     }
 
     [Fact]
@@ -105,7 +108,8 @@ public class ConvWinogradTests
         {
             return WithThreads.Run<float[][]>(threads, () =>
                 [.. Run(true, 11, 17, 13, 15, 24, 1, true, opt), .. Run(true, 5, 16, 12, 12, 16, 1, true, opt, relu: true),
-                 .. Run(true, 7, 16, 13, 13, 20, 2, true, new Conv2dOptions((1, 1), (2, 2), (1, 1), 1), relu: true, k: 5)]);
+                 .. Run(true, 7, 16, 13, 13, 20, 2, true, new Conv2dOptions((1, 1), (2, 2), (1, 1), 1), relu: true, k: 5),
+                 .. Run(true, 7, 16, 13, 13, 20, 2, true, new Conv2dOptions((1, 1), (2, 2), (1, 1), 1), relu: true, k: 5, algorithm: Winograd5F4)]);
         }
         Assert.Equal(RunWith(1), RunWith(2));
     }
@@ -132,8 +136,9 @@ public class ConvWinogradTests
     }
 
     /// <summary>y, dX, dW and db (db empty without bias) of sum(y ⊙ r) for a fixed random r (y with the ReLU, fused or not, when asked).</summary>
-    /// <remarks>A 3x3 kernel switches F(4x4, 3x3) on or off, a 5x5 kernel (<paramref name="k"/>) F(2x2, 5x5).</remarks>
-    private static float[][] Run(bool winograd, int n, int cin, int h, int w, int cout, int pad, bool withBias, Conv2dOptions opt, bool relu = false, bool fuse = true, int k = 3)
+    /// <remarks>A 3x3 kernel switches F(4x4, 3x3) on or off, a 5x5 kernel (<paramref name="k"/>) F(2x2, 5x5), or
+    /// <paramref name="algorithm"/> when given.</remarks>
+    private static float[][] Run(bool winograd, int n, int cin, int h, int w, int cout, int pad, bool withBias, Conv2dOptions opt, bool relu = false, bool fuse = true, int k = 3, string? algorithm = null)
     {
         var rng = new Rng((ulong)(n * 1000 + cin * 10 + h));
         var x = Tensor.Randn(rng, n, cin, h, w); x.RequiresGrad = true;
@@ -142,7 +147,7 @@ public class ConvWinogradTests
         if (withBias) { b = Tensor.Randn(rng, cout); b.RequiresGrad = true; }
         int oh = h + 2 * pad - k + 1, ow = w + 2 * pad - k + 1;
         var r = Tensor.Randn(rng, n, cout, oh, ow);
-        opt = opt with { Algorithm = !winograd ? "im2col" : k == 5 ? Winograd5 : Winograd3 };
+        opt = opt with { Algorithm = !winograd ? "im2col" : algorithm ?? (k == 5 ? Winograd5 : Winograd3) };
         var y = !relu ? F.Conv2d(x, wt, b, opt) : fuse ? F.Conv2dRelu(x, wt, b, opt) : F.Relu(F.Conv2d(x, wt, b, opt));
         F.Sum(F.Mul(y, r)).Backward();
         return [y.ToArray(), x.Grad!.ToArray(), wt.Grad!.ToArray(), b?.Grad!.ToArray() ?? []];

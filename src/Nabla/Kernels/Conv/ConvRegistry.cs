@@ -15,7 +15,7 @@ public static class ConvRegistry
     private static readonly Im2ColConv Im2Col = new();
 
     /// <summary>In order of precedence on equal cost; im2col, which computes everything, last.</summary>
-    private static readonly ConvAlgorithm[] Algorithms = [new WinogradConv(3), new WinogradConv(5), new DirectConv1Conv(Im2Col), Im2Col];
+    private static readonly ConvAlgorithm[] Algorithms = [new WinogradConv(3, Winograd.TileOut), new WinogradConv(5, Winograd.TileOut), new WinogradConv(5, Winograd.TileOut5), new DirectConv1Conv(Im2Col), Im2Col];
 
     /// <summary>The algorithms' names, in order of precedence.</summary>
     public static IReadOnlyList<string> Names { get; } = [.. Algorithms.Select(a => a.Name)];

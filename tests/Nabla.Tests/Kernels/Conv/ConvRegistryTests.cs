@@ -11,14 +11,19 @@ namespace Nabla.Tests.Kernels.Conv;
 public class ConvRegistryTests
 {
     /// <summary>The choice as F.Conv.cs made it before the registry: Winograd F(4x4, 3x3), then F(2x2, 5x5), then the
-    /// direct one-channel kernel, else im2col.</summary>
+    /// direct one-channel kernel, else im2col; since F(4x4, 5x5) came, it goes before F(2x2, 5x5) where it pays and its
+    /// products on whole tiles (64 per 4x4 tile) are fewer than F(2x2, 5x5)'s (36 per 2x2 tile).</summary>
     private static string OldCascade(ConvGeometry s)
     {
         bool unit = s.Sh == 1 && s.Sw == 1 && s.Dh == 1 && s.Dw == 1;
+        long Tiles(int tileOut) => (long)s.N * ((s.Oh + tileOut - 1) / tileOut) * ((s.Ow + tileOut - 1) / tileOut);
         bool Pays(int tileOut) => Winograd.IsAccelerated && s.Cin >= 16 && s.Cout >= 16 && s.Oh >= 8 && s.Ow >= 8
-            && (long)s.N * ((s.Oh + tileOut - 1) / tileOut) * ((s.Ow + tileOut - 1) / tileOut) >= 128;
+            && Tiles(tileOut) >= 128;
         if (s.G == 1 && s.Kh == 3 && s.Kw == 3 && unit && Pays(Winograd.TileOut)) return "winograd-f4x4-3x3";
-        if (s.G == 1 && s.Kh == 5 && s.Kw == 5 && unit && Pays(Winograd.TileOut5)) return "winograd-f2x2-5x5";
+        bool five = s.G == 1 && s.Kh == 5 && s.Kw == 5 && unit;
+        if (five && Pays(Winograd.TileOut) && (!Pays(Winograd.TileOut5) || Tiles(Winograd.TileOut) * 64 < Tiles(Winograd.TileOut5) * 36))
+            return "winograd-f4x4-5x5";
+        if (five && Pays(Winograd.TileOut5)) return "winograd-f2x2-5x5";
         if (s.Cin == 1 && s.G == 1 && unit && s.Kh <= DirectConv.MaxKernel && s.Kw <= DirectConv.MaxKernel
             && DirectConv.IsAccelerated && s.Kh * s.Kw >= 16 && s.Cout <= 16) return "direct-1ch";
         return "im2col";
@@ -41,7 +46,8 @@ public class ConvRegistryTests
         { 64, 32, 26, 26, 64, 3, 1, 0, 1, 1 },   // mnist-cnn conv2: winograd 3x3
         { 256, 32, 26, 26, 64, 3, 1, 0, 1, 1 },
         { 1, 32, 26, 26, 64, 3, 1, 0, 1, 1 },    // batch 1: too few tiles
-        { 64, 96, 23, 23, 256, 5, 1, 2, 1, 1 },  // alexnet-mnist: winograd 5x5
+        { 64, 96, 23, 23, 256, 5, 1, 2, 1, 1 },  // alexnet-mnist: winograd F(4x4, 5x5)
+        { 2, 96, 23, 23, 256, 5, 1, 2, 1, 1 },   // 72 4x4 tiles: too few; F(2x2, 5x5)
         { 64, 1, 28, 28, 96, 11, 4, 0, 1, 1 },   // strided: im2col
         { 64, 256, 11, 11, 384, 3, 1, 1, 1, 1 },
         { 2, 16, 10, 10, 16, 3, 1, 0, 1, 1 },    // 8x8 output, 2·4 tiles: too few
