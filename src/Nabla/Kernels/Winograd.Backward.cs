@@ -41,18 +41,21 @@ public static partial class Winograd
     /// <param name="overwriteDx">dx's old contents are ignored (they may be garbage): each chunk clears its images'
     /// part of dx, while it is about to be written, before adding (a new gradient needs no separate clearing pass).</param>
     /// <exception cref="ArgumentException">A size is not positive, slots is out of range, the kernel is not 3 or 5, or a span is too short.</exception>
-    public static unsafe void Backward(in Nabla.Kernels.Conv.ConvGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, ReadOnlySpan<float> yRelu, ReadOnlySpan<float> u, Span<float> dx, int slots, Span<float> partials, bool overwriteDx = false) =>
-        BackwardCore(g, x, dy, yRelu, u, dx, slots, partials, overwriteDx, Avx512F.VL.IsSupported);
+    /// <param name="tileOut">0 for the kernel's usual tiles (F(4x4, 3x3), F(2x2, 5x5)); 4 with a 5x5 kernel for
+    /// F(4x4, 5x5) on 8x8 tiles, the adjoint of <see cref="Conv5x5F4"/> (weights from <see cref="TransformWeights5x5F4"/>).</param>
+    public static unsafe void Backward(in Nabla.Kernels.Conv.ConvGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, ReadOnlySpan<float> yRelu, ReadOnlySpan<float> u, Span<float> dx, int slots, Span<float> partials, bool overwriteDx = false, int tileOut = 0) =>
+        BackwardCore(g, x, dy, yRelu, u, dx, slots, partials, overwriteDx, Avx512F.VL.IsSupported, tileOut);
 
     /// <summary><see cref="Backward"/> with the scatter of dX chosen: masked vectors (AVX-512VL) or one element at a time
     /// (tests run both).</summary>
-    internal static unsafe void BackwardCore(in Nabla.Kernels.Conv.ConvGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, ReadOnlySpan<float> yRelu, ReadOnlySpan<float> u, Span<float> dx, int slots, Span<float> partials, bool overwriteDx, bool maskedScatter)
+    internal static unsafe void BackwardCore(in Nabla.Kernels.Conv.ConvGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, ReadOnlySpan<float> yRelu, ReadOnlySpan<float> u, Span<float> dx, int slots, Span<float> partials, bool overwriteDx, bool maskedScatter, int tileOut = 0)
     {
         int n = g.N, cin = g.Cin, h = g.H, w = g.W, cout = g.Cout, oh = g.Oh, ow = g.Ow, ph = g.Ph, pw = g.Pw, kernel = g.Kh;
         if (n <= 0 || cin <= 0 || h <= 0 || w <= 0 || cout <= 0 || oh <= 0 || ow <= 0)
             throw new ArgumentException($"Winograd: sizes must be positive, got N={n} C_in={cin} H={h} W={w} C_out={cout} OH={oh} OW={ow}");
         if (kernel != 3 && kernel != 5) throw new ArgumentException($"Winograd: kernel must be 3 or 5, got {kernel}");
-        var s = new ConvShape(n, cin, h, w, cout, oh, ow, ph, pw, kernel == 5 ? TileOut5 : TileOut);
+        if (tileOut != 0 && !(kernel == 5 && tileOut == TileOut)) throw new ArgumentException($"Winograd: tileOut {tileOut} is not a tiling of a {kernel}x{kernel} kernel here");
+        var s = Shape(n, cin, h, w, cout, oh, ow, ph, pw, kernel, tileOut);
         if (slots < 1 || slots > s.Chunks) throw new ArgumentException($"Winograd: slots must be 1..{s.Chunks}, got {slots}");
         long wn = (long)cout * cin * kernel * kernel, xn = (long)n * cin * h * w, yn = (long)n * cout * oh * ow;
         bool wantW = !partials.IsEmpty, wantX = !dx.IsEmpty;
@@ -61,15 +64,15 @@ public static partial class Winograd
         if (!yRelu.IsEmpty && yRelu.Length < yn) throw new ArgumentException($"Winograd: ReLU outputs need {yn} floats, span has {yRelu.Length}");
         if (wantW && partials.Length < slots * wn) throw new ArgumentException($"Winograd: partials need {slots * wn} floats, span has {partials.Length}");
         if (wantX && dx.Length < xn) throw new ArgumentException($"Winograd: input gradient needs {xn} floats, span has {dx.Length}");
-        if (wantX && u.Length < (long)WeightLength(cout, cin)) throw new ArgumentException($"Winograd: transformed weights need {WeightLength(cout, cin)} floats, span has {u.Length}");
+        if (wantX && u.Length < (long)s.Positions * cout * cin) throw new ArgumentException($"Winograd: transformed weights need {(long)s.Positions * cout * cin} floats, span has {u.Length}");
         if (!wantW && !wantX) return;
         // dV's products read U[ξ]ᵀ: into A panels once per call, not once per chunk.
         var path = Gemm.HardwarePath;
         long panelLength = wantX ? Gemm.PanelsALength(path, cin, cout) : 0;
-        var panels = wantX ? Grow(ref t_panels, Positions * panelLength) : null;
+        var panels = wantX ? Grow(ref t_panels, s.Positions * panelLength) : null;
         fixed (float* px = x, pg = dy, py = yRelu, pu = u, pdx = dx, pp = partials, pan = panels)
         {
-            if (wantX) PackWeightPanels(path, pu, cout, cin, Positions, transpose: true, pan, panelLength);
+            if (wantX) PackWeightPanels(path, pu, cout, cin, s.Positions, transpose: true, pan, panelLength);
             bool masked = maskedScatter && Avx512F.VL.IsSupported;
             var job = new BackwardJob(s, px, pg, yRelu.IsEmpty ? null : py, wantX ? pan : null, panelLength, path, wantX ? pdx : null, wantW ? pp : null, slots, masked, overwriteDx);
             Workers.Run(slots, job, static (j, slot) => BackwardSlot(j, slot));
@@ -95,7 +98,7 @@ public static partial class Winograd
         int tpi = s.TilesPerImage, tilesW = s.TilesW;
         int gh = s.Out * s.TilesH, gw = s.Out * tilesW;
         bool gInPlace = gh == s.Oh && gw == s.Ow, wantW = j.Partials != null, wantX = j.Dx != null;
-        var du = wantW ? Grow(ref t_du, (long)Positions * kernels) : null;
+        var du = wantW ? Grow(ref t_du, (long)s.Positions * kernels) : null;
         fixed (float* pdu = du)
         {
             for (int ch = c0; ch < c1; ch++)
@@ -108,8 +111,8 @@ public static partial class Winograd
                 var stageY = gInPlace || j.Y == null ? null : Grow(ref t_stageY, (long)count * cout * gh * gw);
                 var tiles = t_backTiles is { } tt && tt.Length >= 6 * t16 ? tt : (t_backTiles = new int[6 * t16]);
                 long vStride = SkewedStride((long)cin * t16), mStride = SkewedStride((long)cout * t16);
-                var v = Grow(ref t_v, Positions * vStride);
-                var m = Grow(ref t_m, Positions * mStride);
+                var v = Grow(ref t_v, s.Positions * vStride);
+                var m = Grow(ref t_m, s.Positions * mStride);
                 fixed (float* pStage = stage, pStageG = stageG, pStageY = stageY, pv = v, pm = m)
                 fixed (int* pt = tiles)
                 {
@@ -128,18 +131,19 @@ public static partial class Winograd
                         srcOff[i] = b * cin * planeStride + s.Out * th * rowStride + s.Out * tw;
                         gOff[i] = b * cout * gh * gw + s.Out * th * gw + s.Out * tw;
                         int r0 = s.Out * th - s.Ph, q0 = s.Out * tw - s.Pw, bits = 0;
-                        for (int e = 0; e < TileIn; e++) if (q0 + e >= 0 && q0 + e < s.W) bits |= 1 << e;
+                        for (int e = 0; e < s.In; e++) if (q0 + e >= 0 && q0 + e < s.W) bits |= 1 << e;
                         dxOff[i] = b * cin * s.H * s.W + r0 * s.W + q0;
                         rowLo[i] = Math.Max(0, -r0);
-                        rowHi[i] = i < t && bits != 0 ? Math.Min(TileIn, s.H - r0) : 0; // spare lanes add nothing
+                        rowHi[i] = i < t && bits != 0 ? Math.Min(s.In, s.H - r0) : 0; // spare lanes add nothing
                         colBits[i] = bits;
                     }
-                    GradTransform(gsrc, ysrc, cout, gh * gw, gw, gOff, t16, pm, mStride, s.Out);
+                    GradTransform(gsrc, ysrc, cout, gh * gw, gw, gOff, t16, pm, mStride, s.Out, s.In);
                     if (wantW)
                     {
-                        InputTransform(src, cin, planeStride, rowStride, srcOff, t16, pv, vStride);
+                        if (s.In == TileIn8) InputTransform8(src, cin, planeStride, rowStride, srcOff, t16, pv, vStride);
+                        else InputTransform(src, cin, planeStride, rowStride, srcOff, t16, pv, vStride);
                         // dU[ξ] (+)= dM[ξ] · V[ξ]ᵀ over this chunk's t tiles (the spare lanes are not summed).
-                        for (int xi = 0; xi < Positions; xi++)
+                        for (int xi = 0; xi < s.Positions; xi++)
                             Gemm.Sgemm(false, true, cout, cin, t,
                                 new ReadOnlySpan<float>(pm + xi * mStride, cout * t16), t16,
                                 new ReadOnlySpan<float>(pv + xi * vStride, cin * t16), t16,
@@ -148,19 +152,19 @@ public static partial class Winograd
                     if (wantX)
                     {
                         // dV[ξ] = U[ξ]ᵀ · dM[ξ] (C_in x tiles), into the buffer V no longer needs.
-                        for (int xi = 0; xi < Positions; xi++)
+                        for (int xi = 0; xi < s.Positions; xi++)
                             Gemm.SgemmPanels(j.Path, cin, t, cout, j.Panels + xi * j.PanelLength, null, pm + xi * mStride, t16, false,
                                 pv + xi * vStride, t16, accumulate: false);
                         if (j.ClearDx) new Span<float>(j.Dx + (long)first * cin * s.H * s.W, count * cin * s.H * s.W).Clear();
                         AdjointInputTransform(pv, vStride, cin, t16, j.Dx + (long)first * cin * s.H * s.W, s.H * s.W, s.W,
-                            dxOff, rowLo, rowHi, colBits, j.Masked);
+                            dxOff, rowLo, rowHi, colBits, j.Masked, s.In);
                     }
                 }
             }
             if (wantW)
             {
-                int k = s.Out == TileOut5 ? 5 : 3;
-                FilterTransform(pdu, kernels, j.Partials + (long)slot * kernels * k * k, k);
+                int k = s.In - s.Out + 1; // the kernel side
+                FilterTransform(pdu, kernels, j.Partials + (long)slot * kernels * k * k, k, s.In);
             }
         }
     }
@@ -170,13 +174,15 @@ public static partial class Winograd
     /// the columns in <paramref name="colBits"/>) with masked loads and stores (<paramref name="masked"/>; else one
     /// element at a time), so nothing outside a window is touched.</summary>
     private static unsafe void AdjointInputTransform(float* v, long xiStride, int cin, int t16, float* dx, int plane, int w,
-        int* dxOff, int* rowLo, int* rowHi, int* colBits, bool masked)
+        int* dxOff, int* rowLo, int* rowHi, int* colBits, bool masked, int tileIn = TileIn)
     {
-        // blk[8·row + column] holds element (row, column) of the 16 lanes' 6x6 results (columns 6, 7 unused), then,
-        // after three 16 x 16 transposes, blk[16·p + lane] holds rows 2p and 2p + 1 of that lane (8 floats each).
-        Vector512<float>* blk = stackalloc Vector512<float>[3 * Lanes];
+        // blk[8·row + column] holds element (row, column) of the 16 lanes' 6x6 (or 8x8) results (with 6x6, columns
+        // 6, 7 unused), then, after three (four) 16 x 16 transposes, blk[16·p + lane] holds rows 2p and 2p + 1 of that
+        // lane (8 floats each).
+        Vector512<float>* blk = stackalloc Vector512<float>[4 * Lanes];
         float* buf = (float*)blk;
-        float* tmp = stackalloc float[Positions * Lanes];
+        float* tmp = stackalloc float[Positions8 * Lanes];
+        bool eight = tileIn == TileIn8;
         const int RowStride = 8 * Lanes;
         var bit = Vector256.Create(1, 2, 4, 8, 16, 32, 64, 128);
         for (int c = 0; c < cin; c++)
@@ -185,8 +191,16 @@ public static partial class Winograd
             for (int g = 0; g < t16; g += Lanes)
             {
                 float* src = v + (long)c * t16 + g;
-                for (int a = 0; a < TileIn; a++) AdjointRow(src + a * TileIn * xiStride, xiStride, tmp + a * TileIn * Lanes, Lanes); // along columns: tmp[a][j]
-                for (int e = 0; e < TileIn; e++) AdjointRow(tmp + e * Lanes, TileIn * Lanes, buf + e * Lanes, RowStride);           // along rows: buf[i][j]
+                if (eight)
+                {
+                    for (int a = 0; a < TileIn8; a++) AdjointRow8(src + a * TileIn8 * xiStride, xiStride, tmp + a * TileIn8 * Lanes, Lanes);
+                    for (int e = 0; e < TileIn8; e++) AdjointRow8(tmp + e * Lanes, TileIn8 * Lanes, buf + e * Lanes, RowStride);
+                }
+                else
+                {
+                    for (int a = 0; a < TileIn; a++) AdjointRow(src + a * TileIn * xiStride, xiStride, tmp + a * TileIn * Lanes, Lanes); // along columns: tmp[a][j]
+                    for (int e = 0; e < TileIn; e++) AdjointRow(tmp + e * Lanes, TileIn * Lanes, buf + e * Lanes, RowStride);           // along rows: buf[i][j]
+                }
                 if (!masked)
                 {
                     for (int l = 0; l < Lanes; l++)
@@ -194,12 +208,12 @@ public static partial class Winograd
                         int lo = rowLo[g + l], hi = rowHi[g + l], bits = colBits[g + l];
                         float* d = dxc + dxOff[g + l];
                         for (int a = lo; a < hi; a++)
-                            for (int e = 0; e < TileIn; e++)
+                            for (int e = 0; e < tileIn; e++)
                                 if ((bits >> e & 1) != 0) d[(long)a * w + e] += buf[a * RowStride + e * Lanes + l];
                     }
                     continue;
                 }
-                for (int p = 0; p < 3; p++) Transpose16(blk + p * Lanes);
+                for (int p = 0; p < tileIn / 2; p++) Transpose16(blk + p * Lanes);
                 for (int l = 0; l < Lanes; l++)
                 {
                     int lo = rowLo[g + l], hi = rowHi[g + l];

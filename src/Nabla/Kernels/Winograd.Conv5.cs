@@ -108,16 +108,17 @@ public static partial class Winograd
         StoreAtNodes(q, qs, g0, g0, g1, g0, g1 + g1, g1);
     }
 
-    /// <summary>5 = Gᵀ·6 on vectors for F(2x2, 5x5): q[a] = Σ_r G[r][a]·p[r], r in order.</summary>
+    /// <summary>5 = Gᵀ·n on vectors for a 5-column G of <paramref name="rows"/> rows (<see cref="G5"/>: F(2x2, 5x5),
+    /// <see cref="G8"/>: F(4x4, 5x5)): q[a] = Σ_r G[r][a]·p[r], r in order.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void FilterRow5(float* p, long ps, float* q, long qs)
+    private static unsafe void FilterRow5(float* p, long ps, float* q, long qs, float[] gm, int rows)
     {
         for (int a = 0; a < 5; a++)
         {
             var sum = Vector512<float>.Zero;
-            for (int r = 0; r < TileIn; r++)
+            for (int r = 0; r < rows; r++)
             {
-                float c = G5[r * 5 + a];
+                float c = gm[r * 5 + a];
                 if (c != 0f) sum = Vector512.FusedMultiplyAdd(Vector512.Create(c), Vector512.Load(p + r * ps), sum);
             }
             sum.Store(q + a * qs);

@@ -139,4 +139,44 @@ public static partial class Winograd
         (Vector512.FusedMultiplyAdd(Vector512.Create(4f), s34, Vector512.FusedMultiplyAdd(Vector512.Create(0.25f), s56, s12)) + add).Store(q + 2 * qs);
         (Vector512.FusedMultiplyAdd(Vector512.Create(8f), d34, Vector512.FusedMultiplyAdd(Vector512.Create(0.125f), d56, d12)) + m7 + add).Store(q + 3 * qs);
     }
+
+    /// <summary>8 = A·4 on vectors for F(4x4, 5x5) (the adjoint of <see cref="OutputRow8"/>): at each point p,
+    /// g0 + p·g1 + p²·g2 + p³·g3, and g3 at ∞.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void GradRow8(float* p, long ps, float* q, long qs)
+    {
+        var g0 = Vector512.Load(p); var g1 = Vector512.Load(p + ps); var g2 = Vector512.Load(p + 2 * ps); var g3 = Vector512.Load(p + 3 * ps);
+        var e1 = g0 + g2; var o1 = g1 + g3;
+        var e2 = Vector512.FusedMultiplyAdd(Vector512.Create(4f), g2, g0);
+        var o2 = Vector512.FusedMultiplyAdd(Vector512.Create(8f), g3, g1 + g1);
+        var eh = Vector512.FusedMultiplyAdd(Vector512.Create(0.25f), g2, g0);
+        var oh = Vector512.FusedMultiplyAdd(Vector512.Create(0.125f), g3, g1 * Vector512.Create(0.5f));
+        g0.Store(q);
+        (e1 + o1).Store(q + qs);
+        (e1 - o1).Store(q + 2 * qs);
+        (e2 + o2).Store(q + 3 * qs);
+        (e2 - o2).Store(q + 4 * qs);
+        (eh + oh).Store(q + 5 * qs);
+        (eh - oh).Store(q + 6 * qs);
+        g3.Store(q + 7 * qs);
+    }
+
+    /// <summary>8 = B·8 on vectors for F(4x4, 5x5) (the adjoint of <see cref="InputRow8"/>): <c>q_j = Σ_i Bᵀ[i][j] p_i</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void AdjointRow8(float* p, long ps, float* q, long qs)
+    {
+        var v0 = Vector512.Load(p); var v1 = Vector512.Load(p + ps); var v2 = Vector512.Load(p + 2 * ps); var v3 = Vector512.Load(p + 3 * ps);
+        var v4 = Vector512.Load(p + 4 * ps); var v5 = Vector512.Load(p + 5 * ps); var v6 = Vector512.Load(p + 6 * ps); var v7 = Vector512.Load(p + 7 * ps);
+        var s12 = v1 + v2; var d12 = v1 - v2; var s34 = v3 + v4; var d34 = v3 - v4; var s56 = v5 + v6; var d56 = v5 - v6;
+        var c21 = Vector512.Create(21f / 4f); var m17 = Vector512.Create(-17f / 4f); var m52 = Vector512.Create(-5f / 2f);
+        var half = Vector512.Create(0.5f); var two = Vector512.Create(2f);
+        v0.Store(q);
+        (Vector512.FusedMultiplyAdd(half, d34, Vector512.FusedMultiplyAdd(two, d56, d12)) - v7).Store(q + qs);
+        Vector512.FusedMultiplyAdd(-c21, v0, Vector512.FusedMultiplyAdd(Vector512.Create(0.25f), s34, Vector512.FusedMultiplyAdd(Vector512.Create(4f), s56, s12))).Store(q + 2 * qs);
+        Vector512.FusedMultiplyAdd(m17, d12, Vector512.FusedMultiplyAdd(m52, d34 + d56, c21 * v7)).Store(q + 3 * qs);
+        Vector512.FusedMultiplyAdd(c21, v0, Vector512.FusedMultiplyAdd(m17, s12, Vector512.FusedMultiplyAdd(Vector512.Create(-1.25f), s34, Vector512.Create(-5f) * s56))).Store(q + 4 * qs);
+        (Vector512.FusedMultiplyAdd(two, d34, Vector512.FusedMultiplyAdd(half, d56, d12)) - c21 * v7).Store(q + 5 * qs);
+        ((s12 + s34 + s56) - v0).Store(q + 6 * qs);
+        v7.Store(q + 7 * qs);
+    }
 }

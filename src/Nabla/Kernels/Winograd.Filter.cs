@@ -10,10 +10,18 @@ public static partial class Winograd
 
     /// <summary>How many partial sums <see cref="FilterGrad"/> writes: its chunks (those of <see cref="Conv"/> for
     /// the same shape) split into at most <paramref name="maxSlots"/> runs. A function of the shape only.</summary>
-    public static int FilterGradSlots(int n, int cin, int cout, int oh, int ow, int maxSlots, int kernel = 3)
+    public static int FilterGradSlots(int n, int cin, int cout, int oh, int ow, int maxSlots, int kernel = 3, int tileOut = 0)
     {
-        var s = new ConvShape(Math.Max(1, n), cin, 1, 1, cout, oh, ow, 0, 0, kernel == 5 ? TileOut5 : TileOut);
+        var s = Shape(Math.Max(1, n), cin, 1, 1, cout, oh, ow, 0, 0, kernel, tileOut);
         return Math.Clamp(s.Chunks, 1, Math.Max(1, maxSlots));
+    }
+
+    /// <summary>The shape of a call with a <paramref name="kernel"/> x <paramref name="kernel"/> kernel on tiles of
+    /// <paramref name="tileOut"/> outputs a side (0: the kernel's usual, 4 for 3x3 and 2 for 5x5).</summary>
+    private static ConvShape Shape(int n, int cin, int h, int w, int cout, int oh, int ow, int ph, int pw, int kernel, int tileOut)
+    {
+        int outSide = tileOut != 0 ? tileOut : kernel == 5 ? TileOut5 : TileOut;
+        return new ConvShape(n, cin, h, w, cout, oh, ow, ph, pw, outSide, outSide + kernel - 1);
     }
 
     /// <summary>
@@ -41,11 +49,11 @@ public static partial class Winograd
     /// of every tile and output channel (4 for F(4x4, 3x3), 2 for F(2x2, 5x5)); with <c>relu</c> (the forward's ReLU
     /// outputs, laid out as <c>src</c>) dY passes only where they are positive, as <see cref="Activation.ReluMask"/>.</summary>
     private static unsafe void GradTransform(float* src, float* relu, int cout, int planeStride, int rowStride, int* off, int t16, float* m, long xiStride,
-        int tileOut = TileOut)
+        int tileOut = TileOut, int tileIn = TileIn)
     {
         Vector512<float>* blk = stackalloc Vector512<float>[Lanes];
         float* outv = (float*)blk;
-        float* tmp = stackalloc float[TileIn * TileOut * Lanes];
+        float* tmp = stackalloc float[TileIn8 * TileOut * Lanes];
         bool shuffles = Avx512F.IsSupported && tileOut == TileOut; // 4x4 tiles gather as 16 lanes of one register each
         for (int o = 0; o < cout; o++)
         {
@@ -86,7 +94,12 @@ public static partial class Winograd
                 }
                 // A along the rows: column e of tileOut -> 6 into tmp[k][e], then each row k of tileOut -> 6 positions.
                 float* dst = m + (long)o * t16 + g;
-                if (tileOut == TileOut)
+                if (tileIn == TileIn8)
+                {
+                    for (int e = 0; e < TileOut; e++) GradRow8(outv + e * Lanes, TileOut * Lanes, tmp + e * Lanes, TileOut * Lanes);
+                    for (int k = 0; k < TileIn8; k++) GradRow8(tmp + k * TileOut * Lanes, Lanes, dst + k * TileIn8 * xiStride, xiStride);
+                }
+                else if (tileOut == TileOut)
                 {
                     for (int e = 0; e < TileOut; e++) GradRow(outv + e * Lanes, TileOut * Lanes, tmp + e * Lanes, TileOut * Lanes);
                     for (int k = 0; k < TileIn; k++) GradRow(tmp + k * TileOut * Lanes, Lanes, dst + k * TileIn * xiStride, xiStride);
@@ -127,27 +140,29 @@ public static partial class Winograd
     }
 
     /// <summary>dW[i] = Gᵀ dU[·][i] G for each of the <paramref name="kernels"/> (C_out·C_in) kernels, 16 at a time:
-    /// 6x6 → 3x3 for F(4x4, 3x3), 6x6 → 5x5 for F(2x2, 5x5) (<paramref name="k"/> = 5).</summary>
-    private static unsafe void FilterTransform(float* du, int kernels, float* dw, int k = 3)
+    /// 6x6 → 3x3 for F(4x4, 3x3), 6x6 → 5x5 for F(2x2, 5x5) (<paramref name="k"/> = 5), 8x8 → 5x5 for F(4x4, 5x5)
+    /// (<paramref name="tileIn"/> = 8).</summary>
+    private static unsafe void FilterTransform(float* du, int kernels, float* dw, int k = 3, int tileIn = TileIn)
     {
-        int taps = k * k;
-        float* buf = stackalloc float[Positions * Lanes];
-        float* tmp = stackalloc float[TileIn * 5 * Lanes];
+        int taps = k * k, positions = tileIn * tileIn;
+        float[] gm = tileIn == TileIn8 ? G8 : G5;
+        float* buf = stackalloc float[Positions8 * Lanes];
+        float* tmp = stackalloc float[TileIn8 * 5 * Lanes];
         float* outv = stackalloc float[25 * Lanes];
         for (int i0 = 0; i0 < kernels; i0 += Lanes)
         {
             int live = Math.Min(Lanes, kernels - i0);
-            for (int x = 0; x < Positions; x++)
+            for (int x = 0; x < positions; x++)
             {
                 float* q = buf + x * Lanes;
                 if (live == Lanes) Vector512.Load(du + (long)x * kernels + i0).Store(q);
                 else for (int l = 0; l < Lanes; l++) q[l] = l < live ? du[(long)x * kernels + i0 + l] : 0f;
             }
-            for (int r = 0; r < TileIn; r++) // along columns: [r][e]
-                if (k == 5) FilterRow5(buf + r * TileIn * Lanes, Lanes, tmp + r * 5 * Lanes, Lanes);
+            for (int r = 0; r < tileIn; r++) // along columns: [r][e]
+                if (k == 5) FilterRow5(buf + r * tileIn * Lanes, Lanes, tmp + r * 5 * Lanes, Lanes, gm, tileIn);
                 else FilterRow(buf + r * TileIn * Lanes, Lanes, tmp + r * 3 * Lanes, Lanes);
             for (int e = 0; e < k; e++) // along rows: [a][e]
-                if (k == 5) FilterRow5(tmp + e * Lanes, 5 * Lanes, outv + e * Lanes, 5 * Lanes);
+                if (k == 5) FilterRow5(tmp + e * Lanes, 5 * Lanes, outv + e * Lanes, 5 * Lanes, gm, tileIn);
                 else FilterRow(tmp + e * Lanes, 3 * Lanes, outv + e * Lanes, 3 * Lanes);
             for (int l = 0; l < live; l++)
             {

@@ -4,8 +4,8 @@ using Xunit.Abstractions;
 
 namespace Nabla.Tests.Kernels;
 
-/// <summary>F(4x4, 5x5) on 8x8 tiles against the direct convolution in float64, for sizes with partial tiles, padding on
-/// either side, bias and the fused ReLU; and the same bits at one and two threads.</summary>
+/// <summary>F(4x4, 5x5) on 8x8 tiles, forward and backward, against the direct convolution in float64, for sizes with
+/// partial tiles, padding on either side, bias and the fused ReLU; and the same bits at one and two threads.</summary>
 [Collection(WorkersCollection.Name)]
 public class Winograd5F4Tests(ITestOutputHelper output)
 {
@@ -48,6 +48,47 @@ public class Winograd5F4Tests(ITestOutputHelper output)
             output.WriteLine($"relu={relu}: {err:E2}");
             Assert.True(err <= AccuracyTolerance, $"relative error {err:E2}");
         }
+    }
+
+    /// <summary>The F(4x4, 5x5) backward (the adjoint of Conv5x5F4: one transform of dY for both gradients, the ReLU
+    /// mask fused) against float64, with dX scattered by masked vectors and one element at a time.</summary>
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Backward5x5F4_MatchesFloat64(int n, int cin, int h, int w, int cout, int ph, int pw)
+    {
+        Winograd5Tests.CheckBackward5x5(n, cin, h, w, cout, ph, pw, tileOut: Winograd.TileOut, maskedScatter: true);
+        Winograd5Tests.CheckBackward5x5(n, cin, h, w, cout, ph, pw, tileOut: Winograd.TileOut, maskedScatter: false);
+    }
+
+    [Fact]
+    public void Backward5x5F4_SameBitsForOneAndTwoThreads()
+    {
+        var rng = new Random(6);
+        int n = 9, cin = 20, h = 23, w = 23, cout = 24, oh = 23, ow = 23;
+        var x = GemmTests.Random(rng, n * cin * h * w);
+        var wt = GemmTests.Random(rng, cout * cin * 25);
+        var dy = GemmTests.Random(rng, n * cout * oh * ow);
+        var geo = Geo.Of(n, cin, h, w, cout, oh, ow, 2, 2, k: 5);
+        int slots = Winograd.FilterGradSlots(n, cin, cout, oh, ow, 4, kernel: 5, tileOut: Winograd.TileOut);
+        Assert.True(slots > 1, "the chunks must be split over slots for this test to mean anything");
+        float[][] RunWith(int threads) => WithThreads.Run<float[][]>(threads, () =>
+        {
+            var u = new float[Winograd.WeightLength8(cout, cin)];
+            Winograd.TransformWeights5x5F4(wt, cout, cin, u);
+            var dx = new float[x.Length];
+            var partials = new float[slots * cout * cin * 25];
+            Winograd.Backward(geo, x, dy, default, u, dx, slots, partials, overwriteDx: true, tileOut: Winograd.TileOut);
+            return [dx, partials];
+        });
+        Assert.Equal(RunWith(1), RunWith(2));
+    }
+
+    [Fact]
+    public void Backward_RejectsATilingTheKernelHasNot()
+    {
+        var g = Geo.Of(1, 1, 5, 5, 1, 3, 3, 0, 0, k: 3);
+        var ex = Assert.Throws<ArgumentException>(() => Winograd.Backward(g, new float[25], new float[9], default, new float[36], new float[25], 1, default, tileOut: 4));
+        Assert.Contains("not a tiling of a 3x3 kernel", ex.Message);
     }
 
     [Fact]

@@ -52,7 +52,12 @@ public class Winograd5Tests(ITestOutputHelper output)
     /// dX = the full correlation of dY' with the rotated kernels, dW = Σ dY'·x; with and without the mask.</summary>
     [Theory]
     [MemberData(nameof(Shapes))]
-    public void Backward5x5_MatchesFloat64(int n, int cin, int h, int w, int cout, int ph, int pw)
+    public void Backward5x5_MatchesFloat64(int n, int cin, int h, int w, int cout, int ph, int pw) =>
+        CheckBackward5x5(n, cin, h, w, cout, ph, pw, tileOut: 0, maskedScatter: true);
+
+    /// <summary>The backward on F(2x2, 5x5) (<paramref name="tileOut"/> 0) or F(4x4, 5x5) (4) against float64, the
+    /// scatter of dX by masked vectors or one element at a time.</summary>
+    internal static void CheckBackward5x5(int n, int cin, int h, int w, int cout, int ph, int pw, int tileOut, bool maskedScatter)
     {
         var rng = new Random(n * 31 + cin * 7 + h * 5 + w * 3 + cout + pw);
         int oh = h + 2 * ph - 4, ow = w + 2 * pw - 4;
@@ -60,16 +65,18 @@ public class Winograd5Tests(ITestOutputHelper output)
         var wt = GemmTests.Random(rng, cout * cin * 25);
         var dy = GemmTests.Random(rng, n * cout * oh * ow);
         var yRelu = GemmTests.Random(rng, dy.Length);
-        var u = new float[Winograd.WeightLength(cout, cin)];
-        Winograd.TransformWeights5x5(wt, cout, cin, u);
-        int slots = Winograd.FilterGradSlots(n, cin, cout, oh, ow, 4, kernel: 5);
+        float[] u;
+        if (tileOut == 0) Winograd.TransformWeights5x5(wt, cout, cin, u = new float[Winograd.WeightLength(cout, cin)]);
+        else Winograd.TransformWeights5x5F4(wt, cout, cin, u = new float[Winograd.WeightLength8(cout, cin)]);
+        int slots = Winograd.FilterGradSlots(n, cin, cout, oh, ow, 4, kernel: 5, tileOut);
         foreach (bool masked in new[] { false, true })
         {
             var g = masked ? dy.Select((v, i) => yRelu[i] > 0f ? v : 0f).ToArray() : dy;
             var dx = GemmTests.Random(rng, n * cin * h * w);
             var dx0 = (double[])dx.Select(v => (double)v).ToArray();
             var partials = new float[slots * cout * cin * 25];
-            Winograd.Backward(Geo.Of(n, cin, h, w, cout, oh, ow, ph, pw, k: 5), x, dy, masked ? yRelu : default, u, dx, slots, partials);
+            Winograd.BackwardCore(Geo.Of(n, cin, h, w, cout, oh, ow, ph, pw, k: 5), x, dy, masked ? yRelu : default, u, dx, slots, partials,
+                overwriteDx: false, maskedScatter, tileOut);
             // dX: dY' correlated with the rotated kernels, transposed channels, padding k − 1 − p.
             var wT = new float[cin * cout * 25];
             for (int o = 0; o < cout; o++)
@@ -77,7 +84,7 @@ public class Winograd5Tests(ITestOutputHelper output)
                     for (int t = 0; t < 25; t++) wT[(c * cout + o) * 25 + t] = wt[(o * cin + c) * 25 + t];
             var dxWant = WinogradTests.Direct(g, n, cout, oh, ow, wT, cin, 5, h, w, 4 - ph, 4 - pw, flip: true);
             for (int i = 0; i < dxWant.Length; i++) dxWant[i] += dx0[i];
-            Assert.True(WinogradTests.RelativeError(dx, dxWant) <= AccuracyTolerance, $"dX (masked {masked})");
+            Assert.True(WinogradTests.RelativeError(dx, dxWant) <= AccuracyTolerance, $"dX (masked {masked}, tileOut {tileOut}, masked scatter {maskedScatter})");
             var dw = new float[cout * cin * 25];
             for (int sl = 0; sl < slots; sl++)
                 for (int i = 0; i < dw.Length; i++) dw[i] += partials[sl * dw.Length + i];
@@ -101,7 +108,7 @@ public class Winograd5Tests(ITestOutputHelper output)
                                     }
                                 }
                         }
-            Assert.True(WinogradTests.RelativeError(dw, dwWant) <= AccuracyTolerance, $"dW (masked {masked})");
+            Assert.True(WinogradTests.RelativeError(dw, dwWant) <= AccuracyTolerance, $"dW (masked {masked}, tileOut {tileOut})");
         }
     }
 

@@ -2,8 +2,7 @@ namespace Nabla.Kernels.Conv;
 
 /// <summary>Winograd convolution of ungrouped, stride-1, dilation-1 convolutions (Kernels/Winograd*.cs):
 /// F(4x4, 3x3) for 3x3 kernels; F(2x2, 5x5) or F(4x4, 5x5) for 5x5 kernels. The forward returns the transformed
-/// weights as its state; the backward reuses them (F(4x4, 5x5)'s backward runs on F(2x2, 5x5), with weights it
-/// transforms for that) and transforms dY once for both dX and dW.</summary>
+/// weights as its state; the backward, on the same tiles, reuses them and transforms dY once for both dX and dW.</summary>
 internal sealed class WinogradConv : ConvAlgorithm
 {
     /// <summary>Below these the im2col product is as fast or faster: few channels (the transforms dominate), small
@@ -71,7 +70,6 @@ internal sealed class WinogradConv : ConvAlgorithm
         {
             Winograd.TransformWeights5x5F4(w, g.Cout, g.Cin, u);
             Winograd.Conv5x5F4(g, x, u, b, y, relu);
-            return null; // the backward runs on F(2x2, 5x5) and transforms the weights for it itself
         }
         return u;
     }
@@ -85,16 +83,10 @@ internal sealed class WinogradConv : ConvAlgorithm
     {
         if (grads.Db is not null) BiasGradFromOutputGrad(g, gd, yRelu, grads.Db);
         if (grads.Dx is null && grads.DW is null) return;
-        int slots = Winograd.FilterGradSlots(g.N, g.Cin, g.Cout, g.Oh, g.Ow, Im2ColConv.Slots, g.Kh), wn = g.WeightLength;
+        int tileOut = _kernel == 5 && _tileOut == Winograd.TileOut ? Winograd.TileOut : 0; // F(4x4, 5x5); else the kernel's usual
+        int slots = Winograd.FilterGradSlots(g.N, g.Cin, g.Cout, g.Oh, g.Ow, Im2ColConv.Slots, g.Kh, tileOut), wn = g.WeightLength;
         var part = grads.DW is null ? null : scratch.Floats(slots * wn, clear: false);
-        var u = state;
-        if (_kernel == 5 && _tileOut != Winograd.TileOut5 && grads.Dx is not null)
-        {
-            // F(4x4, 5x5)'s forward state is not what F(2x2, 5x5)'s backward reads: transform for it here.
-            u = scratch.Floats(Winograd.WeightLength(g.Cout, g.Cin), clear: false);
-            Winograd.TransformWeights5x5(w, g.Cout, g.Cin, u);
-        }
-        Winograd.Backward(g, x, gd, yRelu, u, grads.Dx, slots, part, grads.OverwriteDx);
+        Winograd.Backward(g, x, gd, yRelu, state!, grads.Dx, slots, part, grads.OverwriteDx, tileOut);
         if (part is not null) AddPartials(grads.DW.AsSpan(0, wn), part, slots, wn);
     }
 }
