@@ -140,8 +140,7 @@ public static partial class Winograd
                     GradTransform(gsrc, ysrc, cout, gh * gw, gw, gOff, t16, pm, mStride, s.Out, s.In);
                     if (wantW)
                     {
-                        if (s.In == TileIn8) InputTransform8(src, cin, planeStride, rowStride, srcOff, t16, pv, vStride);
-                        else InputTransform(src, cin, planeStride, rowStride, srcOff, t16, pv, vStride);
+                        InputTransform(src, cin, planeStride, rowStride, srcOff, t16, pv, vStride, null, s.In);
                         // dU[ξ] (+)= dM[ξ] · V[ξ]ᵀ over this chunk's t tiles (the spare lanes are not summed).
                         for (int xi = 0; xi < s.Positions; xi++)
                             Gemm.Sgemm(false, true, cout, cin, t,

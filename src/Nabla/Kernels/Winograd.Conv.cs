@@ -85,8 +85,8 @@ public static partial class Winograd
         public int Chunks => (N + PerChunk - 1) / PerChunk;
     }
 
-    /// <summary>One call's operands; <paramref name="panels"/> holds the 36 matrices of transformed weights in the
-    /// products' A panels, <paramref name="panelLength"/> floats apart.</summary>
+    /// <summary>One call's operands; <paramref name="panels"/> holds the matrices of transformed weights (one per
+    /// position) in the products' A panels, <paramref name="panelLength"/> floats apart.</summary>
     private readonly unsafe struct ConvJob(ConvShape s, float* x, float* panels, long panelLength, GemmPath path, float* bias, float* y, bool accumulate, bool relu)
     {
         public readonly ConvShape S = s;
@@ -152,8 +152,7 @@ public static partial class Winograd
             }
 
             // V straight into the products' B panels; all t16 columns are computed (the spare ones are never stored).
-            if (s.In == TileIn8) InputTransform8(src, cin, planeStride, rowStride, srcOff, t16, pv, vStride, j.Path);
-            else InputTransform(src, cin, planeStride, rowStride, srcOff, t16, pv, vStride, j.Path);
+            InputTransform(src, cin, planeStride, rowStride, srcOff, t16, pv, vStride, j.Path, s.In);
             for (int xi = 0; xi < s.Positions; xi++)
                 Gemm.SgemmPanels(j.Path, cout, t16, cin, j.Panels + xi * j.PanelLength, pv + xi * vStride, null, 0, false,
                     pm + xi * mStride, t16, accumulate: false);
@@ -182,35 +181,44 @@ public static partial class Winograd
         }
     }
 
-    /// <summary>v[ξ][c][tile] = (Bᵀ d B)[ξ] for the 6x6 input tile d of every tile and channel: row-major C_in x t16
-    /// matrices, or, given a <paramref name="panels"/> path, each matrix in that path's B panels (<c>Gemm.Panels.cs</c>).</summary>
+    /// <summary>v[ξ][c][tile] = (Bᵀ d B)[ξ] for the <paramref name="tileIn"/> x <paramref name="tileIn"/> input tile d
+    /// (6, or 8 for F(4x4, 5x5)) of every tile and channel: row-major C_in x t16 matrices, or, given a
+    /// <paramref name="panels"/> path, each matrix in that path's B panels (<c>Gemm.Panels.cs</c>).</summary>
     private static unsafe void InputTransform(float* src, int cin, int planeStride, int rowStride, int* srcOff, int t16, float* v, long xiStride,
-        GemmPath? panels = null)
+        GemmPath? panels = null, int tileIn = TileIn)
     {
-        // blk[8·row + column] holds tile element (row, column) of the 16 lanes (columns 6, 7 unused).
-        Vector512<float>* blk = stackalloc Vector512<float>[3 * Lanes];
+        // blk[8·row + column] holds tile element (row, column) of the 16 lanes (with 6x6 tiles, columns 6, 7 unused).
+        Vector512<float>* blk = stackalloc Vector512<float>[4 * Lanes];
         float* buf = (float*)blk;
         const int RowStride = 8 * Lanes;
-        bool shuffles = Avx512F.IsSupported;
+        bool shuffles = Avx512F.IsSupported, eight = tileIn == TileIn8;
         for (int c = 0; c < cin; c++)
         {
             float* plane = src + (long)c * planeStride;
             for (int g = 0; g < t16; g += Lanes)
             {
-                if (shuffles) GatherTiles(plane, srcOff + g, rowStride, blk);
+                if (shuffles)
+                {
+                    if (eight) GatherTiles8(plane, srcOff + g, rowStride, blk);
+                    else GatherTiles(plane, srcOff + g, rowStride, blk);
+                }
                 else for (int l = 0; l < Lanes; l++)
                 {
                     float* d = plane + srcOff[g + l];
-                    float* q = buf + l;
-                    for (int a = 0; a < TileIn; a++, d += rowStride, q += RowStride)
-                    {
-                        q[0] = d[0]; q[Lanes] = d[1]; q[2 * Lanes] = d[2];
-                        q[3 * Lanes] = d[3]; q[4 * Lanes] = d[4]; q[5 * Lanes] = d[5];
-                    }
+                    for (int a = 0; a < tileIn; a++, d += rowStride)
+                        for (int e = 0; e < tileIn; e++) buf[a * RowStride + e * Lanes + l] = d[e];
                 }
-                for (int e = 0; e < TileIn; e++) InputRow(buf + e * Lanes, RowStride, buf + e * Lanes, RowStride);
                 float* dst = v + (panels is { } path ? Gemm.PanelOffsetB(path, t16, cin, c, g) : (long)c * t16 + g);
-                for (int a = 0; a < TileIn; a++) InputRow(buf + a * RowStride, Lanes, dst + a * TileIn * xiStride, xiStride);
+                if (eight)
+                {
+                    for (int e = 0; e < TileIn8; e++) InputRow8(buf + e * Lanes, RowStride, buf + e * Lanes, RowStride);
+                    for (int a = 0; a < TileIn8; a++) InputRow8(buf + a * RowStride, Lanes, dst + a * TileIn8 * xiStride, xiStride);
+                }
+                else
+                {
+                    for (int e = 0; e < TileIn; e++) InputRow(buf + e * Lanes, RowStride, buf + e * Lanes, RowStride);
+                    for (int a = 0; a < TileIn; a++) InputRow(buf + a * RowStride, Lanes, dst + a * TileIn * xiStride, xiStride);
+                }
             }
         }
     }

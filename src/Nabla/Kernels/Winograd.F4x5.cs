@@ -55,35 +55,6 @@ public static partial class Winograd
     public static void Conv5x5F4(in Nabla.Kernels.Conv.ConvGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> u, ReadOnlySpan<float> bias, Span<float> y, bool relu) =>
         RunConv(g, x, u, bias, y, accumulate: false, relu, TileOut, TileIn8);
 
-    /// <summary>v[ξ][c][tile] = (Bᵀ d B)[ξ] for the 8x8 input tile d of every tile and channel (64 positions), as
-    /// <see cref="InputTransform"/> does for 6x6 tiles (row-major, or in a path's B panels).</summary>
-    private static unsafe void InputTransform8(float* src, int cin, int planeStride, int rowStride, int* srcOff, int t16, float* v, long xiStride,
-        GemmPath? panels = null)
-    {
-        // blk[8·row + column] holds tile element (row, column) of the 16 lanes.
-        Vector512<float>* blk = stackalloc Vector512<float>[4 * Lanes];
-        float* buf = (float*)blk;
-        const int RowStride = 8 * Lanes;
-        bool shuffles = Avx512F.IsSupported;
-        for (int c = 0; c < cin; c++)
-        {
-            float* plane = src + (long)c * planeStride;
-            for (int g = 0; g < t16; g += Lanes)
-            {
-                if (shuffles) GatherTiles8(plane, srcOff + g, rowStride, blk);
-                else for (int l = 0; l < Lanes; l++)
-                {
-                    float* d = plane + srcOff[g + l];
-                    for (int a = 0; a < TileIn8; a++, d += rowStride)
-                        for (int e = 0; e < TileIn8; e++) buf[a * RowStride + e * Lanes + l] = d[e];
-                }
-                for (int e = 0; e < TileIn8; e++) InputRow8(buf + e * Lanes, RowStride, buf + e * Lanes, RowStride);
-                float* dst = v + (panels is { } path ? Gemm.PanelOffsetB(path, t16, cin, c, g) : (long)c * t16 + g);
-                for (int a = 0; a < TileIn8; a++) InputRow8(buf + a * RowStride, Lanes, dst + a * TileIn8 * xiStride, xiStride);
-            }
-        }
-    }
-
     /// <summary>The 8x8 input tiles of 16 lanes into <paramref name="blk"/>[8·row + column][lane]: two tile rows per
     /// vector, then four 16 x 16 transposes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
