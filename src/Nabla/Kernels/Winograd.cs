@@ -15,8 +15,8 @@ namespace Nabla.Kernels;
 /// transforms <c>m</c> back into outputs. Chunks are a function of the shape only and every output element is
 /// computed by the same operations whichever thread runs its chunk, so results are bit-identical for any
 /// <see cref="Workers.Count"/>. The transforms use Vector512 across 16 tiles (or 16 kernels); where Vector512
-/// is not hardware-accelerated they still work (emulated), but <see cref="IsAccelerated"/> tells callers to
-/// prefer another path. The naive twins are in the tests (<c>NaiveTwins/WinogradNaive*.cs</c>). <c>Winograd.Conv5.cs</c> adds F(2x2, 5x5)
+/// is not hardware-accelerated they run as pairs of 256-bit halves (AVX2), and where neither is they still work
+/// (emulated), but <see cref="IsAccelerated"/> tells callers to prefer another path. The naive twins are in the tests (<c>NaiveTwins/WinogradNaive*.cs</c>). <c>Winograd.Conv5.cs</c> adds F(2x2, 5x5)
 /// for 5x5 kernels on the same points, sharing the input transform, the chunks and the products.
 /// </remarks>
 [System.Runtime.CompilerServices.SkipLocalsInit] // the stack scratch is always written before it is read
@@ -31,8 +31,10 @@ public static partial class Winograd
 
     private const int Lanes = 16;
 
-    /// <summary>Whether the transforms run on hardware vectors here (otherwise prefer im2col).</summary>
-    public static bool IsAccelerated => Vector512.IsHardwareAccelerated;
+    /// <summary>Whether the transforms run on hardware vectors here (otherwise prefer im2col): 512-bit ones, or 256-bit
+    /// ones (AVX2), on which each Vector512 operation runs as two 256-bit halves. Measured on an AVX2-only Zen 3,
+    /// alexnet-mnist trains 2.2x and infers 2.8x faster through Winograd than through im2col.</summary>
+    public static bool IsAccelerated => Vector512.IsHardwareAccelerated || Vector256.IsHardwareAccelerated;
 
     /// <summary>Tiles per chunk the products aim for, and the most floats one chunk's transformed inputs and
     /// outputs may take.</summary>

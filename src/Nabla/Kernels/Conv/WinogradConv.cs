@@ -44,7 +44,7 @@ internal sealed class WinogradConv : ConvAlgorithm
     public override double Cost(in ConvGeometry g) => Pays(g) ? (double)Tiles(g) * Positions * g.Cin * g.Cout : double.PositiveInfinity;
 
     public override string Why(in ConvGeometry g) =>
-        !Winograd.IsAccelerated ? "no hardware 512-bit vectors"
+        !Winograd.IsAccelerated ? "no hardware 256- or 512-bit vectors"
         : g.Cin < MinChannels || g.Cout < MinChannels ? $"too few channels (< {MinChannels}): the transforms dominate"
         : g.Oh < MinSide || g.Ow < MinSide ? $"output plane under {MinSide}x{MinSide}: the last tiles waste too much"
         : Tiles(g) < MinTiles ? $"too few tiles ({Tiles(g)} < {MinTiles}): the 36 products are too narrow"

@@ -94,7 +94,7 @@ public class ConvRegistryTests
                                 checkedCount++;
                             }
         Assert.True(checkedCount > 1000);
-        if (Winograd.IsAccelerated) Assert.Equal(ConvRegistry.Names.Order(), picked.Order()); // every algorithm was picked somewhere
+        if (Winograd.IsAccelerated && DirectConv.IsAccelerated) Assert.Equal(ConvRegistry.Names.Order(), picked.Order()); // every algorithm was picked somewhere
     }
 
     [Fact]
