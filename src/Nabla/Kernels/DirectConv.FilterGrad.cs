@@ -25,7 +25,7 @@ public static partial class DirectConv
     {
         int n = geo.N, h = geo.H, w = geo.W, cout = geo.Cout, kh = geo.Kh, kw = geo.Kw, ph = geo.Ph, pw = geo.Pw;
         var (oh, ow) = CheckGrad(n, h, w, cout, kh, kw, ph, pw, x.Length, g.Length, yRelu.Length, slots, partials.Length);
-        if (!Avx512F.IsSupported)
+        if (!Vector16.IsSupported)
         {
             FilterGrad1Scalar(geo, x, g, yRelu, slots, partials);
             return;
@@ -75,7 +75,7 @@ public static partial class DirectConv
                     for (int c = 0; c < j.Wd; c += Lanes)
                     {
                         var m = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(j.Wd - c)).AsSingle();
-                        Avx512F.MaskStore(to + c, m, Avx512F.MaskLoad(from + c, m, Vector512<float>.Zero));
+                        Vector16.Store(to + c, m, Vector16.Load(from + c, m));
                     }
                 }
                 // dY' rows, masked by the ReLU outputs, the lanes past OW zero.
@@ -87,9 +87,9 @@ public static partial class DirectConv
                         for (int c = 0; c < dyRow; c += Lanes)
                         {
                             var live = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(j.Ow - c)).AsSingle();
-                            var gv = Avx512F.MaskLoad(j.G + at + c, live, Vector512<float>.Zero);
+                            var gv = Vector16.Load(j.G + at + c, live);
                             if (j.Y != null)
-                                gv = Vector512.ConditionalSelect(Vector512.GreaterThan(Avx512F.MaskLoad(j.Y + at + c, live, Vector512<float>.Zero), Vector512<float>.Zero), gv, Vector512<float>.Zero);
+                                gv = Vector512.ConditionalSelect(Vector512.GreaterThan(Vector16.Load(j.Y + at + c, live), Vector512<float>.Zero), gv, Vector512<float>.Zero);
                             gv.Store(d + c);
                         }
                     }
@@ -113,7 +113,14 @@ public static partial class DirectConv
                                 }
                             }
                             var keep = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(j.Ow - v * Lanes)).AsSingle();
-                            GradTile(j.Oh, pp + v * Lanes, rowLen, tapOffset, dyRows, dyRow, accs, keep);
+                            if (Avx512F.IsSupported) GradTile(j.Oh, pp + v * Lanes, rowLen, tapOffset, dyRows, dyRow, accs, keep);
+                            else
+                            {
+                                // AVX2: the two 8-lane halves one after the other (15 accumulators of 256 bits fit the
+                                // 16 registers; 15 of 512 bits as pairs would not). Each lane sees the same operations.
+                                GradTile256(j.Oh, pp + v * Lanes, rowLen, tapOffset, dyRows, dyRow, accs, 0, keep.GetLower());
+                                GradTile256(j.Oh, pp + v * Lanes, rowLen, tapOffset, dyRows, dyRow, accs, 8, keep.GetUpper());
+                            }
                         }
             }
             // Each sum: its lanes, block by block, in float.
@@ -141,15 +148,15 @@ public static partial class DirectConv
         for (int i = 0; i < oh; i++, plane += rowLen, d0 += dyRow, d1 += dyRow, d2 += dyRow)
         {
             var g0 = Vector512.Load(d0); var g1 = Vector512.Load(d1); var g2 = Vector512.Load(d2);
-            var x = Avx512F.MaskLoad(plane + o0, keep, Vector512<float>.Zero);
+            var x = Vector16.Load(plane + o0, keep);
             a00 = Vector512.FusedMultiplyAdd(g0, x, a00); a10 = Vector512.FusedMultiplyAdd(g1, x, a10); a20 = Vector512.FusedMultiplyAdd(g2, x, a20);
-            x = Avx512F.MaskLoad(plane + o1, keep, Vector512<float>.Zero);
+            x = Vector16.Load(plane + o1, keep);
             a01 = Vector512.FusedMultiplyAdd(g0, x, a01); a11 = Vector512.FusedMultiplyAdd(g1, x, a11); a21 = Vector512.FusedMultiplyAdd(g2, x, a21);
-            x = Avx512F.MaskLoad(plane + o2, keep, Vector512<float>.Zero);
+            x = Vector16.Load(plane + o2, keep);
             a02 = Vector512.FusedMultiplyAdd(g0, x, a02); a12 = Vector512.FusedMultiplyAdd(g1, x, a12); a22 = Vector512.FusedMultiplyAdd(g2, x, a22);
-            x = Avx512F.MaskLoad(plane + o3, keep, Vector512<float>.Zero);
+            x = Vector16.Load(plane + o3, keep);
             a03 = Vector512.FusedMultiplyAdd(g0, x, a03); a13 = Vector512.FusedMultiplyAdd(g1, x, a13); a23 = Vector512.FusedMultiplyAdd(g2, x, a23);
-            x = Avx512F.MaskLoad(plane + o4, keep, Vector512<float>.Zero);
+            x = Vector16.Load(plane + o4, keep);
             a04 = Vector512.FusedMultiplyAdd(g0, x, a04); a14 = Vector512.FusedMultiplyAdd(g1, x, a14); a24 = Vector512.FusedMultiplyAdd(g2, x, a24);
         }
         a00.Store(accs[0]); a01.Store(accs[1]); a02.Store(accs[2]); a03.Store(accs[3]); a04.Store(accs[4]);
@@ -157,7 +164,36 @@ public static partial class DirectConv
         a20.Store(accs[10]); a21.Store(accs[11]); a22.Store(accs[12]); a23.Store(accs[13]); a24.Store(accs[14]);
     }
 
-    /// <summary>The scalar fallback of <see cref="FilterGrad1"/> without AVX-512 (and its twin in the tests): the same lanes, fused multiply-adds and additions, one element
+    /// <summary><see cref="GradTile"/> on the 8 lanes from <paramref name="half"/> (0 or 8) of each accumulator, with
+    /// AVX's masked loads: the same fused multiply-adds per lane.</summary>
+    private static unsafe void GradTile256(int oh, float* plane, int rowLen, int* tapOffset, float** dyRows, int dyRow, float** accs, int half, Vector256<float> keep)
+    {
+        float* d0 = dyRows[0] + half, d1 = dyRows[1] + half, d2 = dyRows[2] + half;
+        plane += half;
+        nint o0 = tapOffset[0], o1 = tapOffset[1], o2 = tapOffset[2], o3 = tapOffset[3], o4 = tapOffset[4];
+        var a00 = Vector256.Load(accs[0] + half); var a01 = Vector256.Load(accs[1] + half); var a02 = Vector256.Load(accs[2] + half); var a03 = Vector256.Load(accs[3] + half); var a04 = Vector256.Load(accs[4] + half);
+        var a10 = Vector256.Load(accs[5] + half); var a11 = Vector256.Load(accs[6] + half); var a12 = Vector256.Load(accs[7] + half); var a13 = Vector256.Load(accs[8] + half); var a14 = Vector256.Load(accs[9] + half);
+        var a20 = Vector256.Load(accs[10] + half); var a21 = Vector256.Load(accs[11] + half); var a22 = Vector256.Load(accs[12] + half); var a23 = Vector256.Load(accs[13] + half); var a24 = Vector256.Load(accs[14] + half);
+        for (int i = 0; i < oh; i++, plane += rowLen, d0 += dyRow, d1 += dyRow, d2 += dyRow)
+        {
+            var g0 = Vector256.Load(d0); var g1 = Vector256.Load(d1); var g2 = Vector256.Load(d2);
+            var x = Avx.MaskLoad(plane + o0, keep);
+            a00 = Vector256.FusedMultiplyAdd(g0, x, a00); a10 = Vector256.FusedMultiplyAdd(g1, x, a10); a20 = Vector256.FusedMultiplyAdd(g2, x, a20);
+            x = Avx.MaskLoad(plane + o1, keep);
+            a01 = Vector256.FusedMultiplyAdd(g0, x, a01); a11 = Vector256.FusedMultiplyAdd(g1, x, a11); a21 = Vector256.FusedMultiplyAdd(g2, x, a21);
+            x = Avx.MaskLoad(plane + o2, keep);
+            a02 = Vector256.FusedMultiplyAdd(g0, x, a02); a12 = Vector256.FusedMultiplyAdd(g1, x, a12); a22 = Vector256.FusedMultiplyAdd(g2, x, a22);
+            x = Avx.MaskLoad(plane + o3, keep);
+            a03 = Vector256.FusedMultiplyAdd(g0, x, a03); a13 = Vector256.FusedMultiplyAdd(g1, x, a13); a23 = Vector256.FusedMultiplyAdd(g2, x, a23);
+            x = Avx.MaskLoad(plane + o4, keep);
+            a04 = Vector256.FusedMultiplyAdd(g0, x, a04); a14 = Vector256.FusedMultiplyAdd(g1, x, a14); a24 = Vector256.FusedMultiplyAdd(g2, x, a24);
+        }
+        a00.Store(accs[0] + half); a01.Store(accs[1] + half); a02.Store(accs[2] + half); a03.Store(accs[3] + half); a04.Store(accs[4] + half);
+        a10.Store(accs[5] + half); a11.Store(accs[6] + half); a12.Store(accs[7] + half); a13.Store(accs[8] + half); a14.Store(accs[9] + half);
+        a20.Store(accs[10] + half); a21.Store(accs[11] + half); a22.Store(accs[12] + half); a23.Store(accs[13] + half); a24.Store(accs[14] + half);
+    }
+
+    /// <summary>The scalar fallback of <see cref="FilterGrad1"/> without AVX (and its twin in the tests): the same lanes, fused multiply-adds and additions, one element
     /// at a time.</summary>
     /// <exception cref="ArgumentException">As <see cref="FilterGrad1"/>.</exception>
     internal static void FilterGrad1Scalar(in ConvGeometry geo, ReadOnlySpan<float> x, ReadOnlySpan<float> g, ReadOnlySpan<float> yRelu, int slots, Span<float> partials)

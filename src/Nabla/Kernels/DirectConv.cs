@@ -27,8 +27,9 @@ public static partial class DirectConv
 
     [ThreadStatic] private static float[]? t_plane;
 
-    /// <summary>Whether <see cref="Conv1"/> runs vectorised here (else callers keep im2col).</summary>
-    public static bool IsAccelerated => Vector512.IsHardwareAccelerated;
+    /// <summary>Whether <see cref="Conv1"/> and <see cref="FilterGrad1"/> run on hardware vectors here (else callers keep
+    /// im2col): AVX-512, or AVX2 with FMA, where they work on 8-lane halves.</summary>
+    public static bool IsAccelerated => Vector512.IsHardwareAccelerated || (Avx2.IsSupported && Fma.IsSupported);
 
     /// <summary>y (N, C_out, OH, OW) = conv(x (N, 1, H, W), w (C_out, 1, kh, kw)) + bias, ReLU applied when asked;
     /// stride 1, dilation 1, zero padding (ph, pw); OH = H + 2ph − kh + 1, OW = W + 2pw − kw + 1.</summary>
@@ -80,11 +81,11 @@ public static partial class DirectConv
             for (int r = 0; r < j.H; r++)
             {
                 float* from = src + (long)r * j.Wd, to = pp + (long)(r + j.Ph) * rowLen + j.Pw;
-                if (Avx512F.IsSupported) // 16 floats at a time, the last ones under a mask
+                if (Vector16.IsSupported) // 16 floats at a time, the last ones under a mask
                     for (int c = 0; c < j.Wd; c += Lanes)
                     {
                         var m = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(j.Wd - c)).AsSingle();
-                        Avx512F.MaskStore(to + c, m, Avx512F.MaskLoad(from + c, m, Vector512<float>.Zero));
+                        Vector16.Store(to + c, m, Vector16.Load(from + c, m));
                     }
                 else new ReadOnlySpan<float>(from, j.Wd).CopyTo(new Span<float>(to, j.Wd));
             }
@@ -93,40 +94,25 @@ public static partial class DirectConv
             // The weights of a block of 8 channels, tap-major: wb[tap·8 + o] (channels past C_out are zero).
             float* wb = stackalloc float[MaxKernel * MaxKernel * ChannelBlock];
             float* outs = stackalloc float[ChannelBlock * Lanes];
+            float* bias = stackalloc float[ChannelBlock];
             for (int o0 = 0; o0 < j.Cout; o0 += ChannelBlock)
             {
                 int oc = Math.Min(ChannelBlock, j.Cout - o0);
                 for (int t = 0; t < taps; t++)
                     for (int o = 0; o < ChannelBlock; o++) wb[t * ChannelBlock + o] = o < oc ? j.W[(long)(o0 + o) * taps + t] : 0f;
-                Vector512<float> b0 = Bias(j, o0, 0, oc), b1 = Bias(j, o0, 1, oc), b2 = Bias(j, o0, 2, oc), b3 = Bias(j, o0, 3, oc);
-                Vector512<float> b4 = Bias(j, o0, 4, oc), b5 = Bias(j, o0, 5, oc), b6 = Bias(j, o0, 6, oc), b7 = Bias(j, o0, 7, oc);
+                for (int o = 0; o < ChannelBlock; o++) bias[o] = j.Bias == null || o >= oc ? 0f : j.Bias[o0 + o];
                 for (int i = 0; i < j.Oh; i++)
                     for (int v = 0; v < vecs; v++)
                     {
                         int c0 = v * Lanes, live = Math.Min(Lanes, j.Ow - c0);
-                        Vector512<float> a0 = b0, a1 = b1, a2 = b2, a3 = b3, a4 = b4, a5 = b5, a6 = b6, a7 = b7;
-                        float* wt = wb;
-                        for (int a = 0; a < j.Kh; a++)
+                        if (Avx512F.IsSupported) Taps512(pp + (long)i * rowLen + c0, rowLen, j.Kh, j.Kw, wb, oc, bias, outs);
+                        else
                         {
-                            float* xr = pp + (long)(i + a) * rowLen + c0;
-                            for (int e = 0; e < j.Kw; e++, wt += ChannelBlock)
-                            {
-                                var xv = Vector512.Load(xr + e);
-                                a0 = Vector512.FusedMultiplyAdd(Vector512.Create(wt[0]), xv, a0);
-                                a1 = Vector512.FusedMultiplyAdd(Vector512.Create(wt[1]), xv, a1);
-                                a2 = Vector512.FusedMultiplyAdd(Vector512.Create(wt[2]), xv, a2);
-                                a3 = Vector512.FusedMultiplyAdd(Vector512.Create(wt[3]), xv, a3);
-                                a4 = Vector512.FusedMultiplyAdd(Vector512.Create(wt[4]), xv, a4);
-                                a5 = Vector512.FusedMultiplyAdd(Vector512.Create(wt[5]), xv, a5);
-                                if (oc > 6) // LeNet's 6 channels skip the last two (their accumulators stay unused)
-                                {
-                                    a6 = Vector512.FusedMultiplyAdd(Vector512.Create(wt[6]), xv, a6);
-                                    a7 = Vector512.FusedMultiplyAdd(Vector512.Create(wt[7]), xv, a7);
-                                }
-                            }
+                            // AVX2: the two 8-lane halves one after the other (8 accumulators of 256 bits and their
+                            // operands fit the 16 registers; as 512-bit pairs they would not). Each lane sees the same operations.
+                            Taps256(pp + (long)i * rowLen + c0, rowLen, j.Kh, j.Kw, wb, oc, 0, bias, outs);
+                            Taps256(pp + (long)i * rowLen + c0, rowLen, j.Kh, j.Kw, wb, oc, 8, bias, outs);
                         }
-                        a0.Store(outs); a1.Store(outs + Lanes); a2.Store(outs + 2 * Lanes); a3.Store(outs + 3 * Lanes);
-                        a4.Store(outs + 4 * Lanes); a5.Store(outs + 5 * Lanes); a6.Store(outs + 6 * Lanes); a7.Store(outs + 7 * Lanes);
                         var keep = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(live)).AsSingle();
                         for (int o = 0; o < oc; o++)
                         {
@@ -134,7 +120,7 @@ public static partial class DirectConv
                             if (j.Relu) val = Vector512.Max(val, Vector512<float>.Zero);
                             float* dst = ys + ((long)(o0 + o) * j.Oh + i) * j.Ow + c0;
                             if (live == Lanes) val.Store(dst);
-                            else if (Avx512F.IsSupported) Avx512F.MaskStore(dst, keep, val);
+                            else if (Vector16.IsSupported) Vector16.Store(dst, keep, val);
                             else
                             {
                                 val.Store(outs + o * Lanes);
@@ -146,6 +132,56 @@ public static partial class DirectConv
         }
     }
 
-    private static unsafe Vector512<float> Bias(in Job j, int o0, int o, int oc) =>
-        Vector512.Create(j.Bias == null || o >= oc ? 0f : j.Bias[o0 + o]);
+    /// <summary>The 8 channels' sums over every tap for 16 output columns from <paramref name="xr"/> (the padded row of the
+    /// first tap), started from <paramref name="bias"/> (8 floats), into <c>outs[o·16 + lane]</c>.</summary>
+    private static unsafe void Taps512(float* xr, int rowLen, int kh, int kw, float* wt, int oc, float* bias, float* outs)
+    {
+        Vector512<float> a0 = Vector512.Create(bias[0]), a1 = Vector512.Create(bias[1]), a2 = Vector512.Create(bias[2]), a3 = Vector512.Create(bias[3]);
+        Vector512<float> a4 = Vector512.Create(bias[4]), a5 = Vector512.Create(bias[5]), a6 = Vector512.Create(bias[6]), a7 = Vector512.Create(bias[7]);
+        for (int a = 0; a < kh; a++, xr += rowLen)
+            for (int e = 0; e < kw; e++, wt += ChannelBlock)
+            {
+                var xv = Vector512.Load(xr + e);
+                a0 = Vector512.FusedMultiplyAdd(Vector512.Create(wt[0]), xv, a0);
+                a1 = Vector512.FusedMultiplyAdd(Vector512.Create(wt[1]), xv, a1);
+                a2 = Vector512.FusedMultiplyAdd(Vector512.Create(wt[2]), xv, a2);
+                a3 = Vector512.FusedMultiplyAdd(Vector512.Create(wt[3]), xv, a3);
+                a4 = Vector512.FusedMultiplyAdd(Vector512.Create(wt[4]), xv, a4);
+                a5 = Vector512.FusedMultiplyAdd(Vector512.Create(wt[5]), xv, a5);
+                if (oc > 6) // LeNet's 6 channels skip the last two (their accumulators stay unused)
+                {
+                    a6 = Vector512.FusedMultiplyAdd(Vector512.Create(wt[6]), xv, a6);
+                    a7 = Vector512.FusedMultiplyAdd(Vector512.Create(wt[7]), xv, a7);
+                }
+            }
+        a0.Store(outs); a1.Store(outs + Lanes); a2.Store(outs + 2 * Lanes); a3.Store(outs + 3 * Lanes);
+        a4.Store(outs + 4 * Lanes); a5.Store(outs + 5 * Lanes); a6.Store(outs + 6 * Lanes); a7.Store(outs + 7 * Lanes);
+    }
+
+    /// <summary><see cref="Taps512"/> on the 8 lanes from <paramref name="half"/> (0 or 8): the same operations per lane.</summary>
+    private static unsafe void Taps256(float* xr, int rowLen, int kh, int kw, float* wt, int oc, int half, float* bias, float* outs)
+    {
+        Vector256<float> a0 = Vector256.Create(bias[0]), a1 = Vector256.Create(bias[1]), a2 = Vector256.Create(bias[2]), a3 = Vector256.Create(bias[3]);
+        Vector256<float> a4 = Vector256.Create(bias[4]), a5 = Vector256.Create(bias[5]), a6 = Vector256.Create(bias[6]), a7 = Vector256.Create(bias[7]);
+        xr += half;
+        for (int a = 0; a < kh; a++, xr += rowLen)
+            for (int e = 0; e < kw; e++, wt += ChannelBlock)
+            {
+                var xv = Vector256.Load(xr + e);
+                a0 = Vector256.FusedMultiplyAdd(Vector256.Create(wt[0]), xv, a0);
+                a1 = Vector256.FusedMultiplyAdd(Vector256.Create(wt[1]), xv, a1);
+                a2 = Vector256.FusedMultiplyAdd(Vector256.Create(wt[2]), xv, a2);
+                a3 = Vector256.FusedMultiplyAdd(Vector256.Create(wt[3]), xv, a3);
+                a4 = Vector256.FusedMultiplyAdd(Vector256.Create(wt[4]), xv, a4);
+                a5 = Vector256.FusedMultiplyAdd(Vector256.Create(wt[5]), xv, a5);
+                if (oc > 6)
+                {
+                    a6 = Vector256.FusedMultiplyAdd(Vector256.Create(wt[6]), xv, a6);
+                    a7 = Vector256.FusedMultiplyAdd(Vector256.Create(wt[7]), xv, a7);
+                }
+            }
+        outs += half;
+        a0.Store(outs); a1.Store(outs + Lanes); a2.Store(outs + 2 * Lanes); a3.Store(outs + 3 * Lanes);
+        a4.Store(outs + 4 * Lanes); a5.Store(outs + 5 * Lanes); a6.Store(outs + 6 * Lanes); a7.Store(outs + 7 * Lanes);
+    }
 }

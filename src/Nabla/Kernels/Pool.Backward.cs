@@ -1,5 +1,4 @@
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 
 namespace Nabla.Kernels;
 
@@ -46,7 +45,7 @@ public static partial class Pool
     /// <summary>The gradient of 2 x 2, stride-2 max pooling without padding or dilation (the windows tile the plane,
     /// whose last row and column are left out when H or W is odd), written over the whole of <paramref name="dx"/>:
     /// as if cleared and then <c>dx[plane, arg[o]] += g[plane, o]</c> (0 + g at each window's maximum, 0 everywhere
-    /// else). No input lies in two windows, so with AVX-512 each pair of rows is built in registers 16 windows at a
+    /// else). No input lies in two windows, so with AVX-512 or AVX2 each pair of rows is built in registers 16 windows at a
     /// time and stored once, with no clearing pass and no scattered adds. (To add into a gradient that already holds
     /// values, <see cref="MaxPool2dBackward"/>'s scatter is the faster.)</summary>
     /// <param name="g">Output gradient, planes x (H/2) x (W/2).</param>
@@ -74,7 +73,7 @@ public static partial class Pool
                 {
                     float* top = dp + 2 * i * w;
                     int j = 0;
-                    if (Avx512F.IsSupported)
+                    if (Vector16.IsSupported)
                         for (; j < ow; j += 16)
                         {
                             // A row narrower than 16 windows may read and store whole vectors past its end while they
@@ -112,8 +111,8 @@ public static partial class Pool
         if (count == 16 || overrun) { gv = Vector512.Load(g); av = Vector512.Load(arg); }
         else
         {
-            gv = Avx512F.MaskLoad(g, inWindows.AsSingle(), Vector512<float>.Zero);
-            av = Avx512F.MaskLoad(arg, inWindows, Vector512<int>.Zero);
+            gv = Vector16.Load(g, inWindows.AsSingle());
+            av = Vector16.Load(arg, inWindows);
         }
         var d = av - Vector512.Create(corner) - lanes * 2; // 0, 1, w or w + 1 inside the window
         var m0 = Vector512.Equals(d, Vector512<int>.Zero);
@@ -128,11 +127,9 @@ public static partial class Pool
         var to = Vector512.ConditionalSelect(m1.AsSingle(), gv, zero);
         var be = Vector512.ConditionalSelect(mw.AsSingle(), gv, zero);
         var bo = Vector512.ConditionalSelect(mw1.AsSingle(), gv, zero);
-        var lo = lanes >> 1 | (lanes & Vector512<int>.One) << 4;   // 0, 16, 1, 17, ..., 7, 23
-        var hi = lo + Vector512.Create(8);                          // 8, 24, ..., 15, 31
         int stored = overrun ? 16 : count;
-        Store(top, Avx512F.PermuteVar16x32x2(te, lo, to), Avx512F.PermuteVar16x32x2(te, hi, to), stored);
-        Store(top + w, Avx512F.PermuteVar16x32x2(be, lo, bo), Avx512F.PermuteVar16x32x2(be, hi, bo), stored);
+        Store(top, Vector16.Interleave(te, to, high: false), Vector16.Interleave(te, to, high: true), stored);
+        Store(top + w, Vector16.Interleave(be, bo, high: false), Vector16.Interleave(be, bo, high: true), stored);
         return true;
     }
 
@@ -141,8 +138,8 @@ public static partial class Pool
     {
         if (count == 16) { a.Store(at); b.Store(at + 16); return; }
         var lanes = Vector512<int>.Indices;
-        Avx512F.MaskStore(at, Vector512.LessThan(lanes, Vector512.Create(2 * count)).AsSingle(), a);
-        Avx512F.MaskStore(at + 16, Vector512.LessThan(lanes, Vector512.Create(2 * count - 16)).AsSingle(), b);
+        Vector16.Store(at, Vector512.LessThan(lanes, Vector512.Create(2 * count)).AsSingle(), a);
+        Vector16.Store(at + 16, Vector512.LessThan(lanes, Vector512.Create(2 * count - 16)).AsSingle(), b);
     }
 
     internal static ArgumentException OutsideWindow(int index, int output) =>

@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 
 namespace Nabla.Kernels;
 
@@ -34,7 +33,7 @@ public static partial class Pool
                 MaxPool2x2Inside(px, planes, h, w, sh, sw, oh, ow, py, pa);
                 return;
             }
-            if (sw == 2 && ph == 0 && pw == 0 && dh == 1 && dw == 1 && Avx512F.IsSupported && (oh - 1) * sh + kh <= h && (ow - 1) * 2 + kw <= w)
+            if (sw == 2 && ph == 0 && pw == 0 && dh == 1 && dw == 1 && Vector16.IsSupported && (oh - 1) * sh + kh <= h && (ow - 1) * 2 + kw <= w)
             {
                 MaxPoolStride2Inside(px, planes, h, w, kh, kw, sh, oh, ow, py, pa);
                 return;
@@ -75,10 +74,10 @@ public static partial class Pool
     }
 
     /// <summary>2 x 2 windows that all lie inside the plane (no padding, no dilation): no clipping at all; with
-    /// stride 2 and AVX-512, 16 windows at a time.</summary>
+    /// stride 2 and AVX-512 or AVX2 (<see cref="Vector16"/>), 16 windows at a time.</summary>
     private static unsafe void MaxPool2x2Inside(float* px, int planes, int h, int w, int sh, int sw, int oh, int ow, float* py, int* pa)
     {
-        bool vector = sh == 2 && sw == 2 && Avx512F.IsSupported;
+        bool vector = sh == 2 && sw == 2 && Vector16.IsSupported;
         float* inEnd = px + (long)planes * h * w;
         float* outEnd = py + (long)planes * oh * ow;
         for (int plane = 0; plane < planes; plane++)
@@ -138,7 +137,7 @@ public static partial class Pool
                         for (int kb = 0; kb < kw; kb++)
                         {
                             float* first = src + (long)r * w + 2 * j + kb;
-                            var v = Avx512F.PermuteVar16x32x2(Avx512F.MaskLoad(first, lo, Vector512<float>.Zero), even, Avx512F.MaskLoad(first + 16, hi, Vector512<float>.Zero));
+                            var v = Vector16.EveryOther(Vector16.Load(first, lo), Vector16.Load(first + 16, hi), odd: false);
                             var index = Vector512.Create(r * w + 2 * j + kb) + even;
                             if (ka == 0 && kb == 0) { best = v; at = index; continue; }
                             var take = ~Vector512.LessThanOrEqual(v, best) & Vector512.Equals(best, best);
@@ -147,8 +146,8 @@ public static partial class Pool
                         }
                     }
                     var keep = Vector512.LessThan(lane, Vector512.Create(count));
-                    Avx512F.MaskStore(dst + i * ow + j, keep.AsSingle(), best);
-                    Avx512F.MaskStore(da + i * ow + j, keep, at);
+                    Vector16.Store(dst + i * ow + j, keep.AsSingle(), best);
+                    Vector16.Store(da + i * ow + j, keep, at);
                 }
         }
     }
@@ -205,15 +204,14 @@ public static partial class Pool
         {
             var mlo = Vector512.LessThan(lanes, Vector512.Create(2 * count)).AsSingle();
             var mhi = Vector512.LessThan(lanes, Vector512.Create(2 * count - 16)).AsSingle();
-            lo0 = Avx512F.MaskLoad(p0, mlo, Vector512<float>.Zero); hi0 = Avx512F.MaskLoad(p0 + 16, mhi, Vector512<float>.Zero);
-            lo1 = Avx512F.MaskLoad(p1, mlo, Vector512<float>.Zero); hi1 = Avx512F.MaskLoad(p1 + 16, mhi, Vector512<float>.Zero);
+            lo0 = Vector16.Load(p0, mlo); hi0 = Vector16.Load(p0 + 16, mhi);
+            lo1 = Vector16.Load(p1, mlo); hi1 = Vector16.Load(p1 + 16, mhi);
         }
         var even = lanes * 2;
-        var odd = even + Vector512<int>.One;
-        var a = Avx512F.PermuteVar16x32x2(lo0, even, hi0);
-        var b = Avx512F.PermuteVar16x32x2(lo0, odd, hi0);
-        var e = Avx512F.PermuteVar16x32x2(lo1, even, hi1);
-        var f = Avx512F.PermuteVar16x32x2(lo1, odd, hi1);
+        var a = Vector16.EveryOther(lo0, hi0, odd: false);
+        var b = Vector16.EveryOther(lo0, hi0, odd: true);
+        var e = Vector16.EveryOther(lo1, hi1, odd: false);
+        var f = Vector16.EveryOther(lo1, hi1, odd: true);
         var ordered = Vector512.Equals(a, a) & Vector512.Equals(b, b) & Vector512.Equals(e, e) & Vector512.Equals(f, f);
         if (!Vector512.EqualsAll(ordered.AsInt32() | Vector512.GreaterThanOrEqual(lanes, Vector512.Create(count)), Vector512<int>.AllBitsSet))
         {
@@ -245,8 +243,8 @@ public static partial class Pool
         else
         {
             var mask = Vector512.LessThan(lanes, Vector512.Create(count));
-            Avx512F.MaskStore(dst, mask.AsSingle(), m);
-            Avx512F.MaskStore(da, mask, index);
+            Vector16.Store(dst, mask.AsSingle(), m);
+            Vector16.Store(da, mask, index);
         }
     }
 

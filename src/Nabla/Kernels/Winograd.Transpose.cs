@@ -7,9 +7,11 @@ namespace Nabla.Kernels;
 public static partial class Winograd
 {
     /// <summary>Transposes the 16 x 16 matrix held in <paramref name="r"/>[0..15] (row i = r[i]) in place, with
-    /// AVX-512 shuffles (4 stages of 16, all in registers). Requires <see cref="Avx512F"/>.</summary>
+    /// AVX-512 shuffles (4 stages of 16, all in registers), or with AVX2 as four 8 x 8 blocks
+    /// (<see cref="Vector16.Transpose16Avx2"/>). Requires <see cref="Vector16.IsSupported"/>.</summary>
     internal static unsafe void Transpose16(Vector512<float>* r)
     {
+        if (!Avx512F.IsSupported) { Vector16.Transpose16Avx2((float*)r); return; }
         var r0 = r[0];
         var r1 = r[1];
         var r2 = r[2];

@@ -22,7 +22,7 @@ internal sealed class DirectConv1Conv(Im2ColConv im2col) : ConvAlgorithm
     public override double Cost(in ConvGeometry g) => Pays(g) ? g.MultiplyAdds * Saving : double.PositiveInfinity;
 
     public override string Why(in ConvGeometry g) =>
-        !DirectConv.IsAccelerated ? "no hardware 512-bit vectors"
+        !DirectConv.IsAccelerated ? "no hardware 256- or 512-bit vectors"
         : g.Kh * g.Kw < MinTaps ? $"too few taps ({g.Kh * g.Kw} < {MinTaps})"
         : g.Cout > MaxChannels ? $"too many output channels ({g.Cout} > {MaxChannels})"
         : "no unfolded copy of the input";
