@@ -191,7 +191,7 @@ public static partial class Winograd
         Vector512<float>* blk = stackalloc Vector512<float>[4 * Lanes];
         float* buf = (float*)blk;
         const int RowStride = 8 * Lanes;
-        bool shuffles = Avx512F.IsSupported, eight = tileIn == TileIn8;
+        bool shuffles = Vector16.IsSupported, eight = tileIn == TileIn8;
         for (int c = 0; c < cin; c++)
         {
             float* plane = src + (long)c * planeStride;
@@ -251,7 +251,7 @@ public static partial class Winograd
         float* tmp = stackalloc float[TileOut * TileIn8 * Lanes];
         Vector512<float>* blk = stackalloc Vector512<float>[Lanes];
         float* outv = (float*)blk; // outv[k][lane], k = tileOut·row + column: the rows of the transpose
-        bool shuffles = Avx512F.IsSupported && tileOut == TileOut; // a 4x4 tile is one register after the transpose
+        bool shuffles = Vector16.IsSupported && tileOut == TileOut; // a 4x4 tile is one register after the transpose
         for (int o = 0; o < cout; o++)
         {
             var bv = bias is null ? Vector512<float>.Zero : Vector512.Create(bias[o]);

@@ -54,7 +54,7 @@ public static partial class Winograd
         Vector512<float>* blk = stackalloc Vector512<float>[Lanes];
         float* outv = (float*)blk;
         float* tmp = stackalloc float[TileIn8 * TileOut * Lanes];
-        bool shuffles = Avx512F.IsSupported && tileOut == TileOut; // 4x4 tiles gather as 16 lanes of one register each
+        bool shuffles = Vector16.IsSupported && tileOut == TileOut; // 4x4 tiles gather as 16 lanes of one register each
         for (int o = 0; o < cout; o++)
         {
             float* plane = src + (long)o * planeStride;
