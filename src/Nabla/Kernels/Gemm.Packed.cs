@@ -162,6 +162,9 @@ public static partial class Gemm
                 if (rows == mr && mr <= 16 && Avx512F.IsSupported)
                     for (; p + 16 <= kc; p += 16)
                         Transpose16(src + p, lda, mr, dst + p * mr, mr);
+                else if (rows == mr && mr == 6 && Avx2.IsSupported) // the AVX2 path's panels
+                    for (; p + 8 <= kc; p += 8)
+                        Pack6x8Avx2(src + p, lda, dst + p * mr);
                 for (; p < kc; p++)
                 {
                     float* d = dst + p * mr;
@@ -213,6 +216,10 @@ public static partial class Gemm
                     for (; p + 16 <= kc; p += 16)
                         for (int h = 0; h < nr; h += 16)
                             Transpose16(src + (long)h * ldb + p, ldb, 16, dst + p * nr + h, nr);
+                else if (cols == nr && nr % 8 == 0 && Avx2.IsSupported)
+                    for (; p + 8 <= kc; p += 8)
+                        for (int h = 0; h < nr; h += 8)
+                            Vector16.Transpose8(src + (long)h * ldb + p, ldb, dst + p * nr + h, nr);
                 for (; p < kc; p++)
                 {
                     float* d = dst + p * nr;

@@ -145,7 +145,7 @@ internal static class Vector16
     /// <summary>dst = srcᵀ for 8 x 8 floats (rows <paramref name="ss"/> and <paramref name="ds"/> apart; in place allowed:
     /// every row is loaded before any is stored): VUNPCKLPS/VUNPCKHPS, VSHUFPS, then VPERM2F128.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void Transpose8(float* src, int ss, float* dst, int ds)
+    internal static unsafe void Transpose8(float* src, long ss, float* dst, long ds)
     {
         var r0 = Vector256.Load(src); var r1 = Vector256.Load(src + ss); var r2 = Vector256.Load(src + 2 * ss); var r3 = Vector256.Load(src + 3 * ss);
         var r4 = Vector256.Load(src + 4 * ss); var r5 = Vector256.Load(src + 5 * ss); var r6 = Vector256.Load(src + 6 * ss); var r7 = Vector256.Load(src + 7 * ss);

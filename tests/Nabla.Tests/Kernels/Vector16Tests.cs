@@ -94,4 +94,18 @@ public unsafe class Vector16Tests
                 for (int c = 0; c < 16; c++) Assert.Equal(m[c * 16 + r], t[r * 16 + c]);
         }
     }
+
+    [Fact]
+    public void Pack6x8Avx2_WritesTheSixRowPanelAndNothingPastIt()
+    {
+        if (!Avx2Here) return; // the AVX2 packing only exists where AVX2 runs; GemmTests cover the products on every path
+        const int lds = 11;
+        var src = new float[6 * lds];
+        for (int i = 0; i < src.Length; i++) src[i] = i + 1;
+        var dst = Enumerable.Repeat(-1f, 48 + 8).ToArray();
+        fixed (float* ps = src, pd = dst) Gemm.Pack6x8Avx2(ps + 2, lds, pd);
+        for (int p = 0; p < 8; p++)
+            for (int r = 0; r < 6; r++) Assert.Equal(src[r * lds + 2 + p], dst[p * 6 + r]);
+        for (int i = 48; i < dst.Length; i++) Assert.Equal(-1f, dst[i]);
+    }
 }
