@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 
 namespace Nabla.Kernels;
 
@@ -12,7 +11,7 @@ namespace Nabla.Kernels;
 /// </summary>
 /// <remarks>Same layout and values as <see cref="Im2ColBatch"/>; <see cref="Fold"/> adds the same terms to each element
 /// in the same order (taps in (i, j) order after the value already there; masked lanes are left as they are, not
-/// added zeros), so both are bit-identical to it. Without AVX-512 both call <see cref="Im2ColBatch"/>.</remarks>
+/// added zeros), so both are bit-identical to it. Without AVX-512 or AVX2 (<see cref="Vector16"/>) both call <see cref="Im2ColBatch"/>.</remarks>
 public static class Im2ColUnit
 {
     /// <summary>As <see cref="Im2ColBatch.Unfold"/> with stride 1 and dilation 1.</summary>
@@ -20,7 +19,7 @@ public static class Im2ColUnit
     public static unsafe void Unfold(ReadOnlySpan<float> x, int images, int imageStride, int c, int h, int w, in Window2d win, Span<float> cols)
     {
         var (oh, ow) = Check(x.Length, images, imageStride, c, h, w, win, cols.Length);
-        if (!Avx512F.IsSupported)
+        if (!Vector16.IsSupported)
         {
             Im2ColBatch.Unfold(x, images, imageStride, c, h, w, win, cols);
             return;
@@ -61,11 +60,11 @@ public static class Im2ColUnit
                             if (segments == 1 && !last)
                             {
                                 var m = loads[0];
-                                for (int oy = oyLo; oy < oyHi; oy++, dst += ow, src += w) Avx512F.MaskLoad(src, m, Vector512<float>.Zero).Store(dst);
+                                for (int oy = oyLo; oy < oyHi; oy++, dst += ow, src += w) Vector16.Load(src, m).Store(dst);
                             }
                             else
                                 for (int oy = oyLo; oy < oyHi; oy++, dst += ow, src += w)
-                                    for (int s = 0; s < segments; s++) Put(dst + 16 * s, Avx512F.MaskLoad(src + 16 * s, loads[s], Vector512<float>.Zero), last, end);
+                                    for (int s = 0; s < segments; s++) Put(dst + 16 * s, Vector16.Load(src + 16 * s, loads[s]), last, end);
                             for (int oy = oyHi; oy < oh; oy++, dst += ow) ZeroRow(dst, segments, last, end);
                         }
                     }
@@ -78,7 +77,7 @@ public static class Im2ColUnit
     {
         long room = end - dst;
         if (!check || room >= 16) v.Store(dst);
-        else Avx512F.MaskStore(dst, Vector512.LessThan(Vector512<int>.Indices, Vector512.Create((int)room)).AsSingle(), v);
+        else Vector16.Store(dst, Vector512.LessThan(Vector512<int>.Indices, Vector512.Create((int)room)).AsSingle(), v);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -92,7 +91,7 @@ public static class Im2ColUnit
     public static unsafe void Fold(ReadOnlySpan<float> cols, int images, int imageStride, int c, int h, int w, in Window2d win, Span<float> dx)
     {
         var (oh, ow) = Check(dx.Length, images, imageStride, c, h, w, win, cols.Length);
-        if (!Avx512F.IsSupported)
+        if (!Vector16.IsSupported)
         {
             Im2ColBatch.Fold(cols, images, imageStride, c, h, w, win, dx);
             return;
@@ -125,17 +124,17 @@ public static class Im2ColUnit
                                 if (iLo >= iHi) continue;
                                 // Taps in (i, j) order after the value already there, as Im2ColBatch adds them; masked-off
                                 // lanes keep their value (no +0 added).
-                                var v = Avx512F.MaskLoad(plane + (long)iy * w, ms, Vector512<float>.Zero);
+                                var v = Vector16.Load(plane + (long)iy * w, ms);
                                 for (int i = iLo; i < iHi; i++)
                                 {
                                     float* row = src0 + (long)i * kw * ld + (iy + ph - i) * ow; // tap (i, 0), output row iy + ph − i, at input column 0
                                     for (int j = 0; j < kw; j++, row += ld)
                                     {
                                         var m = taps[j];
-                                        v = Vector512.ConditionalSelect(m, v + Avx512F.MaskLoad(row - j, m, Vector512<float>.Zero), v);
+                                        v = Vector512.ConditionalSelect(m, v + Vector16.Load(row - j, m), v);
                                     }
                                 }
-                                Avx512F.MaskStore(plane + (long)iy * w, ms, v);
+                                Vector16.Store(plane + (long)iy * w, ms, v);
                             }
                     }
             }
