@@ -117,6 +117,26 @@ public class DropoutMaskTests
         Assert.Contains("src has 2 elements, dst 3", Assert.Throws<ArgumentException>(() => DropoutMask.Apply(0, 0.5f, new float[2], new float[3], false)).Message);
     }
 
+    [Fact]
+    public void Mix256_IsSplitMix64sFinaliser_OnEveryLane()
+    {
+        if (!System.Runtime.Intrinsics.X86.Avx2.IsSupported) return; // the AVX2 form exists only where AVX2 runs
+        var rng = new Random(5);
+        for (int trial = 0; trial < 1000; trial++)
+        {
+            var z = new ulong[4];
+            for (int l = 0; l < 4; l++) z[l] = (ulong)rng.NextInt64() ^ ((ulong)rng.Next() << 40);
+            var got = DropoutMask.Mix256(System.Runtime.Intrinsics.Vector256.Create(z));
+            for (int l = 0; l < 4; l++)
+            {
+                ulong x = z[l];
+                x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9UL; // SplitMix64 (Steele, Lea and Flood 2014)
+                x = (x ^ (x >> 27)) * 0x94D049BB133111EBUL;
+                Assert.Equal(x ^ (x >> 31), got[l]);
+            }
+        }
+    }
+
     private static void AssertCount(int count, int trials, double q, string what)
     {
         double mean = trials * q, sd = Math.Sqrt(trials * q * (1 - q));
