@@ -21,7 +21,12 @@ public static partial class DirectConv
     /// columns past OW add fma(0, 0, ·)), accumulated image by image and row by row, then added block by block and lane
     /// by lane in float: exactly <see cref="FilterGrad1Scalar"/>.</remarks>
     /// <exception cref="ArgumentException">A size is out of range or a span is too short.</exception>
-    public static unsafe void FilterGrad1(in ConvGeometry geo, ReadOnlySpan<float> x, ReadOnlySpan<float> g, ReadOnlySpan<float> yRelu, int slots, Span<float> partials)
+    public static void FilterGrad1(in ConvGeometry geo, ReadOnlySpan<float> x, ReadOnlySpan<float> g, ReadOnlySpan<float> yRelu, int slots, Span<float> partials) =>
+        FilterGrad1(geo, x, g, yRelu, slots, partials, halves: !Avx512F.IsSupported);
+
+    /// <summary><see cref="FilterGrad1(in ConvGeometry, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, int, Span{float})"/>
+    /// with the 8-lane halves (AVX2's form) asked for or not: the tests run both where AVX-512 is present.</summary>
+    internal static unsafe void FilterGrad1(in ConvGeometry geo, ReadOnlySpan<float> x, ReadOnlySpan<float> g, ReadOnlySpan<float> yRelu, int slots, Span<float> partials, bool halves)
     {
         int n = geo.N, h = geo.H, w = geo.W, cout = geo.Cout, kh = geo.Kh, kw = geo.Kw, ph = geo.Ph, pw = geo.Pw;
         var (oh, ow) = CheckGrad(n, h, w, cout, kh, kw, ph, pw, x.Length, g.Length, yRelu.Length, slots, partials.Length);
@@ -32,15 +37,16 @@ public static partial class DirectConv
         }
         fixed (float* px = x, pg = g, py = yRelu, pp = partials)
         {
-            var job = new GradJob(px, pg, yRelu.IsEmpty ? null : py, pp, geo, oh, ow, slots);
+            var job = new GradJob(px, pg, yRelu.IsEmpty ? null : py, pp, geo, oh, ow, slots, halves);
             Workers.Run(slots, job, static (j, s) => GradSlot(j, s));
         }
     }
 
-    private readonly unsafe struct GradJob(float* x, float* g, float* y, float* partials, in ConvGeometry geo, int oh, int ow, int slots)
+    private readonly unsafe struct GradJob(float* x, float* g, float* y, float* partials, in ConvGeometry geo, int oh, int ow, int slots, bool halves)
     {
         public readonly float* X = x, G = g, Y = y, Partials = partials;
         public readonly int N = geo.N, H = geo.H, Wd = geo.W, Cout = geo.Cout, Kh = geo.Kh, Kw = geo.Kw, Ph = geo.Ph, Pw = geo.Pw, Oh = oh, Ow = ow, Slots = slots;
+        public readonly bool Halves = halves;
     }
 
     private static unsafe void GradSlot(GradJob j, int slot)
@@ -113,7 +119,7 @@ public static partial class DirectConv
                                 }
                             }
                             var keep = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(j.Ow - v * Lanes)).AsSingle();
-                            if (Avx512F.IsSupported) GradTile(j.Oh, pp + v * Lanes, rowLen, tapOffset, dyRows, dyRow, accs, keep);
+                            if (!j.Halves) GradTile(j.Oh, pp + v * Lanes, rowLen, tapOffset, dyRows, dyRow, accs, keep);
                             else
                             {
                                 // AVX2: the two 8-lane halves one after the other (15 accumulators of 256 bits fit the

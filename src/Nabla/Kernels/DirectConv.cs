@@ -34,7 +34,12 @@ public static partial class DirectConv
     /// <summary>y (N, C_out, OH, OW) = conv(x (N, 1, H, W), w (C_out, 1, kh, kw)) + bias, ReLU applied when asked;
     /// stride 1, dilation 1, zero padding (ph, pw); OH = H + 2ph − kh + 1, OW = W + 2pw − kw + 1.</summary>
     /// <exception cref="ArgumentException">A size is out of range or a span is too short.</exception>
-    public static void Conv1(in ConvGeometry geo, ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> y, bool relu)
+    public static void Conv1(in ConvGeometry geo, ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> y, bool relu) =>
+        Conv1(geo, x, weight, bias, y, relu, halves: !Avx512F.IsSupported);
+
+    /// <summary><see cref="Conv1(in ConvGeometry, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, bool)"/>
+    /// with the 8-lane halves (AVX2's form) asked for or not: the tests run both where AVX-512 is present.</summary>
+    internal static void Conv1(in ConvGeometry geo, ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> y, bool relu, bool halves)
     {
         int n = geo.N, h = geo.H, w = geo.W, cout = geo.Cout, kh = geo.Kh, kw = geo.Kw, ph = geo.Ph, pw = geo.Pw;
         var (oh, ow) = Check(n, h, w, cout, kh, kw, ph, pw, x.Length, weight.Length, bias.Length, y.Length);
@@ -42,7 +47,7 @@ public static partial class DirectConv
         {
             fixed (float* px = x, pwt = weight, pb = bias, py = y)
             {
-                var job = new Job(px, pwt, bias.IsEmpty ? null : pb, py, geo, oh, ow, relu);
+                var job = new Job(px, pwt, bias.IsEmpty ? null : pb, py, geo, oh, ow, relu, halves);
                 Workers.Run(n, job, static (j, b) => Image(j, b));
             }
         }
@@ -60,11 +65,11 @@ public static partial class DirectConv
         return (oh, ow);
     }
 
-    private readonly unsafe struct Job(float* x, float* w, float* bias, float* y, in ConvGeometry geo, int oh, int ow, bool relu)
+    private readonly unsafe struct Job(float* x, float* w, float* bias, float* y, in ConvGeometry geo, int oh, int ow, bool relu, bool halves)
     {
         public readonly float* X = x, W = w, Bias = bias, Y = y;
         public readonly int H = geo.H, Wd = geo.W, Cout = geo.Cout, Kh = geo.Kh, Kw = geo.Kw, Ph = geo.Ph, Pw = geo.Pw, Oh = oh, Ow = ow;
-        public readonly bool Relu = relu;
+        public readonly bool Relu = relu, Halves = halves;
     }
 
     private static unsafe void Image(Job j, int b)
@@ -105,7 +110,7 @@ public static partial class DirectConv
                     for (int v = 0; v < vecs; v++)
                     {
                         int c0 = v * Lanes, live = Math.Min(Lanes, j.Ow - c0);
-                        if (Avx512F.IsSupported) Taps512(pp + (long)i * rowLen + c0, rowLen, j.Kh, j.Kw, wb, oc, bias, outs);
+                        if (!j.Halves) Taps512(pp + (long)i * rowLen + c0, rowLen, j.Kh, j.Kw, wb, oc, bias, outs);
                         else
                         {
                             // AVX2: the two 8-lane halves one after the other (8 accumulators of 256 bits and their

@@ -45,6 +45,10 @@ public class DirectConvTests
                 DirectConv.Conv1(Geo.Full(n, 1, h, w, cout, kh, kw, 1, 1, ph, pw, 1, 1), x, wt, withBias ? bias : default, fast, relu);
                 DirectConvNaive.Conv1(x, n, h, w, wt, cout, kh, kw, ph, pw, withBias ? bias : default, naive, relu);
                 Assert.Equal(naive, fast);
+                if (!System.Runtime.Intrinsics.X86.Avx2.IsSupported) continue;
+                var halves = Enumerable.Repeat(float.NaN, fast.Length).ToArray(); // AVX2's form, on AVX-512 machines too
+                DirectConv.Conv1(Geo.Full(n, 1, h, w, cout, kh, kw, 1, 1, ph, pw, 1, 1), x, wt, withBias ? bias : default, halves, relu, halves: true);
+                Assert.Equal(naive, halves);
             }
     }
 
@@ -83,6 +87,12 @@ public class DirectConvTests
                 DirectConv.FilterGrad1(Geo.Full(n, 1, h, w, cout, kh, kw, 1, 1, ph, pw, 1, 1), x, g, relu ? y : default, slots, fast);
                 DirectConv.FilterGrad1Scalar(Geo.Full(n, 1, h, w, cout, kh, kw, 1, 1, ph, pw, 1, 1), x, g, relu ? y : default, slots, naive);
                 Assert.Equal(naive, fast);
+                if (System.Runtime.Intrinsics.X86.Avx2.IsSupported) // AVX2's form, on AVX-512 machines too
+                {
+                    var halves = Enumerable.Repeat(float.NaN, fast.Length).ToArray();
+                    DirectConv.FilterGrad1(Geo.Full(n, 1, h, w, cout, kh, kw, 1, 1, ph, pw, 1, 1), x, g, relu ? y : default, slots, halves, halves: true);
+                    Assert.Equal(naive, halves);
+                }
                 var sum = new float[cout * taps];
                 for (int s = 0; s < slots; s++)
                     for (int i = 0; i < sum.Length; i++) sum[i] += fast[s * sum.Length + i];
