@@ -22,11 +22,11 @@ public static partial class DirectConv
     /// by lane in float: exactly <see cref="FilterGrad1Scalar"/>.</remarks>
     /// <exception cref="ArgumentException">A size is out of range or a span is too short.</exception>
     public static void FilterGrad1(in ConvGeometry geo, ReadOnlySpan<float> x, ReadOnlySpan<float> g, ReadOnlySpan<float> yRelu, int slots, Span<float> partials) =>
-        FilterGrad1(geo, x, g, yRelu, slots, partials, halves: !Avx512F.IsSupported);
+        FilterGrad1Core(geo, x, g, yRelu, slots, partials, halves: !Vector512.IsHardwareAccelerated); // where Vector512 is not native its pairs of halves would spill
 
-    /// <summary><see cref="FilterGrad1(in ConvGeometry, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, int, Span{float})"/>
+    /// <summary><see cref="FilterGrad1"/>
     /// with the 8-lane halves (AVX2's form) asked for or not: the tests run both where AVX-512 is present.</summary>
-    internal static unsafe void FilterGrad1(in ConvGeometry geo, ReadOnlySpan<float> x, ReadOnlySpan<float> g, ReadOnlySpan<float> yRelu, int slots, Span<float> partials, bool halves)
+    internal static unsafe void FilterGrad1Core(in ConvGeometry geo, ReadOnlySpan<float> x, ReadOnlySpan<float> g, ReadOnlySpan<float> yRelu, int slots, Span<float> partials, bool halves)
     {
         int n = geo.N, h = geo.H, w = geo.W, cout = geo.Cout, kh = geo.Kh, kw = geo.Kw, ph = geo.Ph, pw = geo.Pw;
         var (oh, ow) = CheckGrad(n, h, w, cout, kh, kw, ph, pw, x.Length, g.Length, yRelu.Length, slots, partials.Length);

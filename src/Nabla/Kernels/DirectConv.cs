@@ -35,11 +35,11 @@ public static partial class DirectConv
     /// stride 1, dilation 1, zero padding (ph, pw); OH = H + 2ph − kh + 1, OW = W + 2pw − kw + 1.</summary>
     /// <exception cref="ArgumentException">A size is out of range or a span is too short.</exception>
     public static void Conv1(in ConvGeometry geo, ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> y, bool relu) =>
-        Conv1(geo, x, weight, bias, y, relu, halves: !Avx512F.IsSupported);
+        Conv1Core(geo, x, weight, bias, y, relu, halves: !Vector512.IsHardwareAccelerated); // where Vector512 is not native its pairs of halves would spill
 
-    /// <summary><see cref="Conv1(in ConvGeometry, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, bool)"/>
+    /// <summary><see cref="Conv1"/>
     /// with the 8-lane halves (AVX2's form) asked for or not: the tests run both where AVX-512 is present.</summary>
-    internal static void Conv1(in ConvGeometry geo, ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> y, bool relu, bool halves)
+    internal static void Conv1Core(in ConvGeometry geo, ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> y, bool relu, bool halves)
     {
         int n = geo.N, h = geo.H, w = geo.W, cout = geo.Cout, kh = geo.Kh, kw = geo.Kw, ph = geo.Ph, pw = geo.Pw;
         var (oh, ow) = Check(n, h, w, cout, kh, kw, ph, pw, x.Length, weight.Length, bias.Length, y.Length);

@@ -78,25 +78,19 @@ public static partial class Gemm
     }
 
     /// <summary>The AVX2 packing of 6 rows of A into a 6-row panel, 8 steps of k at a time: dst[p * 6 + r] =
-    /// src[r * lds + p] for r &lt; 6, p &lt; 8. An 8 x 8 register transpose with two zero rows; each column's 8 floats are
-    /// stored whole (their last two are overwritten by the next column), the eighth column as 4 + 2 floats, so
-    /// nothing past dst[47] is written.</summary>
+    /// src[r * lds + p] for r &lt; 6, p &lt; 8. <see cref="Vector16.Transpose8(ref Vector256{float}, ref Vector256{float}, ref Vector256{float}, ref Vector256{float}, ref Vector256{float}, ref Vector256{float}, ref Vector256{float}, ref Vector256{float})"/>
+    /// with two zero rows; each column's 8 floats are stored whole (their last two are overwritten by the next
+    /// column), the eighth column as 4 + 2 floats, so nothing past dst[47] is written.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static unsafe void Pack6x8Avx2(float* src, long lds, float* dst)
     {
-        var z = Vector256<float>.Zero;
         var r0 = Vector256.Load(src); var r1 = Vector256.Load(src + lds); var r2 = Vector256.Load(src + 2 * lds);
         var r3 = Vector256.Load(src + 3 * lds); var r4 = Vector256.Load(src + 4 * lds); var r5 = Vector256.Load(src + 5 * lds);
-        var t0 = Avx.UnpackLow(r0, r1); var t1 = Avx.UnpackHigh(r0, r1); var t2 = Avx.UnpackLow(r2, r3); var t3 = Avx.UnpackHigh(r2, r3);
-        var t4 = Avx.UnpackLow(r4, r5); var t5 = Avx.UnpackHigh(r4, r5);
-        var s0 = Avx.Shuffle(t0, t2, 0x44); var s1 = Avx.Shuffle(t0, t2, 0xEE); var s2 = Avx.Shuffle(t1, t3, 0x44); var s3 = Avx.Shuffle(t1, t3, 0xEE);
-        var s4 = Avx.Shuffle(t4, z, 0x44); var s5 = Avx.Shuffle(t4, z, 0xEE); var s6 = Avx.Shuffle(t5, z, 0x44); var s7 = Avx.Shuffle(t5, z, 0xEE);
-        Avx.Permute2x128(s0, s4, 0x20).Store(dst); Avx.Permute2x128(s1, s5, 0x20).Store(dst + 6);
-        Avx.Permute2x128(s2, s6, 0x20).Store(dst + 12); Avx.Permute2x128(s3, s7, 0x20).Store(dst + 18);
-        Avx.Permute2x128(s0, s4, 0x31).Store(dst + 24); Avx.Permute2x128(s1, s5, 0x31).Store(dst + 30);
-        Avx.Permute2x128(s2, s6, 0x31).Store(dst + 36);
-        var last = Avx.Permute2x128(s3, s7, 0x31);
-        last.GetLower().Store(dst + 42);
-        Sse2.StoreLow((double*)(dst + 46), last.GetUpper().AsDouble());
+        Vector256<float> r6 = default, r7 = default;
+        Vector16.Transpose8(ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref r6, ref r7);
+        r0.Store(dst); r1.Store(dst + 6); r2.Store(dst + 12); r3.Store(dst + 18);
+        r4.Store(dst + 24); r5.Store(dst + 30); r6.Store(dst + 36);
+        r7.GetLower().Store(dst + 42);
+        Sse2.StoreLow((double*)(dst + 46), r7.GetUpper().AsDouble());
     }
 }

@@ -143,19 +143,30 @@ internal static class Vector16
     }
 
     /// <summary>dst = srcᵀ for 8 x 8 floats (rows <paramref name="ss"/> and <paramref name="ds"/> apart; in place allowed:
-    /// every row is loaded before any is stored): VUNPCKLPS/VUNPCKHPS, VSHUFPS, then VPERM2F128.</summary>
+    /// every row is loaded before any is stored).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static unsafe void Transpose8(float* src, long ss, float* dst, long ds)
     {
         var r0 = Vector256.Load(src); var r1 = Vector256.Load(src + ss); var r2 = Vector256.Load(src + 2 * ss); var r3 = Vector256.Load(src + 3 * ss);
         var r4 = Vector256.Load(src + 4 * ss); var r5 = Vector256.Load(src + 5 * ss); var r6 = Vector256.Load(src + 6 * ss); var r7 = Vector256.Load(src + 7 * ss);
+        Transpose8(ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref r6, ref r7);
+        r0.Store(dst); r1.Store(dst + ds); r2.Store(dst + 2 * ds); r3.Store(dst + 3 * ds);
+        r4.Store(dst + 4 * ds); r5.Store(dst + 5 * ds); r6.Store(dst + 6 * ds); r7.Store(dst + 7 * ds);
+    }
+
+    /// <summary>The 8 x 8 transpose in registers: row i of the input in r<c>i</c> becomes column i
+    /// (VUNPCKLPS/VUNPCKHPS, VSHUFPS, then VPERM2F128).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Transpose8(ref Vector256<float> r0, ref Vector256<float> r1, ref Vector256<float> r2, ref Vector256<float> r3,
+        ref Vector256<float> r4, ref Vector256<float> r5, ref Vector256<float> r6, ref Vector256<float> r7)
+    {
         var t0 = Avx.UnpackLow(r0, r1); var t1 = Avx.UnpackHigh(r0, r1); var t2 = Avx.UnpackLow(r2, r3); var t3 = Avx.UnpackHigh(r2, r3);
         var t4 = Avx.UnpackLow(r4, r5); var t5 = Avx.UnpackHigh(r4, r5); var t6 = Avx.UnpackLow(r6, r7); var t7 = Avx.UnpackHigh(r6, r7);
         var s0 = Avx.Shuffle(t0, t2, 0x44); var s1 = Avx.Shuffle(t0, t2, 0xEE); var s2 = Avx.Shuffle(t1, t3, 0x44); var s3 = Avx.Shuffle(t1, t3, 0xEE);
         var s4 = Avx.Shuffle(t4, t6, 0x44); var s5 = Avx.Shuffle(t4, t6, 0xEE); var s6 = Avx.Shuffle(t5, t7, 0x44); var s7 = Avx.Shuffle(t5, t7, 0xEE);
-        Avx.Permute2x128(s0, s4, 0x20).Store(dst); Avx.Permute2x128(s1, s5, 0x20).Store(dst + ds);
-        Avx.Permute2x128(s2, s6, 0x20).Store(dst + 2 * ds); Avx.Permute2x128(s3, s7, 0x20).Store(dst + 3 * ds);
-        Avx.Permute2x128(s0, s4, 0x31).Store(dst + 4 * ds); Avx.Permute2x128(s1, s5, 0x31).Store(dst + 5 * ds);
-        Avx.Permute2x128(s2, s6, 0x31).Store(dst + 6 * ds); Avx.Permute2x128(s3, s7, 0x31).Store(dst + 7 * ds);
+        r0 = Avx.Permute2x128(s0, s4, 0x20); r1 = Avx.Permute2x128(s1, s5, 0x20);
+        r2 = Avx.Permute2x128(s2, s6, 0x20); r3 = Avx.Permute2x128(s3, s7, 0x20);
+        r4 = Avx.Permute2x128(s0, s4, 0x31); r5 = Avx.Permute2x128(s1, s5, 0x31);
+        r6 = Avx.Permute2x128(s2, s6, 0x31); r7 = Avx.Permute2x128(s3, s7, 0x31);
     }
 }

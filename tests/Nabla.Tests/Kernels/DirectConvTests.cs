@@ -47,7 +47,7 @@ public class DirectConvTests
                 Assert.Equal(naive, fast);
                 if (!System.Runtime.Intrinsics.X86.Avx2.IsSupported) continue;
                 var halves = Enumerable.Repeat(float.NaN, fast.Length).ToArray(); // AVX2's form, on AVX-512 machines too
-                DirectConv.Conv1(Geo.Full(n, 1, h, w, cout, kh, kw, 1, 1, ph, pw, 1, 1), x, wt, withBias ? bias : default, halves, relu, halves: true);
+                DirectConv.Conv1Core(Geo.Full(n, 1, h, w, cout, kh, kw, 1, 1, ph, pw, 1, 1), x, wt, withBias ? bias : default, halves, relu, halves: true);
                 Assert.Equal(naive, halves);
             }
     }
@@ -90,7 +90,7 @@ public class DirectConvTests
                 if (System.Runtime.Intrinsics.X86.Avx2.IsSupported) // AVX2's form, on AVX-512 machines too
                 {
                     var halves = Enumerable.Repeat(float.NaN, fast.Length).ToArray();
-                    DirectConv.FilterGrad1(Geo.Full(n, 1, h, w, cout, kh, kw, 1, 1, ph, pw, 1, 1), x, g, relu ? y : default, slots, halves, halves: true);
+                    DirectConv.FilterGrad1Core(Geo.Full(n, 1, h, w, cout, kh, kw, 1, 1, ph, pw, 1, 1), x, g, relu ? y : default, slots, halves, halves: true);
                     Assert.Equal(naive, halves);
                 }
                 var sum = new float[cout * taps];
